@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One library target per concern (see shared DESIGN.md). Wire formats depend on
+// nothing but the standard library and zlib/libbz2, so the hot path stays small
+// and the executable builds fast on two cores.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "BGPWire", targets: ["BGPWire"]),
+        .library(name: "MRT", targets: ["MRT"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CCompression",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("bz2")]
+        ),
+        .target(name: "BGPWire", swiftSettings: swiftSettings),
+        .target(name: "MRT", dependencies: ["BGPWire", "CCompression"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "MRT", "BGPWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MRTTests", dependencies: ["MRT", "BGPWire"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilTests", dependencies: ["MRT"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,108 @@
+public import BGPWire
+
+/// One per-prefix fact from an archive or a live session: what everything
+/// downstream (routing state, signals, JSON output) consumes.
+public struct BGPElement: Hashable, Sendable {
+    public var kind: ElementKind
+    public var timestamp: UInt32
+    public var microseconds: UInt32?
+    public var peerAddress: IPAddress
+    public var peerAS: UInt32
+    /// Nil for state changes.
+    public var prefix: Prefix?
+    public var pathID: UInt32?
+    /// The route's attributes (announcements and RIB entries); shared, not copied, between the prefixes of one update.
+    public var attributes: [PathAttribute]
+    /// The true AS path (AS4_PATH merged on 2-octet sessions).
+    public var asPath: ASPath?
+    public var nextHop: IPAddress?
+    public var oldState: UInt16?
+    public var newState: UInt16?
+
+    public init(kind: ElementKind, timestamp: UInt32, microseconds: UInt32? = nil, peerAddress: IPAddress, peerAS: UInt32,
+                prefix: Prefix? = nil, pathID: UInt32? = nil, attributes: [PathAttribute] = [], asPath: ASPath? = nil,
+                nextHop: IPAddress? = nil, oldState: UInt16? = nil, newState: UInt16? = nil) {
+        self.kind = kind
+        self.timestamp = timestamp
+        self.microseconds = microseconds
+        self.peerAddress = peerAddress
+        self.peerAS = peerAS
+        self.prefix = prefix
+        self.pathID = pathID
+        self.attributes = attributes
+        self.asPath = asPath
+        self.nextHop = nextHop
+        self.oldState = oldState
+        self.newState = newState
+    }
+
+    public var originAS: UInt32? { asPath?.origin }
+}
+
+/// Turns decoded records into elements, keeping the PEER_INDEX_TABLE that RIB records refer to.
+public struct ElementExtractor {
+    public private(set) var peerTable: PeerIndexTable?
+
+    public init() {}
+
+    /// Appends the record's elements to `out`; returns a problem to report, if any.
+    public mutating func elements(of rec: MRTRecord, into out: inout [BGPElement]) -> String? {
+        let t = rec.timestamp, us = rec.microseconds
+        switch rec.body {
+        case let .peerIndexTable(p):
+            peerTable = p
+        case let .rib(r):
+            guard let table = peerTable else { return "RIB record before any PEER_INDEX_TABLE" }
+            for e in r.entries {
+                guard Int(e.peerIndex) < table.peers.count else {
+                    return "peer index \(e.peerIndex) out of range (table has \(table.peers.count) peers)"
+                }
+                let peer = table.peers[Int(e.peerIndex)]
+                out.append(route(.rib, t, us, peer.address, peer.asn, NLRI(r.prefix, pathID: e.pathID), e.attributes,
+                                 fourOctet: true, family: r.family))
+            }
+        case let .tableDump(d):
+            out.append(route(.rib, t, us, d.peerAddress, d.peerAS, NLRI(d.prefix), d.attributes,
+                             fourOctet: d.fourOctetAS, family: d.prefix.isIPv6 ? .ipv6Unicast : .ipv4Unicast))
+        case let .stateChange(s):
+            out.append(BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: s.peering.peerAddress,
+                                  peerAS: s.peering.peerAS, oldState: s.oldState, newState: s.newState))
+        case let .message(m):
+            guard case let .update(u) = m.message else { return nil }
+            let peer = m.peering
+            for n in u.withdrawn {
+                out.append(BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.peerAddress,
+                                      peerAS: peer.peerAS, prefix: n.prefix, pathID: n.pathID))
+            }
+            if let mu = u.attributes.mpUnreach {
+                for n in mu.withdrawn {
+                    out.append(BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.peerAddress,
+                                          peerAS: peer.peerAS, prefix: n.prefix, pathID: n.pathID))
+                }
+            }
+            for n in u.nlri {
+                out.append(route(.announcement, t, us, peer.peerAddress, peer.peerAS, n, u.attributes,
+                                 fourOctet: m.fourOctetAS, family: .ipv4Unicast))
+            }
+            if let mr = u.attributes.mpReach {
+                for n in mr.nlri {
+                    out.append(route(.announcement, t, us, peer.peerAddress, peer.peerAS, n, u.attributes,
+                                     fourOctet: m.fourOctetAS, family: mr.family))
+                }
+            }
+        case .unknown:
+            break
+        }
+        return nil
+    }
+
+    func route(_ kind: ElementKind, _ t: UInt32, _ us: UInt32?, _ peer: IPAddress, _ asn: UInt32, _ n: NLRI,
+               _ attrs: [PathAttribute], fourOctet: Bool, family: AFISAFI) -> BGPElement {
+        var nh: IPAddress? = nil
+        if family == .ipv4Unicast || family == .ipv4Multicast, let v = attrs.nextHop { nh = .v4(v) }
+        if nh == nil, let mp = attrs.mpReach { nh = mp.nextHop.primary }
+        if nh == nil, let v = attrs.nextHop { nh = .v4(v) }
+        return BGPElement(kind: kind, timestamp: t, microseconds: us, peerAddress: peer, peerAS: asn, prefix: n.prefix,
+                          pathID: n.pathID, attributes: attrs, asPath: attrs.asPath(fourOctetSession: fourOctet), nextHop: nh)
+    }
+}
