@@ -2,38 +2,42 @@
 # daemon-mrt.sh OUTDIR
 #
 # Make real routing daemons from Debian (FRR bgpd, BIRD 2, GoBGP) write MRT
-# files, so that Vigil's MRT reader can be compared against `bgpdump -m` on
-# files that were not produced by Vigil itself.
+# files, so that Vigil's MRT reader can be compared with `bgpdump -m` on files
+# that Vigil did not produce itself.
 #
-# Topology (all inside network namespaces created and deleted by this script;
-# no packet ever leaves them):
+# Topology: every daemon runs in its own network namespace; all namespaces
+# hang off one bridge in a "switch" namespace. Everything is created by this
+# script and deleted on exit; no packet leaves these namespaces.
 #
-#                 br0 (switch namespace), 10.99.0.0/24 + fd00:99::/64
-#        ┌───────────────┬──────────┴─────┬───────────────┐
-#      frr .1          bird-a .2        bird-b .3       gobgp .4
-#      AS 65001        AS 4200000001    AS 65001 (iBGP) AS 65003
+#        bridge br0: 10.99.0.0/24 and fd00:99::/64
+#   .1 frr     AS 65001       collector of most data, RIB dump
+#   .2 bird-a  AS 4200000001  eBGP (4-byte AS), BIRD message + table dumps
+#   .3 bird-b  AS 65001       iBGP to frr (LOCAL_PREF)
+#   .4 gobgp   AS 65003       eBGP speaker, routes injected over its API
+#   .5 gobgp-rc AS 65004      route collector: only listens, writes table dump
 #
-#   frr    <-> bird-a  eBGP, 4-byte peer AS, one IPv4 and one IPv6 session
-#   frr    <-> bird-b  iBGP (LOCAL_PREF), IPv4 + IPv6 sessions
-#   frr    <-> gobgp   eBGP, IPv4 + IPv6 sessions
-#   bird-a <-> gobgp   eBGP, IPv4 + IPv6 sessions (so RIB dumps have several peers)
+#   Sessions: frr-{bird-a,bird-b,gobgp,gobgp-rc}, bird-a-{gobgp,gobgp-rc},
+#   gobgp-gobgp-rc. Each is a pair: IPv4 NLRI over an IPv4 session and IPv6
+#   NLRI (MP_REACH/MP_UNREACH) over an IPv6 session, because bgpd without
+#   zebra cannot pick a next hop of the other address family.
 #
-# Each address family runs over its own transport (IPv4 NLRI over IPv4, IPv6
-# NLRI over IPv6 via MP_REACH/MP_UNREACH), because bgpd without zebra cannot
-# work out a usable next hop of the other family.
+# Output files in OUTDIR:
+#   frr-updates.mrt    FRR `dump bgp updates`     BGP4MP UPDATEs received by FRR
+#   frr-all-et.mrt     FRR `dump bgp all-et`      BGP4MP_ET, all messages + states
+#   frr-rib.mrt        FRR `dump bgp routes-mrt`  TABLE_DUMP_V2, 6-8 peers + local
+#   bird-messages.mrt  BIRD `mrtdump all`         BGP4MP messages + state changes
+#   bird-table.mrt     BIRD `mrt dump table`      TABLE_DUMP_V2 of master4+master6
+#   gobgp-updates.mrt  GoBGP mrt-dump "updates"   BGP4MP UPDATEs received by gobgp
+#   gobgp-table.mrt    GoBGP mrt-dump "table"     TABLE_DUMP_V2 of the collector
 #
-# Output files (OUTDIR):
-#   frr-updates.mrt   FRR `dump bgp updates`     BGP4MP UPDATEs received by FRR
-#   frr-all-et.mrt    FRR `dump bgp all-et`      BGP4MP_ET: all messages + state changes
-#   frr-rib.mrt       FRR `dump bgp routes-mrt`  TABLE_DUMP_V2 RIB, several peers
-#   bird-messages.mrt BIRD `mrtdump all`         BGP4MP messages + state changes
-#   bird-table.mrt    BIRD `mrt dump table`      TABLE_DUMP_V2 of master4 + master6
-#   gobgp-updates.mrt GoBGP mrt-dump "updates"   BGP4MP UPDATEs received by GoBGP
-#   gobgp-table.mrt   GoBGP mrt-dump "table"     TABLE_DUMP_V2 of GoBGP's global RIB
+# Timing: GoBGP refuses table-dump intervals below 60 s and has no on-demand
+# dump, so a full run takes a bit over a minute. VIGIL_GOBGP_TABLE=0 leaves
+# out the collector and gobgp-table.mrt (said so loudly) and takes ~15 s.
 #
-# GoBGP refuses table-dump intervals below 60 s and has no on-demand dump, so
-# the run takes a bit over a minute. VIGIL_GOBGP_TABLE=0 skips that one file
-# (announced loudly) and the run then takes ~15 s.
+# Why a separate collector: GoBGP's table dump gives its own locally
+# originated routes a peer index one past the end of the peer table, which
+# makes bgpdump 1.6.2 abort (assertion on peer_index). A GoBGP that originates
+# nothing writes a clean TABLE_DUMP_V2 file.
 #
 # Needs root (namespaces, apt-get). Installs bird2 frr gobgpd bgpdump jq if
 # missing. Exits non-zero with a message if anything does not come up.
@@ -45,39 +49,47 @@ if [[ $# -ne 1 ]]; then
     echo "usage: $0 OUTDIR" >&2
     exit 2
 fi
-[[ $EUID -eq 0 ]] || { echo "daemon-mrt: must run as root (network namespaces, apt-get)" >&2; exit 2; }
+if [[ $EUID -ne 0 ]]; then
+    echo "daemon-mrt: must run as root (network namespaces, apt-get)" >&2
+    exit 2
+fi
 mkdir -p "$1"
 OUTDIR=$(cd "$1" && pwd)
-GOBGP_TABLE=${VIGIL_GOBGP_TABLE:-1}
+COLLECTOR=${VIGIL_GOBGP_TABLE:-1}
 
-# Unique names per run so that parallel runs do not clash.
+# Unique names per run, so parallel runs do not clash.
 TAG="vmrt$$"
 NS_SW="$TAG-sw"
 NS_FRR="$TAG-frr"
 NS_BIRDA="$TAG-birda"
 NS_BIRDB="$TAG-birdb"
 NS_GOBGP="$TAG-gobgp"
-ALL_NS=("$NS_FRR" "$NS_BIRDA" "$NS_BIRDB" "$NS_GOBGP" "$NS_SW")
+NS_RC="$TAG-rc"
+ALL_NS=("$NS_FRR" "$NS_BIRDA" "$NS_BIRDB" "$NS_GOBGP" "$NS_RC" "$NS_SW")
 
-WORK=$(mktemp -d "/tmp/vigil-daemon-mrt.XXXXXX")
+WORK=$(mktemp -d /tmp/vigil-daemon-mrt.XXXXXX)
 START=$SECONDS
-OK=0
 
-# Addresses and AS numbers. Synthetic origin ASNs below never equal these.
+# Addresses and AS numbers. The synthetic origin ASNs below never equal these
+# (loop detection would drop such routes).
 FRR4=10.99.0.1   FRR6=fd00:99::1   FRR_AS=65001
 BIRDA4=10.99.0.2 BIRDA6=fd00:99::2 BIRDA_AS=4200000001
 BIRDB4=10.99.0.3 BIRDB6=fd00:99::3 BIRDB_AS=65001
 GOBGP4=10.99.0.4 GOBGP6=fd00:99::4 GOBGP_AS=65003
-GOBGP_API=50051   # only reachable inside the gobgp namespace
+RC4=10.99.0.5    RC6=fd00:99::5    RC_AS=65004
+GOBGP_API=50051 # gRPC API, bound to 127.0.0.1 inside each GoBGP namespace
 
-# Synthetic AS numbers for AS paths: 2-byte public/private and 4-byte.
+# Synthetic ASNs for AS paths: 2-byte public/private and 4-byte.
 ASN_POOL=(174 3356 1299 2914 64512 64777 65010 4200000100 4200000222 4294967294 6939 4200001000)
 
 # ---------------------------------------------------------------- helpers
 log() { printf '[daemon-mrt %3ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
-die() { printf 'daemon-mrt: ERROR: %s\n' "$*" >&2; exit 1; }
+die() {
+    printf 'daemon-mrt: ERROR: %s\n' "$*" >&2
+    exit 1
+}
 
-# wait_until TIMEOUT DESCRIPTION CMD...: poll CMD until it succeeds.
+# wait_until TIMEOUT DESCRIPTION CMD...: poll CMD until it succeeds, or die.
 wait_until() {
     local timeout=$1 desc=$2
     shift 2
@@ -88,40 +100,46 @@ wait_until() {
     done
 }
 
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-ns_empty() { [[ -z $(ip netns pids "$1") ]]; }
+nsx() {
+    local ns=$1
+    shift
+    ip netns exec "$ns" "$@"
+}
+ns_empty() { [[ -z $(ip netns pids "$1" 2>/dev/null) ]]; }
+# ns_kill NS SIGNAL: signal every process inside NS (a missing NS is fine).
+ns_kill() { ip netns pids "$1" 2>/dev/null | xargs -r kill "-$2" 2>/dev/null || true; }
 
 frr_vtysh() { nsx "$NS_FRR" vtysh --vty_socket "$WORK/frr" "$@"; }
 birdc_a() { birdc -s "$WORK/birda/bird.ctl" "$@"; }
 birdc_b() { birdc -s "$WORK/birdb/bird.ctl" "$@"; }
 gobgp_cli() { nsx "$NS_GOBGP" gobgp -p "$GOBGP_API" "$@"; }
+rc_cli() { nsx "$NS_RC" gobgp -p "$GOBGP_API" "$@"; }
 
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     set +e
-    if ((rc != 0)) && [[ -d $WORK ]]; then
-        echo "---- daemon-mrt failed (exit $rc); last log lines ----" >&2
+    if ((rc != 0)); then
+        echo "---- daemon-mrt failed (exit $rc); last daemon log lines ----" >&2
         local f
         for f in "$WORK"/*/*.log; do
             [[ -s $f ]] || continue
             echo "== $f" >&2
-            tail -n 15 "$f" >&2
+            grep -v 'No matching path for withdraw' "$f" | tail -n 12 >&2
         done
     fi
-    # Stop every process that runs inside one of our namespaces (only this
-    # script's daemons can be there), politely first.
-    local ns pids
-    for ns in "${ALL_NS[@]}"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -TERM 2>/dev/null
+    # Only this script's daemons live in these namespaces: stop them by PID,
+    # politely first, then delete the namespaces (which removes the veths).
+    local ns
+    for ns in "${ALL_NS[@]}"; do ns_kill "$ns" TERM; done
+    for _ in {1..15}; do
+        local busy=0
+        for ns in "${ALL_NS[@]}"; do ns_empty "$ns" || busy=1; done
+        ((busy)) || break
+        sleep 0.2
     done
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        pids=$(for ns in "${ALL_NS[@]}"; do ip netns pids "$ns" 2>/dev/null; done)
-        [[ -z $pids ]] && break
-        sleep 0.3
-    done
     for ns in "${ALL_NS[@]}"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+        ns_kill "$ns" KILL
         ip netns del "$ns" 2>/dev/null
     done
     if [[ ${KEEP_WORK:-0} == 1 ]]; then
@@ -138,81 +156,80 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------- packages
 ensure_packages() {
     local need=() p
-    command -v bird >/dev/null && command -v birdc >/dev/null || need+=(bird2)
-    [[ -x /usr/lib/frr/bgpd ]] && command -v vtysh >/dev/null || need+=(frr)
-    command -v gobgpd >/dev/null && command -v gobgp >/dev/null || need+=(gobgpd)
+    { command -v bird && command -v birdc; } >/dev/null || need+=(bird2)
+    { [[ -x /usr/lib/frr/bgpd ]] && command -v vtysh; } >/dev/null || need+=(frr)
+    { command -v gobgpd && command -v gobgp; } >/dev/null || need+=(gobgpd)
     command -v bgpdump >/dev/null || need+=(bgpdump)
     command -v jq >/dev/null || need+=(jq)
     ((${#need[@]} == 0)) && return 0
     log "installing: ${need[*]}"
-    # No candidate for some package: the package lists are missing or stale.
-    if [[ $(apt-cache policy "${need[@]}" 2>/dev/null | grep -c 'Candidate: [0-9]') -lt ${#need[@]} ]]; then
-        apt-get update -qq || die "apt-get update failed"
+    # A package without candidate: package lists missing or stale.
+    if (($(apt-cache policy "${need[@]}" 2>/dev/null | grep -c 'Candidate: [0-9]') < ${#need[@]})); then
+        apt-get update -qq >"$WORK/apt-update.log" 2>&1 || die "apt-get update failed: $(tail -n 5 "$WORK/apt-update.log")"
     fi
-    # The packages' init scripts would start system-wide daemons; we only want
-    # the binaries, so keep policy-rc.d semantics (no service starts) as-is.
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need[@]}" >"$WORK/apt.log" 2>&1 ||
-        { tail -n 20 "$WORK/apt.log" >&2; die "apt-get install ${need[*]} failed"; }
+    # The packages do not start their services here (and we do not want them).
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need[@]}" \
+        >"$WORK/apt.log" 2>&1 || die "apt-get install ${need[*]} failed: $(tail -n 10 "$WORK/apt.log")"
     for p in bird birdc /usr/lib/frr/bgpd vtysh gobgpd gobgp bgpdump jq; do
         command -v "$p" >/dev/null || die "$p still missing after installing ${need[*]}"
     done
 }
 
 # ---------------------------------------------------------------- network
-# One "switch" namespace with a bridge; every daemon namespace gets a veth
-# into it. The veth is created inside the switch namespace (not the root
-# namespace) so interface names never collide with other runs.
+# add_node NS INDEX PORT: namespace with eth0 = 10.99.0.INDEX, fd00:99::INDEX.
+# The veth is created inside the switch namespace, never in the root
+# namespace, so interface names cannot collide with other runs or the host.
+add_node() {
+    local ns=$1 idx=$2 port=$3
+    ip netns add "$ns"
+    # No duplicate address detection: IPv6 addresses, link-local included,
+    # are usable at once (BIRD reads eth0's link-local when a session starts).
+    nsx "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+    ip -n "$ns" link set lo up
+    ip -n "$NS_SW" link add "$port" type veth peer name eth0 netns "$ns"
+    ip -n "$NS_SW" link set "$port" master br0 up
+    ip -n "$ns" addr add "10.99.0.$idx/24" dev eth0
+    ip -n "$ns" addr add "fd00:99::$idx/64" dev eth0 nodad
+    ip -n "$ns" link set eth0 up
+}
+
 setup_net() {
     ip netns add "$NS_SW"
     ip -n "$NS_SW" link set lo up
     ip -n "$NS_SW" link add br0 type bridge forward_delay 0 mcast_snooping 0
     ip -n "$NS_SW" link set br0 up
-    local ns idx port
-    for ns in "$NS_FRR" "$NS_BIRDA" "$NS_BIRDB" "$NS_GOBGP"; do
-        case $ns in
-            "$NS_FRR") idx=1 port=p-frr ;;
-            "$NS_BIRDA") idx=2 port=p-birda ;;
-            "$NS_BIRDB") idx=3 port=p-birdb ;;
-            "$NS_GOBGP") idx=4 port=p-gobgp ;;
-        esac
-        ip netns add "$ns"
-        # No duplicate address detection: link-local and global IPv6 addresses
-        # are usable at once (BIRD picks up eth0's link-local at session start).
-        nsx "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-        ip -n "$ns" link set lo up
-        ip -n "$NS_SW" link add "$port" type veth peer name eth0 netns "$ns"
-        ip -n "$NS_SW" link set "$port" master br0 up
-        ip -n "$ns" addr add "10.99.0.$idx/24" dev eth0
-        ip -n "$ns" addr add "fd00:99::$idx/64" dev eth0 nodad
-        ip -n "$ns" link set eth0 up
-    done
-    # (No ping check: ping is not installed everywhere, and the BGP sessions
-    # coming up below prove reachability anyway.)
+    add_node "$NS_FRR" 1 p-frr
+    add_node "$NS_BIRDA" 2 p-birda
+    add_node "$NS_BIRDB" 3 p-birdb
+    add_node "$NS_GOBGP" 4 p-gobgp
+    if ((COLLECTOR)); then add_node "$NS_RC" 5 p-rc; fi
+    # (No ping check: ping is not always installed, and the BGP sessions
+    # coming up prove reachability anyway.)
 }
 
 # ---------------------------------------------------------------- route data
-# Deterministic variety for route number I: AS path length 0..5 with 2- and
-# 4-byte ASNs (sometimes classic prepending), origin, communities, large and
-# extended communities, MED.
+# Deterministic variety for route number I: AS path of length 0..5 (plus
+# classic prepending) mixing 2- and 4-byte ASNs, ORIGIN, communities
+# (incl. NO_EXPORT), large and extended communities, MED.
 
-# as_path_for I -> space separated ASNs (may be empty), left = nearest.
+# as_path_for I -> ASNs separated by spaces (may be empty), nearest first.
 as_path_for() {
     local i=$1 len=$(($1 % 6)) k out=()
     for ((k = 0; k < len; k++)); do
         out+=("${ASN_POOL[$(((i + k * 5) % ${#ASN_POOL[@]}))]}")
     done
-    if ((i % 9 == 4)); then # prepending: repeat the first AS three times
+    if ((i % 9 == 4)); then # prepending: the nearest AS three times
         out=("${out[0]}" "${out[0]}" "${out[@]}")
     fi
     echo "${out[*]}"
 }
 
-# bird_attrs I -> BIRD filter statements for a static route.
+# bird_attrs I -> BIRD filter statements setting BGP attributes.
 bird_attrs() {
     local i=$1 s="" a path
     path=$(as_path_for "$i")
-    # prepend() puts the AS in front, so prepend the path from the origin end.
-    for a in $(echo "$path" | tr ' ' '\n' | tac); do
+    # prepend() adds in front, so start from the origin end of the path.
+    for a in $(tr ' ' '\n' <<<"$path" | tac); do
         s+="bgp_path.prepend($a); "
     done
     case $((i % 3)) in
@@ -220,48 +237,72 @@ bird_attrs() {
         1) s+="bgp_origin = ORIGIN_EGP; " ;;
         2) s+="bgp_origin = ORIGIN_INCOMPLETE; " ;;
     esac
-    ((i % 2 == 0)) && s+="bgp_community.add((65010, $i)); bgp_community.add((3356, 2$((i % 10)))); "
-    ((i % 17 == 0)) && s+="bgp_community.add((65535, 65281)); " # NO_EXPORT
-    ((i % 3 == 0)) && s+="bgp_large_community.add((4200000001, 1, $i)); bgp_large_community.add((64512, 7, $((i * 1000)))); "
-    ((i % 4 == 0)) && s+="bgp_ext_community.add((rt, 65010, $i)); "
-    ((i % 8 == 0)) && s+="bgp_ext_community.add((ro, 4200000001, $i)); bgp_ext_community.add((rt, 192.0.2.1, $i)); "
-    ((i % 5 == 0)) && s+="bgp_med = $((i * 10)); "
+    if ((i % 2 == 0)); then s+="bgp_community.add((65010, $i)); bgp_community.add((3356, 2$((i % 10)))); "; fi
+    if ((i % 17 == 0)); then s+="bgp_community.add((65535, 65281)); "; fi # NO_EXPORT
+    if ((i % 3 == 0)); then s+="bgp_large_community.add((4200000001, 1, $i)); bgp_large_community.add((64512, 7, $((i * 1000)))); "; fi
+    if ((i % 4 == 0)); then s+="bgp_ext_community.add((rt, 65010, $i)); "; fi
+    if ((i % 8 == 0)); then s+="bgp_ext_community.add((ro, 4200000001, $i)); bgp_ext_community.add((rt, 192.0.2.1, $i)); "; fi
+    if ((i % 5 == 0)); then s+="bgp_med = $((i * 10)); "; fi
     echo "$s"
 }
 
-# bird_static NAME AFI SEED PREFIX...: a static protocol whose routes carry
-# BGP attributes; SEED shifts the attribute pattern between protocols.
+# bird_static AFI NAME SEED EXTRA PREFIX...: static protocol whose routes
+# carry BGP attributes; SEED shifts the attribute pattern, EXTRA is one more
+# filter statement in which "$i" stands for the route's number.
 bird_static() {
-    local name=$1 afi=$2 i=$3 p
-    shift 3
+    local afi=$1 name=$2 i=$3 extra=$4 p
+    shift 4
     echo "protocol static $name {"
     echo "    $afi;"
     for p in "$@"; do
-        echo "    route $p blackhole { $(bird_attrs "$i") };"
+        echo "    route $p blackhole { ${extra//\$i/$i} $(bird_attrs "$i") };"
         i=$((i + 1))
     done
     echo "}"
 }
 
-# Prefix lists (kept small: a few hundred routes in total).
-seq_v4() { local pfx=$1 from=$2 to=$3 n; for ((n = from; n <= to; n++)); do echo "$pfx.$n.0/24"; done; }
-seq_v6() { local pfx=$1 from=$2 to=$3 n; for ((n = from; n <= to; n++)); do printf '%s:%x::/64\n' "$pfx" "$n"; done; }
+seq_v4() { # seq_v4 10.110 0 9 -> 10.110.0.0/24 ... 10.110.9.0/24
+    local n
+    for ((n = $2; n <= $3; n++)); do echo "$1.$n.0/24"; done
+}
+seq_v6() { # seq_v6 2001:db8:110 0 9 -> 2001:db8:110:0::/64 ... (hex)
+    local n
+    for ((n = $2; n <= $3; n++)); do printf '%s:%x::/64\n' "$1" "$n"; done
+}
+
+# Routes per originator (a few hundred in total). The counts are used to
+# wait for convergence.
+# 10.120.0.0/16 and 2001:db8:120::/48 are aggregated (AS_SET) by FRR.
+BIRDA_V4=($(seq_v4 10.110 0 99) $(seq_v4 10.120 1 8))
+BIRDA_V6=($(seq_v6 2001:db8:110 0 39) $(seq_v6 2001:db8:120 1 4))
+BIRDA_V4_WD=($(seq_v4 10.111 0 29))       # withdrawn (and re-announced) in churn()
+BIRDA_V6_WD=($(seq_v6 2001:db8:111 0 14)) # withdrawn in churn()
+BIRDB_V4=($(seq_v4 10.130 0 39))          # 10.130.0.0/16 aggregated by FRR
+BIRDB_V6=($(seq_v6 2001:db8:130 0 19))
+GOBGP_V4=($(seq_v4 10.150 0 39) $(seq_v4 10.120 101 108))
+GOBGP_V6=($(seq_v6 2001:db8:150 0 19) $(seq_v6 2001:db8:120 101 104))
+GOBGP_V4_DEL=($(seq_v4 10.150 30 39))     # withdrawn in churn()
+GOBGP_V6_DEL=($(seq_v6 2001:db8:150 10 19))
 
 # ---------------------------------------------------------------- FRR
 start_frr() {
-    local d="$WORK/frr"
+    local d="$WORK/frr" n
     mkdir -p "$d"
-    cat >"$d/bgpd.conf" <<EOF
+    local peers=("$BIRDA4 $BIRDA_AS" "$BIRDA6 $BIRDA_AS" "$BIRDB4 $BIRDB_AS" "$BIRDB6 $BIRDB_AS"
+        "$GOBGP4 $GOBGP_AS" "$GOBGP6 $GOBGP_AS")
+    if ((COLLECTOR)); then peers+=("$RC4 $RC_AS" "$RC6 $RC_AS"); fi
+    {
+        cat <<EOF
 frr defaults traditional
 hostname vigil-frr
 log file $d/bgpd.log informational
 !
-! BGP4MP records of received UPDATEs, and (extended timestamp variant) of all
-! messages and state changes.
+! BGP4MP records: received UPDATEs; and, with extended (microsecond)
+! timestamps, all messages and state changes.
 dump bgp updates $d/frr-updates.mrt
 dump bgp all-et $d/frr-all-et.mrt
 !
-! Attributes for FRR's own networks (seen by the other daemons' dumps).
+! Attributes for FRR's own networks (they show up in the other daemons' dumps).
 route-map ORIG-A permit 10
  set community 65001:100 65001:200 3356:666
  set large-community 65001:1:1 4200000001:2:3
@@ -282,33 +323,32 @@ router bgp $FRR_AS
  no bgp ebgp-requires-policy
  no bgp network import-check
  no bgp default ipv4-unicast
- neighbor $BIRDA4 remote-as $BIRDA_AS
- neighbor $BIRDA6 remote-as $BIRDA_AS
- neighbor $BIRDB4 remote-as $BIRDB_AS
- neighbor $BIRDB6 remote-as $BIRDB_AS
- neighbor $GOBGP4 remote-as $GOBGP_AS
- neighbor $GOBGP6 remote-as $GOBGP_AS
 EOF
-    local n
-    for n in $BIRDA4 $BIRDA6 $BIRDB4 $BIRDB6 $GOBGP4 $GOBGP6; do
-        # Fast (re)connects and no MRAI batching, to keep the run short.
-        echo " neighbor $n timers connect 1" >>"$d/bgpd.conf"
-        echo " neighbor $n advertisement-interval 0" >>"$d/bgpd.conf"
-    done
-    cat >>"$d/bgpd.conf" <<EOF
+        local addr as
+        for n in "${peers[@]}"; do
+            read -r addr as <<<"$n"
+            echo " neighbor $addr remote-as $as"
+            # fast (re)connects and no MRAI batching, to keep the run short
+            echo " neighbor $addr timers connect 1"
+            echo " neighbor $addr advertisement-interval 0"
+        done
+        cat <<EOF
  !
  address-family ipv4 unicast
   network 10.140.0.0/24 route-map ORIG-A
   network 10.140.1.0/24 route-map ORIG-B
   network 10.140.2.0/24
   network 10.140.3.0/24 route-map ORIG-A
-  ! AS_SET: components come from bird-a (10.120.1-8) and gobgp (10.120.101-108).
+  ! AS_SET: the components come from bird-a (10.120.1-8) and gobgp (10.120.101-108)
   aggregate-address 10.120.0.0/16 as-set
-  ! Plain aggregate: ATOMIC_AGGREGATE + AGGREGATOR (components from iBGP bird-b).
+  ! Plain aggregate of iBGP routes: ATOMIC_AGGREGATE + AGGREGATOR
   aggregate-address 10.130.0.0/16
-  neighbor $BIRDA4 activate
-  neighbor $BIRDB4 activate
-  neighbor $GOBGP4 activate
+EOF
+        for n in "${peers[@]}"; do
+            read -r addr as <<<"$n"
+            if [[ $addr == *.* ]]; then echo "  neighbor $addr activate"; fi
+        done
+        cat <<EOF
  exit-address-family
  !
  address-family ipv6 unicast
@@ -316,17 +356,19 @@ EOF
   network 2001:db8:141::/48 route-map ORIG-B
   network 2001:db8:142::/48
   aggregate-address 2001:db8:120::/48 as-set
-  neighbor $BIRDA6 activate
-  neighbor $BIRDB6 activate
-  neighbor $GOBGP6 activate
- exit-address-family
-!
 EOF
-    # -Z: no zebra (no kernel routes wanted); -S: stay root, no frr user/caps
-    # juggling; vty only on a private unix socket dir, no TCP vty port.
+        for n in "${peers[@]}"; do
+            read -r addr as <<<"$n"
+            if [[ $addr == *:* ]]; then echo "  neighbor $addr activate"; fi
+        done
+        echo " exit-address-family"
+        echo "!"
+    } >"$d/bgpd.conf"
+    # -Z: no zebra (no kernel routes wanted); -S: stay root, no frr user or
+    # capability juggling; vty only on a private unix socket, no TCP port.
     nsx "$NS_FRR" /usr/lib/frr/bgpd -d -f "$d/bgpd.conf" -Z -S -i "$d/bgpd.pid" \
         --vty_socket "$d" -A 127.0.0.1 -P 0 >"$d/stdout.log" 2>&1 ||
-        die "bgpd failed to start (see $d/stdout.log)"
+        die "bgpd failed to start: $(cat "$d/stdout.log")"
     wait_until 10 "FRR vty socket" test -S "$d/bgpd.vty"
 }
 
@@ -342,12 +384,12 @@ frr_pfx_at_least() {
 }
 
 # ---------------------------------------------------------------- BIRD
-# bird_common ROUTERID: shared head of both BIRD configs.
-bird_common() {
+# bird_head ROUTERID DIR: the part both BIRD configs share.
+bird_head() {
     cat <<EOF
 router id $1;
 log "$2/bird.log" all;
-# needed so BIRD knows eth0's addresses (direct eBGP sessions, next hops)
+# BIRD must know eth0 and its addresses for direct sessions and next hops.
 protocol device { scan time 5; }
 
 template bgp fast {
@@ -359,53 +401,56 @@ template bgp fast {
 EOF
 }
 
+# bird_a_session NAME NEIGHBOR AS: bird-a's BGP session, every message and
+# state change goes to the mrtdump file.
+bird_a_session() {
+    local name=$1 addr=$2 as=$3 export="all"
+    if [[ $addr == *:* ]]; then
+        # On direct IPv6 sessions BIRD sends global + link-local next hop (32
+        # bytes). bgpd without zebra cannot map a link-local next hop to an
+        # interface and treats such routes as withdrawn, so towards FRR set a
+        # global-only next hop. Other peers keep the 32-byte form (variety).
+        [[ $addr == "$FRR6" ]] && export="filter { bgp_next_hop = $BIRDA6; accept; }"
+        cat <<EOF
+protocol bgp $name from fast {
+    mrtdump all;
+    local $BIRDA6 as $BIRDA_AS;
+    neighbor $addr as $as;
+    ipv6 { import all; export $export; };
+}
+EOF
+    else
+        cat <<EOF
+protocol bgp $name from fast {
+    mrtdump all;
+    local $BIRDA4 as $BIRDA_AS;
+    neighbor $addr as $as;
+    ipv4 { import all; export all; };
+}
+EOF
+    fi
+}
+
 start_bird_a() {
     local d="$WORK/birda"
     mkdir -p "$d"
     {
-        bird_common "$BIRDA4" "$d"
-        cat <<EOF
-# BGP4MP: all messages and state changes of the BGP protocols below.
-mrtdump "$d/bird-messages.mrt";
-
-EOF
-        # Routes announced for the whole run.
-        bird_static s4_main ipv4 0 $(seq_v4 10.110 0 99) $(seq_v4 10.120 1 8)
-        bird_static s6_main ipv6 1 $(seq_v6 2001:db8:110 0 39) $(seq_v6 2001:db8:120 1 4)
-        # Routes withdrawn half way (disable the protocol -> withdrawals / MP_UNREACH).
-        bird_static s4_wd ipv4 2 $(seq_v4 10.111 0 29)
-        bird_static s6_wd ipv6 3 $(seq_v6 2001:db8:111 0 14)
-        cat <<EOF
-
-protocol bgp frr4 from fast {
-    mrtdump all;
-    local $BIRDA4 as $BIRDA_AS;
-    neighbor $FRR4 as $FRR_AS;
-    ipv4 { import all; export all; };
-}
-# On direct IPv6 sessions BIRD sends global + link-local next hop (32 bytes).
-# bgpd without zebra cannot map a link-local next hop to an interface and
-# treats such routes as withdrawn, so towards FRR set a global-only next hop
-# explicitly. (The gobgp sessions keep the 32-byte form, for variety.)
-protocol bgp frr6 from fast {
-    mrtdump all;
-    local $BIRDA6 as $BIRDA_AS;
-    neighbor $FRR6 as $FRR_AS;
-    ipv6 { import all; export filter { bgp_next_hop = $BIRDA6; accept; }; };
-}
-protocol bgp gobgp4 from fast {
-    mrtdump all;
-    local $BIRDA4 as $BIRDA_AS;
-    neighbor $GOBGP4 as $GOBGP_AS;
-    ipv4 { import all; export all; };
-}
-protocol bgp gobgp6 from fast {
-    mrtdump all;
-    local $BIRDA6 as $BIRDA_AS;
-    neighbor $GOBGP6 as $GOBGP_AS;
-    ipv6 { import all; export all; };
-}
-EOF
+        bird_head "$BIRDA4" "$d"
+        echo "# BGP4MP: messages and state changes of sessions with 'mrtdump all'."
+        echo "mrtdump \"$d/bird-messages.mrt\";"
+        bird_static ipv4 s4_main 0 "" "${BIRDA_V4[@]}"
+        bird_static ipv6 s6_main 1 "" "${BIRDA_V6[@]}"
+        # These two are disabled half way -> withdrawals / MP_UNREACH_NLRI.
+        bird_static ipv4 s4_wd 2 "" "${BIRDA_V4_WD[@]}"
+        bird_static ipv6 s6_wd 3 "" "${BIRDA_V6_WD[@]}"
+        bird_a_session frr4 "$FRR4" "$FRR_AS"
+        bird_a_session frr6 "$FRR6" "$FRR_AS"
+        bird_a_session gobgp4 "$GOBGP4" "$GOBGP_AS"
+        bird_a_session gobgp6 "$GOBGP6" "$GOBGP_AS"
+        if ((COLLECTOR)); then
+            bird_a_session rc4 "$RC4" "$RC_AS"
+            bird_a_session rc6 "$RC6" "$RC_AS"
+        fi
     } >"$d/bird.conf"
     nsx "$NS_BIRDA" bird -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid" >"$d/stdout.log" 2>&1 ||
         die "bird (bird-a) failed to start: $(cat "$d/stdout.log")"
@@ -414,30 +459,16 @@ EOF
 
 # bird-b: iBGP speaker in FRR's AS, the only source of LOCAL_PREF.
 start_bird_b() {
-    local d="$WORK/birdb" i p
+    local d="$WORK/birdb"
     mkdir -p "$d"
     {
-        bird_common "$BIRDB4" "$d"
-        echo "protocol static s4_ibgp {"
-        echo "    ipv4;"
-        i=0
-        for p in $(seq_v4 10.130 0 39); do
-            echo "    route $p blackhole { bgp_local_pref = $((50 + i * 10)); $(bird_attrs $((i + 3))) };"
-            i=$((i + 1))
-        done
-        echo "}"
-        echo "protocol static s6_ibgp {"
-        echo "    ipv6;"
-        i=0
-        for p in $(seq_v6 2001:db8:130 0 19); do
-            echo "    route $p blackhole { bgp_local_pref = $((300 - i * 7)); $(bird_attrs $((i + 5))) };"
-            i=$((i + 1))
-        done
-        echo "}"
+        bird_head "$BIRDB4" "$d"
+        # LOCAL_PREF "5<i>" / "2<i>": 53..542 and 25..224
+        bird_static ipv4 s4_ibgp 3 'bgp_local_pref = 5$i;' "${BIRDB_V4[@]}"
+        bird_static ipv6 s6_ibgp 5 'bgp_local_pref = 2$i;' "${BIRDB_V6[@]}"
         cat <<EOF
-
-# iBGP defaults to multihop with recursive next hops, which would need an IGP;
-# the peer is on the shared subnet, so run it as a direct session instead.
+# iBGP defaults to multihop with recursive next hops, which needs an IGP;
+# the peer is on the shared subnet, so run direct sessions instead.
 protocol bgp frr4 from fast {
     direct;
     local $BIRDB4 as $BIRDB_AS;
@@ -448,7 +479,7 @@ protocol bgp frr6 from fast {
     direct;
     local $BIRDB6 as $BIRDB_AS;
     neighbor $FRR6 as $FRR_AS;
-    # global-only next hop towards FRR, see bird-a
+    # global-only next hop towards FRR (see bird_a_session)
     ipv6 {
         import all;
         export filter { if source != RTS_STATIC then reject; bgp_next_hop = $BIRDB6; accept; };
@@ -461,26 +492,59 @@ EOF
     wait_until 10 "bird-b control socket" birdc_b show status
 }
 
-bird_established() { # bird_established birdc_a|birdc_b PROTO
+bird_established() { # bird_established birdc_a|birdc_b PROTOCOL
     "$1" show protocols "$2" | grep -q Established
 }
 
+# bird_a_imported_at_least PROTOCOL N: bird-a accepted at least N routes on
+# PROTOCOL ("Routes: 81 imported, ..." in `show protocols all`).
+bird_a_imported_at_least() {
+    local n
+    n=$(birdc_a show protocols all "$1" | awk '$1 == "Routes:" { print $2; exit }')
+    [[ -n $n ]] && ((n >= $2))
+}
+
 # ---------------------------------------------------------------- GoBGP
+# gobgp_neighbors "ADDR AS"...: TOML neighbour blocks; the address family
+# follows the session's transport.
+gobgp_neighbors() {
+    local spec addr as
+    for spec in "$@"; do
+        read -r addr as <<<"$spec"
+        cat <<EOF
+
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$addr"
+    peer-as = $as
+  [neighbors.timers.config]
+    connect-retry = 1
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "$([[ $addr == *:* ]] && echo ipv6 || echo ipv4)-unicast"
+EOF
+    done
+}
+
+# run_gobgpd NS DIR: start gobgpd with DIR/gobgpd.toml, wait for its API.
+# The MRT file names are relative and gobgpd runs in DIR: an "updates" dump
+# always rotates, and GoBGP then passes the whole file name through Go's
+# time.Format, so digits and words like "Mon" or "pm" in an absolute
+# /tmp/... path would be replaced by parts of the current date.
+run_gobgpd() {
+    local ns=$1 d=$2
+    (cd "$d" && exec ip netns exec "$ns" gobgpd -f gobgpd.toml -p -l info --pprof-disable \
+        --api-hosts "127.0.0.1:$GOBGP_API" >gobgpd.log 2>&1) &
+    wait_until 10 "gobgpd API in $ns" nsx "$ns" gobgp -p "$GOBGP_API" global
+}
+
+# The speaker: originates routes (injected over the API) and dumps the
+# UPDATEs it receives.
 start_gobgp() {
     local d="$WORK/gobgp"
     mkdir -p "$d"
-    local table_cfg=""
-    if [[ $GOBGP_TABLE == 1 ]]; then
-        # 60 s is GoBGP's minimum dump interval; the first dump happens one
-        # interval after start, so gobgpd is started first.
-        table_cfg="
-[[mrt-dump]]
-  [mrt-dump.config]
-    dump-type = \"table\"
-    file-name = \"gobgp-table.mrt\"
-    dump-interval = 60
-"
-    fi
+    local peers=("$FRR4 $FRR_AS" "$FRR6 $FRR_AS" "$BIRDA4 $BIRDA_AS" "$BIRDA6 $BIRDA_AS")
+    if ((COLLECTOR)); then peers+=("$RC4 $RC_AS" "$RC6 $RC_AS"); fi
     {
         cat <<EOF
 [global.config]
@@ -491,43 +555,57 @@ start_gobgp() {
   [mrt-dump.config]
     dump-type = "updates"
     file-name = "gobgp-updates.mrt"
-$table_cfg
 EOF
-        local n as afi
-        for n in "$FRR4 $FRR_AS ipv4" "$FRR6 $FRR_AS ipv6" "$BIRDA4 $BIRDA_AS ipv4" "$BIRDA6 $BIRDA_AS ipv6"; do
-            read -r n as afi <<<"$n"
-            cat <<EOF
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "$n"
-    peer-as = $as
-  [neighbors.timers.config]
-    connect-retry = 1
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "$afi-unicast"
-EOF
-        done
+        gobgp_neighbors "${peers[@]}"
     } >"$d/gobgpd.toml"
-    # The "updates" dump always rotates, and GoBGP then runs the whole file
-    # name through Go's time.Format: digits and words like "Mon" or "pm" in
-    # an absolute /tmp/... path get replaced by the date. Hence relative file
-    # names that contain no layout tokens, and gobgpd started in its directory.
-    (cd "$d" && exec ip netns exec "$NS_GOBGP" gobgpd -f gobgpd.toml -p -l info --pprof-disable \
-        --api-hosts "127.0.0.1:$GOBGP_API" >gobgpd.log 2>&1) &
-    wait_until 10 "gobgpd API" gobgp_cli global
+    run_gobgpd "$NS_GOBGP" "$d"
 }
 
-# gobgp_routes: originate routes through the API, with the same kind of
-# attribute variety as BIRD (including an AS_SET in the AS path).
+# The route collector: peers with everybody, announces nothing, and dumps
+# its RIB (TABLE_DUMP_V2) every 60 s, GoBGP's minimum. The first dump comes
+# 60 s after start, so this daemon is started first.
+start_collector() {
+    local d="$WORK/rc"
+    mkdir -p "$d"
+    {
+        cat <<EOF
+[global.config]
+  as = $RC_AS
+  router-id = "$RC4"
+[global.apply-policy.config]
+  default-export-policy = "reject-route"
+
+[[mrt-dump]]
+  [mrt-dump.config]
+    dump-type = "table"
+    file-name = "gobgp-table.mrt"
+    dump-interval = 60
+EOF
+        gobgp_neighbors "$FRR4 $FRR_AS" "$FRR6 $FRR_AS" "$BIRDA4 $BIRDA_AS" "$BIRDA6 $BIRDA_AS" \
+            "$GOBGP4 $GOBGP_AS" "$GOBGP6 $GOBGP_AS"
+    } >"$d/gobgpd.toml"
+    run_gobgpd "$NS_RC" "$d"
+}
+
+# gobgp_routes: originate routes over the API, with attribute variety like
+# BIRD's, plus an AS_SET inside some AS paths.
 gobgp_routes() {
     local i=0 p args path
-    for p in $(seq_v4 10.150 0 39) $(seq_v4 10.120 101 108) $(seq_v6 2001:db8:150 0 19) $(seq_v6 2001:db8:120 101 104); do
-        if [[ $p == *:* ]]; then args=(-a ipv6 "$p" nexthop "$GOBGP6"); else args=(-a ipv4 "$p" nexthop "$GOBGP4"); fi
+    for p in "${GOBGP_V4[@]}" "${GOBGP_V6[@]}"; do
+        if [[ $p == *:* ]]; then
+            args=(-a ipv6 "$p" nexthop "$GOBGP6")
+        else
+            args=(-a ipv4 "$p" nexthop "$GOBGP4")
+        fi
         path=$(as_path_for $((i + 2)))
         ((i % 10 == 7)) && path="$path {64512,4200000555,3356}"
-        [[ -n ${path// /} ]] && args+=(aspath "${path# }")
-        case $((i % 3)) in 0) args+=(origin igp) ;; 1) args+=(origin egp) ;; 2) args+=(origin incomplete) ;; esac
+        path=${path# }
+        [[ -n $path ]] && args+=(aspath "$path")
+        case $((i % 3)) in
+            0) args+=(origin igp) ;;
+            1) args+=(origin egp) ;;
+            2) args+=(origin incomplete) ;;
+        esac
         ((i % 2 == 1)) && args+=(community "65003:$i,174:$((i * 3))")
         ((i % 3 == 1)) && args+=(large-community "65003:$i:$((i + 1)),4200000100:0:$i")
         ((i % 4 == 2)) && args+=(med $((i * 7)))
@@ -536,8 +614,8 @@ gobgp_routes() {
     done
 }
 
-gobgp_established() { # gobgp_established NEIGHBOR
-    gobgp_cli neighbor "$1" -j | jq -e '.state.session_state == 6'
+gobgp_established() { # gobgp_established gobgp_cli|rc_cli NEIGHBOR
+    "$1" neighbor "$2" -j | jq -e '.state.session_state == 6'
 }
 
 # ---------------------------------------------------------------- scenario
@@ -549,10 +627,15 @@ wait_all_sessions() {
     for n in gobgp4 gobgp6; do
         wait_until 30 "bird-a session $n Established" bird_established birdc_a "$n"
     done
+    if ((COLLECTOR)); then
+        for n in $FRR4 $FRR6 $BIRDA4 $BIRDA6 $GOBGP4 $GOBGP6; do
+            wait_until 30 "collector session with $n Established" gobgp_established rc_cli "$n"
+        done
+    fi
 }
 
 # wait_converged A4 A6 B4 B6 G4 G6: FRR holds at least that many prefixes from
-# each neighbour (what it originates itself; relayed routes may come on top).
+# each neighbour (what the neighbour originates; relayed ones come on top).
 wait_converged() {
     wait_until 30 "FRR prefixes from bird-a v4 >= $1" frr_pfx_at_least ipv4 "$BIRDA4" "$1"
     wait_until 30 "FRR prefixes from bird-a v6 >= $2" frr_pfx_at_least ipv6 "$BIRDA6" "$2"
@@ -560,61 +643,71 @@ wait_converged() {
     wait_until 30 "FRR prefixes from bird-b v6 >= $4" frr_pfx_at_least ipv6 "$BIRDB6" "$4"
     wait_until 30 "FRR prefixes from gobgp v4 >= $5" frr_pfx_at_least ipv4 "$GOBGP4" "$5"
     wait_until 30 "FRR prefixes from gobgp v6 >= $6" frr_pfx_at_least ipv6 "$GOBGP6" "$6"
-    sleep 1 # let relayed copies (bird-a <-> gobgp <-> frr) settle too
+    sleep 1 # let relayed copies (bird-a <-> gobgp <-> frr) settle as well
+}
+
+# wait_bird_a_converged: bird-a (whose table is dumped) has what FRR and gobgp
+# announce themselves; FRR only starts announcing a moment after a reset.
+wait_bird_a_converged() {
+    local frr4=$((${#BIRDB_V4[@]} + 4)) frr6=$((${#BIRDB_V6[@]} + 3)) # + FRR's networks
+    local gob4=$((${#GOBGP_V4[@]} - ${#GOBGP_V4_DEL[@]})) gob6=$((${#GOBGP_V6[@]} - ${#GOBGP_V6_DEL[@]}))
+    wait_until 30 "bird-a routes from frr4 >= $frr4" bird_a_imported_at_least frr4 "$frr4"
+    wait_until 30 "bird-a routes from frr6 >= $frr6" bird_a_imported_at_least frr6 "$frr6"
+    wait_until 30 "bird-a routes from gobgp4 >= $gob4" bird_a_imported_at_least gobgp4 "$gob4"
+    wait_until 30 "bird-a routes from gobgp6 >= $gob6" bird_a_imported_at_least gobgp6 "$gob6"
+    sleep 1
 }
 
 churn() {
-    log "churn: withdrawals, a session bounce, re-announcements"
+    log "churn: withdrawals, session resets, re-announcement"
+    local p
     # Withdrawals: IPv4 (UPDATE withdrawn routes) and IPv6 (MP_UNREACH_NLRI).
     birdc_a disable s4_wd >/dev/null
     birdc_a disable s6_wd >/dev/null
-    local p
-    for p in $(seq_v4 10.150 30 39); do gobgp_cli global rib del -a ipv4 "$p" >/dev/null || die "gobgp rib del $p failed"; done
-    for p in $(seq_v6 2001:db8:150 10 19); do gobgp_cli global rib del -a ipv6 "$p" >/dev/null || die "gobgp rib del $p failed"; done
+    for p in "${GOBGP_V4_DEL[@]}"; do gobgp_cli global rib del -a ipv4 "$p" >/dev/null || die "gobgp rib del $p failed"; done
+    for p in "${GOBGP_V6_DEL[@]}"; do gobgp_cli global rib del -a ipv6 "$p" >/dev/null || die "gobgp rib del $p failed"; done
     sleep 1
-    # Session down/up: STATE_CHANGE records in bird-messages and frr-all-et.
+    # Session down and up (NOTIFICATION + STATE_CHANGE records): BIRD closes
+    # its IPv4 session to FRR ...
     birdc_a disable frr4 >/dev/null
     wait_until 10 "FRR noticing bird-a v4 going down" frr_not_established "$BIRDA4"
     birdc_a enable frr4 >/dev/null
-    # Hard reset of an IPv6 session from FRR's side (towards BIRD, which
-    # reconnects at once; GoBGP would sit in idle-hold for ~5 s).
+    # ... and FRR resets an IPv6 session (to BIRD, which reconnects at once;
+    # GoBGP would sit in idle-hold for ~5 s).
     frr_vtysh -c "clear bgp $BIRDB6" >/dev/null
-    # Re-announce the withdrawn IPv4 routes.
+    # Announce the withdrawn IPv4 routes again.
     birdc_a enable s4_wd >/dev/null
     wait_all_sessions
 }
 
 # ---------------------------------------------------------------- dumps
-# wait_file_stable FILE: non-empty and not growing any more.
+# wait_file_stable FILE TIMEOUT: FILE non-empty and not growing any more.
 wait_file_stable() {
     local f=$1 s1 s2
-    wait_until 20 "$f to be written" test -s "$f"
+    wait_until "$2" "$(basename "$f") to be written" test -s "$f"
     s1=$(stat -c %s "$f")
     while sleep 0.5; s2=$(stat -c %s "$f"); [[ $s1 != "$s2" ]]; do s1=$s2; done
 }
 
 dump_ribs() {
     log "RIB dumps"
-    # One-off TABLE_DUMP_V2 dump (no interval = dump once, now).
+    # Without an interval, routes-mrt dumps once, right away.
     frr_vtysh -c "configure terminal" -c "dump bgp routes-mrt $WORK/frr/frr-rib.mrt" >/dev/null
     birdc_a "mrt dump table \"master*\" to \"$WORK/birda/bird-table.mrt\"" >/dev/null
-    wait_file_stable "$WORK/frr/frr-rib.mrt"
-    wait_file_stable "$WORK/birda/bird-table.mrt"
-    if [[ $GOBGP_TABLE == 1 ]]; then
-        log "waiting for GoBGP's periodic table dump (60 s after gobgpd start)"
-        wait_until 75 "GoBGP table dump" test -s "$WORK/gobgp/gobgp-table.mrt"
-        wait_file_stable "$WORK/gobgp/gobgp-table.mrt"
+    wait_file_stable "$WORK/frr/frr-rib.mrt" 20
+    wait_file_stable "$WORK/birda/bird-table.mrt" 20
+    if ((COLLECTOR)); then
+        log "waiting for the collector's periodic table dump (60 s after it started)"
+        wait_file_stable "$WORK/rc/gobgp-table.mrt" 80
     fi
 }
 
 stop_daemons() {
-    # Graceful stop so every writer has flushed and closed its files.
+    # Stop gracefully, so every writer has flushed and closed its files.
     birdc_a down >/dev/null 2>&1 || true
     birdc_b down >/dev/null 2>&1 || true
     local ns
-    for ns in "$NS_FRR" "$NS_GOBGP"; do
-        ip netns pids "$ns" | xargs -r kill -TERM
-    done
+    for ns in "$NS_FRR" "$NS_GOBGP" "$NS_RC"; do ns_kill "$ns" TERM; done
     for ns in "${ALL_NS[@]}"; do
         wait_until 10 "daemons in $ns to exit" ns_empty "$ns"
     done
@@ -623,47 +716,55 @@ stop_daemons() {
 collect_and_check() {
     local files=(frr/frr-updates.mrt frr/frr-all-et.mrt frr/frr-rib.mrt
         birda/bird-messages.mrt birda/bird-table.mrt gobgp/gobgp-updates.mrt)
-    [[ $GOBGP_TABLE == 1 ]] && files+=(gobgp/gobgp-table.mrt)
+    if ((COLLECTOR)); then files+=(rc/gobgp-table.mrt); fi
     local f name lines
     for f in "${files[@]}"; do
         name=$(basename "$f")
         [[ -s $WORK/$f ]] || die "$name is missing or empty"
         cp "$WORK/$f" "$OUTDIR/$name"
+        # Under pipefail a bgpdump crash (e.g. an assertion) fails here too.
+        lines=$(bgpdump -m "$OUTDIR/$name" 2>/dev/null | wc -l) || die "bgpdump -m failed on $name"
+        ((lines > 0)) || die "bgpdump -m printed no lines for $name"
     done
     echo
-    echo "==== record kinds per file (bgpdump -m | cut -d'|' -f1,3 | sort | uniq -c)"
+    echo "==== record kinds per file: bgpdump -m FILE | cut -d'|' -f1,3 | sort | uniq -c"
     for f in "${files[@]}"; do
         name=$(basename "$f")
-        lines=$(bgpdump -m "$OUTDIR/$name" 2>/dev/null | wc -l)
-        ((lines > 0)) || die "bgpdump -m printed no lines for $name"
-        echo "-- $name ($lines lines)"
+        echo "-- $name"
         bgpdump -m "$OUTDIR/$name" 2>/dev/null | cut -d'|' -f1,3 | sort | uniq -c
     done
     echo
     echo "==== files in $OUTDIR"
     for f in "${files[@]}"; do
         name=$(basename "$f")
-        printf '%10d  %s\n' "$(stat -c %s "$OUTDIR/$name")" "$name"
+        printf '%10d bytes %7d bgpdump lines  %s\n' "$(stat -c %s "$OUTDIR/$name")" \
+            "$(bgpdump -m "$OUTDIR/$name" 2>/dev/null | wc -l)" "$name"
     done
-    [[ $GOBGP_TABLE == 1 ]] || echo "NOTE: gobgp-table.mrt NOT produced (VIGIL_GOBGP_TABLE=0)"
+    if ((!COLLECTOR)); then
+        echo "NOTE: gobgp-table.mrt was NOT produced (VIGIL_GOBGP_TABLE=0)"
+    fi
 }
 
 # ---------------------------------------------------------------- main
 main() {
     ensure_packages
-    log "setting up namespaces ($TAG-*)"
+    log "setting up namespaces $TAG-*"
     setup_net
-    start_gobgp # first: its table dump timer starts with the daemon
+    if ((COLLECTOR)); then start_collector; fi # first: its dump timer starts with it
+    start_gobgp
     start_frr
     start_bird_a
     start_bird_b
     gobgp_routes
     log "daemons started; waiting for sessions"
     wait_all_sessions
-    # originated counts: bird-a 108+30 / 44+15, bird-b 40 / 20, gobgp 48 / 24
-    wait_converged 138 59 40 20 48 24
+    wait_converged $((${#BIRDA_V4[@]} + ${#BIRDA_V4_WD[@]})) $((${#BIRDA_V6[@]} + ${#BIRDA_V6_WD[@]})) \
+        ${#BIRDB_V4[@]} ${#BIRDB_V6[@]} ${#GOBGP_V4[@]} ${#GOBGP_V6[@]}
     churn
-    wait_converged 138 44 40 20 38 14
+    wait_converged $((${#BIRDA_V4[@]} + ${#BIRDA_V4_WD[@]})) ${#BIRDA_V6[@]} \
+        ${#BIRDB_V4[@]} ${#BIRDB_V6[@]} \
+        $((${#GOBGP_V4[@]} - ${#GOBGP_V4_DEL[@]})) $((${#GOBGP_V6[@]} - ${#GOBGP_V6_DEL[@]}))
+    wait_bird_a_converged
     dump_ribs
     stop_daemons
     collect_and_check

@@ -99,7 +99,16 @@ public struct ASPath: Hashable, Sendable, CustomStringConvertible {
                 keep -= take
             }
         }
-        return ASPath(out + as4.segments)
+        // Adjacent sequences are one sequence: keep the canonical form.
+        var merged: [ASPathSegment] = []
+        for seg in out + as4.segments {
+            if seg.kind == .sequence, let last = merged.last, last.kind == .sequence {
+                merged[merged.count - 1].asns += seg.asns
+            } else {
+                merged.append(seg)
+            }
+        }
+        return ASPath(merged)
     }
 
     public var description: String {

@@ -5,7 +5,12 @@ import CCompression
 /// so no data after the first member is silently lost.
 public final class GzipSource: ByteSource {
     var inner: any ByteSource
-    var stream = z_stream()
+    /// On the heap: zlib keeps a pointer back to the stream and checks it on every call.
+    let streamPtr: UnsafeMutablePointer<z_stream> = {
+        let p = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        p.initialize(to: z_stream())
+        return p
+    }()
     var input: UnsafeMutableRawBufferPointer
     var inputEnd = false
     var finished = false
@@ -17,24 +22,24 @@ public final class GzipSource: ByteSource {
         self.inner = inner
         self.name = name
         input = .allocate(byteCount: max(blockSize, prefix.count), alignment: 16)
-        guard vigil_inflate_init(&stream) == Z_OK else { throw InputError("\(name): zlib init failed") }
+        guard vigil_inflate_init(streamPtr) == Z_OK else { throw InputError("\(name): zlib init failed") }
         if !prefix.isEmpty {
             prefix.withUnsafeBytes { input.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: prefix.count) }
-            stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            stream.avail_in = UInt32(prefix.count)
+            streamPtr.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            streamPtr.pointee.avail_in = UInt32(prefix.count)
         }
     }
 
     deinit {
-        inflateEnd(&stream)
+        inflateEnd(streamPtr); streamPtr.deallocate()
         input.deallocate()
     }
 
     func refill() throws {
         let n = try inner.read(into: input)
         if n == 0 { inputEnd = true }
-        stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
-        stream.avail_in = UInt32(n)
+        streamPtr.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        streamPtr.pointee.avail_in = UInt32(n)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -43,34 +48,34 @@ public final class GzipSource: ByteSource {
             return 0
         }
         if buffer.count == 0 { return 0 }
-        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = UInt32(buffer.count)
-        while stream.avail_out > 0 {
-            if stream.avail_in == 0 && !inputEnd { try refill() }
-            if stream.avail_in == 0 && inputEnd {
+        streamPtr.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        streamPtr.pointee.avail_out = UInt32(buffer.count)
+        while streamPtr.pointee.avail_out > 0 {
+            if streamPtr.pointee.avail_in == 0 && !inputEnd { try refill() }
+            if streamPtr.pointee.avail_in == 0 && inputEnd {
                 if midMember { pendingError = InputError("\(name): gzip stream truncated (unexpected end of file)") }
                 finished = true
                 break
             }
-            let rc = inflate(&stream, Z_NO_FLUSH)
+            let rc = inflate(streamPtr, Z_NO_FLUSH)
             midMember = true
             if rc == Z_STREAM_END {
                 // Another member may follow: reset and go on while input remains.
                 midMember = false
-                if stream.avail_in == 0 && !inputEnd { try refill() }
-                if stream.avail_in == 0 { finished = true; break }
-                inflateReset(&stream)
+                if streamPtr.pointee.avail_in == 0 && !inputEnd { try refill() }
+                if streamPtr.pointee.avail_in == 0 { finished = true; break }
+                inflateReset(streamPtr)
                 continue
             }
             if rc == Z_BUF_ERROR { continue }
             if rc != Z_OK {
-                let msg = stream.msg.map { String(cString: $0) } ?? "error \(rc)"
+                let msg = streamPtr.pointee.msg.map { String(cString: $0) } ?? "error \(rc)"
                 finished = true
-                pendingError = InputError("\(name): gzip data corrupt after \(stream.total_in) compressed bytes of this member: \(msg)")
+                pendingError = InputError("\(name): gzip data corrupt after \(streamPtr.pointee.total_in) compressed bytes of this member: \(msg)")
                 break
             }
         }
-        let produced = buffer.count - Int(stream.avail_out)
+        let produced = buffer.count - Int(streamPtr.pointee.avail_out)
         if produced == 0, let e = pendingError { pendingError = nil; throw e }
         return produced
     }
@@ -80,7 +85,12 @@ public final class GzipSource: ByteSource {
 /// concatenated bzip2 files are read whole.
 public final class Bzip2Source: ByteSource {
     var inner: any ByteSource
-    var stream = bz_stream()
+    /// On the heap: libbz2 keeps a pointer back to the stream and checks it on every call.
+    let streamPtr: UnsafeMutablePointer<bz_stream> = {
+        let p = UnsafeMutablePointer<bz_stream>.allocate(capacity: 1)
+        p.initialize(to: bz_stream())
+        return p
+    }()
     var input: UnsafeMutableRawBufferPointer
     var inputEnd = false
     var finished = false
@@ -93,24 +103,25 @@ public final class Bzip2Source: ByteSource {
         self.inner = inner
         self.name = name
         input = .allocate(byteCount: max(blockSize, prefix.count), alignment: 16)
-        guard BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK else { throw InputError("\(name): bzip2 init failed") }
+        guard BZ2_bzDecompressInit(streamPtr, 0, 0) == BZ_OK else { throw InputError("\(name): bzip2 init failed") }
         if !prefix.isEmpty {
             prefix.withUnsafeBytes { input.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: prefix.count) }
-            stream.next_in = input.baseAddress!.assumingMemoryBound(to: CChar.self)
-            stream.avail_in = UInt32(prefix.count)
+            streamPtr.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: CChar.self)
+            streamPtr.pointee.avail_in = UInt32(prefix.count)
         }
     }
 
     deinit {
-        if inStream { BZ2_bzDecompressEnd(&stream) }
+        if inStream { BZ2_bzDecompressEnd(streamPtr) }
+        streamPtr.deallocate()
         input.deallocate()
     }
 
     func refill() throws {
         let n = try inner.read(into: input)
         if n == 0 { inputEnd = true }
-        stream.next_in = input.baseAddress!.assumingMemoryBound(to: CChar.self)
-        stream.avail_in = UInt32(n)
+        streamPtr.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: CChar.self)
+        streamPtr.pointee.avail_in = UInt32(n)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -119,24 +130,24 @@ public final class Bzip2Source: ByteSource {
             return 0
         }
         if buffer.count == 0 { return 0 }
-        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: CChar.self)
-        stream.avail_out = UInt32(buffer.count)
-        while stream.avail_out > 0 {
-            if stream.avail_in == 0 && !inputEnd { try refill() }
-            if stream.avail_in == 0 && inputEnd {
+        streamPtr.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+        streamPtr.pointee.avail_out = UInt32(buffer.count)
+        while streamPtr.pointee.avail_out > 0 {
+            if streamPtr.pointee.avail_in == 0 && !inputEnd { try refill() }
+            if streamPtr.pointee.avail_in == 0 && inputEnd {
                 if inStream && midStream { pendingError = InputError("\(name): bzip2 stream truncated (unexpected end of file)") }
                 finished = true
                 break
             }
             if !inStream {
-                guard BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK else { throw InputError("\(name): bzip2 init failed") }
+                guard BZ2_bzDecompressInit(streamPtr, 0, 0) == BZ_OK else { throw InputError("\(name): bzip2 init failed") }
                 inStream = true
             }
-            let rc = BZ2_bzDecompress(&stream)
+            let rc = BZ2_bzDecompress(streamPtr)
             midStream = true
             if rc == BZ_STREAM_END {
                 // Concatenated streams: start again while input remains.
-                BZ2_bzDecompressEnd(&stream)
+                BZ2_bzDecompressEnd(streamPtr)
                 inStream = false
                 midStream = false
                 continue
@@ -147,7 +158,7 @@ public final class Bzip2Source: ByteSource {
                 break
             }
         }
-        let produced = buffer.count - Int(stream.avail_out)
+        let produced = buffer.count - Int(streamPtr.pointee.avail_out)
         if produced == 0, let e = pendingError { pendingError = nil; throw e }
         return produced
     }
