@@ -212,11 +212,29 @@ public final class MRTReader {
             let type = MRTType(u16(at + 4))
             var length = Int(u32(at + 8))
             guard try ensure(12 + length) else {
+                // Either the input was cut short, or this length is damaged and
+                // records follow inside what it claims: look for them first.
+                // (`ensure` may have moved the buffer: use `start`, not `at`.)
+                if let c = try chainStart(from: start + 1, before: end) {
+                    report(ReadIssue(kind: .badHeader, file: name, offset: bufferBase + start, recordType: "\(type) subtype \(u16(at + 6))",
+                                     reason: "length \(length) runs past the end of input; records resume at offset \(bufferBase + c)"))
+                    start = c
+                    continue
+                }
                 report(ReadIssue(kind: .truncatedRecord, file: name, offset: bufferBase + start,
                                  recordType: "\(type) subtype \(u16(start + 6))",
                                  reason: "record of \(length) bytes, only \(end - start - 12) left at end of input"))
                 start = end
                 return nil
+            }
+            // The next header must make sense too; if it does not, and a chain of
+            // sound headers starts inside this record's body, the length is damaged.
+            if try ensure(12 + length + 12), !plausible(at: start + 12 + length),
+               let c = try chainStart(from: start + 1, before: start + 12 + length) {
+                report(ReadIssue(kind: .badHeader, file: name, offset: bufferBase + start, recordType: "\(type) subtype \(u16(start + 6))",
+                                 reason: "length \(length) does not reach the next record; records resume at offset \(bufferBase + c)"))
+                start = c
+                continue
             }
             var header = MRTHeader(timestamp: u32(start), type: type, subtype: u16(start + 6), length: UInt32(length))
             var bodyAt = start + 12
@@ -232,6 +250,25 @@ public final class MRTReader {
             recordCount += 1
             return record
         }
+    }
+
+    /// The first offset in `from..<before` where a plausible header is followed by
+    /// another (or by the end of input). Offsets are buffer positions; the
+    /// buffer is not compacted while this runs because `start` stays put.
+    func chainStart(from: Int, before: Int) throws -> Int? {
+        var i = from
+        while i < before && i + 12 <= end {
+            if plausible(at: i) {
+                let next = i + 12 + Int(u32(i + 8))
+                if next + 12 <= end {
+                    if plausible(at: next) { return i }
+                } else if next == end && eof {
+                    return i
+                }
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// Skips forward one byte at a time to where a plausible header is followed
