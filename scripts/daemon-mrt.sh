@@ -31,8 +31,8 @@
 #   gobgp-table.mrt    GoBGP mrt-dump "table"     TABLE_DUMP_V2 of the collector
 #
 # Timing: GoBGP refuses table-dump intervals below 60 s and has no on-demand
-# dump, so a full run takes a bit over a minute. VIGIL_GOBGP_TABLE=0 leaves
-# out the collector and gobgp-table.mrt (said so loudly) and takes ~15 s.
+# dump, so a full run takes about 62 s. VIGIL_GOBGP_TABLE=0 leaves out the
+# collector and gobgp-table.mrt (said so loudly) and takes about 10 s.
 #
 # Why a separate collector: GoBGP's table dump gives its own locally
 # originated routes a peer index one past the end of the peer table, which
@@ -184,7 +184,7 @@ add_node() {
     ip netns add "$ns"
     # No duplicate address detection: IPv6 addresses, link-local included,
     # are usable at once (BIRD reads eth0's link-local when a session starts).
-    nsx "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+    nsx "$ns" sh -c 'echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'
     ip -n "$ns" link set lo up
     ip -n "$NS_SW" link add "$port" type veth peer name eth0 netns "$ns"
     ip -n "$NS_SW" link set "$port" master br0 up
@@ -410,7 +410,7 @@ bird_a_session() {
         # bytes). bgpd without zebra cannot map a link-local next hop to an
         # interface and treats such routes as withdrawn, so towards FRR set a
         # global-only next hop. Other peers keep the 32-byte form (variety).
-        [[ $addr == "$FRR6" ]] && export="filter { bgp_next_hop = $BIRDA6; accept; }"
+        if [[ $addr == "$FRR6" ]]; then export="filter { bgp_next_hop = $BIRDA6; accept; }"; fi
         cat <<EOF
 protocol bgp $name from fast {
     mrtdump all;
@@ -718,14 +718,18 @@ collect_and_check() {
         birda/bird-messages.mrt birda/bird-table.mrt gobgp/gobgp-updates.mrt)
     if ((COLLECTOR)); then files+=(rc/gobgp-table.mrt); fi
     local f name lines
+    # Check everything before copying anything, so OUTDIR never holds a
+    # half-good set.
     for f in "${files[@]}"; do
         name=$(basename "$f")
         [[ -s $WORK/$f ]] || die "$name is missing or empty"
-        cp "$WORK/$f" "$OUTDIR/$name"
         # Under pipefail a bgpdump crash (e.g. an assertion) fails here too.
-        lines=$(bgpdump -m "$OUTDIR/$name" 2>/dev/null | wc -l) || die "bgpdump -m failed on $name"
+        lines=$(bgpdump -m "$WORK/$f" 2>/dev/null | wc -l) || die "bgpdump -m failed (exit $?) on $name"
         ((lines > 0)) || die "bgpdump -m printed no lines for $name"
     done
+    for f in "${files[@]}"; do cp "$WORK/$f" "$OUTDIR/"; done
+    # A table dump left over from an earlier full run would not match the rest.
+    if ((!COLLECTOR)); then rm -f "$OUTDIR/gobgp-table.mrt"; fi
     echo
     echo "==== record kinds per file: bgpdump -m FILE | cut -d'|' -f1,3 | sort | uniq -c"
     for f in "${files[@]}"; do

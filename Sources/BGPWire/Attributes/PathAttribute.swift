@@ -89,11 +89,16 @@ extension PathAttribute {
     }
 
     public static func decodeOne(_ r: inout ByteReader, _ ctx: AttributeContext) throws(WireError) -> PathAttribute {
-        let flags = try r.readU8("attribute flags")
+        let wireFlags = try r.readU8("attribute flags")
         let type = AttributeType(try r.readU8("attribute type"))
-        let len = (flags & AttributeFlags.extendedLength) != 0 ? Int(try r.readU16("attribute length"))
+        let len = (wireFlags & AttributeFlags.extendedLength) != 0 ? Int(try r.readU16("attribute length"))
                                                                 : Int(try r.readU8("attribute length"))
-        var v = try r.readSlice(len, "attribute value")
+        let slice = try r.readSlice(len, "attribute value")
+        // Offsets in content errors count from the start of the value, so the
+        // reason stays the same wherever the attribute sits; the extended-length
+        // bit is framing, not part of the attribute's value.
+        var v = ByteReader(slice.bytes, base: 0)
+        let flags = wireFlags & ~AttributeFlags.extendedLength
         do {
             let a = try decodeValue(type, flags, &v, ctx)
             try v.expectEnd("attribute value")

@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 
 /// Writes the lines Debian's `bgpdump -m` (1.6.x) writes, byte for byte, and
 /// nothing else: the same fields, the same defaults for missing attributes,
