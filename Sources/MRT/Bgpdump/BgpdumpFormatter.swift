@@ -87,7 +87,7 @@ public final class BgpdumpFormatter {
                 ip = .v6(h, l)
                 _ = s.getAddress(16)
             default:
-                return "STATE_CHANGE for unknown AFI \(afi)"
+                return "STATE_CHANGE for unknown AFI \(afi) in a record of \(length) bytes"
             }
         }
         let old = s.getw(), new = s.getw()
