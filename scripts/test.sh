@@ -22,4 +22,19 @@ if ((${#missing[@]})); then
 fi
 
 swift build --build-tests
-swift test
+# XCTest only (there are no Swift Testing tests), and a plain closing line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --disable-swift-testing 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1)
+executed=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
+if [ -z "$summary" ]; then
+    echo "test.sh: no XCTest summary found (swift test exit $status)" >&2
+    exit 1
+fi
+echo "tests: $((executed - failed)) passed, $failed failed"
+exit "$status"

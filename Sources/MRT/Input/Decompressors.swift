@@ -177,8 +177,9 @@ public func openInput(_ path: String) throws -> any ByteSource {
     head.removeLast(3 - got)
     let kind = head.withUnsafeBytes { Compression.detect($0) }
     switch kind {
-    case .gzip: return try GzipSource(file, name: file.name, prefix: head)
-    case .bzip2: return try Bzip2Source(file, name: file.name, prefix: head)
+    // Decompression runs a few blocks ahead on its own thread.
+    case .gzip: return PrefetchSource(try GzipSource(file, name: file.name, prefix: head))
+    case .bzip2: return PrefetchSource(try Bzip2Source(file, name: file.name, prefix: head))
     case .none: return PrefixedSource(head: head, rest: file)
     }
 }
