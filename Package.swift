@@ -27,6 +27,7 @@ let package = Package(
         ),
         .target(name: "BGPWire", swiftSettings: swiftSettings),
         .target(name: "MRT", dependencies: ["BGPWire", "CCompression"], swiftSettings: swiftSettings),
+        .target(name: "Routing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MRTTests", dependencies: ["MRT", "BGPWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

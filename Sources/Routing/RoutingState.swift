@@ -1,0 +1,169 @@
+public import BGPWire
+
+/// A BGP peer as a collector sees it.
+public struct PeerKey: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPAddress
+    public var asn: UInt32
+    public init(address: IPAddress, asn: UInt32) {
+        self.address = address
+        self.asn = asn
+    }
+    public var description: String { "\(address) AS\(asn)" }
+}
+
+/// Which peers count as full-feed (they carry the whole Internet table): the
+/// visibility signals are shares of these, as IODA computes them.
+public struct FullFeedPolicy: Sendable {
+    public var minIPv4: Int
+    public var minIPv6: Int
+    /// When even the largest peer is below the absolute thresholds (small or
+    /// synthetic inputs), a peer is full-feed if it holds at least this share
+    /// of the largest peer's prefixes.
+    public var relativeShare: Double
+
+    public init(minIPv4: Int = 400_000, minIPv6: Int = 10_000, relativeShare: Double = 0.8) {
+        self.minIPv4 = minIPv4
+        self.minIPv6 = minIPv6
+        self.relativeShare = relativeShare
+    }
+}
+
+/// What one announcement or withdrawal did to a peer's table.
+public enum RouteChange: Equatable, Sendable {
+    /// A route for a prefix the peer did not have.
+    case announced(prefix: UInt32, path: UInt32)
+    /// The same path again (a duplicate announcement).
+    case duplicate(prefix: UInt32)
+    /// An implicit withdrawal: the prefix now has another path.
+    case pathChanged(prefix: UInt32, old: UInt32, new: UInt32)
+    case withdrawn(prefix: UInt32, old: UInt32)
+    /// A withdrawal of a route the peer never announced (or already withdrew).
+    case unknownWithdrawal
+}
+
+/// Every peer's routes, built from RIB dumps and advanced by updates, with
+/// per-prefix visibility among full-feed peers kept up to date incrementally.
+public final class RoutingState {
+    public private(set) var prefixes = PrefixIndex()
+    public private(set) var paths = PathTable()
+    public private(set) var peers: [PeerKey] = []
+    var peerIndex: [PeerKey: Int] = [:]
+    public private(set) var tables: [PeerTable] = []
+    /// Per peer: full-feed for IPv4, for IPv6.
+    public private(set) var fullFeed4: [Bool] = []
+    public private(set) var fullFeed6: [Bool] = []
+    /// Per prefix id: how many full-feed peers (of its family) have a route.
+    public private(set) var fullFeedVisibility: [UInt16] = []
+    /// Per prefix id: origin AS of the most recent route for it (0: unknown).
+    public private(set) var origin: [UInt32] = []
+    public var policy: FullFeedPolicy
+
+    public init(policy: FullFeedPolicy = FullFeedPolicy()) {
+        self.policy = policy
+    }
+
+    public var fullFeedPeers4: Int { fullFeed4.lazy.filter { $0 }.count }
+    public var fullFeedPeers6: Int { fullFeed6.lazy.filter { $0 }.count }
+    public var routeCount: Int { tables.reduce(0) { $0 + $1.count } }
+
+    public func peer(_ key: PeerKey) -> Int {
+        if let i = peerIndex[key] { return i }
+        peers.append(key)
+        tables.append(PeerTable())
+        fullFeed4.append(false)
+        fullFeed6.append(false)
+        peerIndex[key] = peers.count - 1
+        return peers.count - 1
+    }
+
+    public func existingPeer(_ key: PeerKey) -> Int? { peerIndex[key] }
+
+    @inline(__always)
+    func prefixID(_ p: Prefix) -> UInt32 {
+        let id = prefixes.id(p)
+        if Int(id) == fullFeedVisibility.count {
+            fullFeedVisibility.append(0)
+            origin.append(0)
+        }
+        return id
+    }
+
+    @inline(__always)
+    func isFullFeed(_ peer: Int, v6: Bool) -> Bool { v6 ? fullFeed6[peer] : fullFeed4[peer] }
+
+    public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath) -> RouteChange {
+        let p = prefixID(prefix)
+        let path = paths.id(asPath)
+        let v6 = prefix.isIPv6
+        origin[Int(p)] = paths.origins[Int(path)]
+        let old: UInt32?
+        let newPrefix: Bool
+        if let pid = pathIdentifier {
+            (old, newPrefix) = tables[peer].setAddPath(p, pid, path, v6: v6, universe: prefixes.count)
+        } else {
+            old = tables[peer].set(p, path, v6: v6, universe: prefixes.count)
+            newPrefix = old == nil
+        }
+        if newPrefix && isFullFeed(peer, v6: v6) { fullFeedVisibility[Int(p)] &+= 1 }
+        guard let o = old else { return .announced(prefix: p, path: path) }
+        return o == path ? .duplicate(prefix: p) : .pathChanged(prefix: p, old: o, new: path)
+    }
+
+    public func withdraw(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil) -> RouteChange {
+        guard let p = prefixes.existingID(prefix) else { return .unknownWithdrawal }
+        let v6 = prefix.isIPv6
+        let old: UInt32?
+        let gone: Bool
+        if let pid = pathIdentifier {
+            (old, gone) = tables[peer].removeAddPath(p, pid, v6: v6)
+        } else {
+            old = tables[peer].remove(p, v6: v6)
+            gone = old != nil
+        }
+        guard let o = old else { return .unknownWithdrawal }
+        if gone && isFullFeed(peer, v6: v6) { fullFeedVisibility[Int(p)] &-= 1 }
+        return .withdrawn(prefix: p, old: o)
+    }
+
+    /// A session left Established: the peer's routes are gone. Calls `removed` for each.
+    public func sessionDown(peer: Int, removed: (UInt32, UInt32) -> Void = { _, _ in }) {
+        let t = tables[peer]
+        t.forEach { p, path in
+            if isFullFeed(peer, v6: prefixes[p].isIPv6) { fullFeedVisibility[Int(p)] &-= 1 }
+            removed(p, path)
+        }
+        tables[peer].removeAll()
+    }
+
+    /// Re-decides which peers are full-feed and moves their routes in or out of
+    /// the visibility counts. Call at bin boundaries (it is cheap when nothing changes).
+    public func updateFullFeed() {
+        let max4 = tables.map(\.v4Count).max() ?? 0
+        let max6 = tables.map(\.v6Count).max() ?? 0
+        let need4 = max4 >= policy.minIPv4 ? policy.minIPv4 : max(1, Int((Double(max4) * policy.relativeShare).rounded(.up)))
+        let need6 = max6 >= policy.minIPv6 ? policy.minIPv6 : max(1, Int((Double(max6) * policy.relativeShare).rounded(.up)))
+        for i in tables.indices {
+            let f4 = tables[i].v4Count >= need4 && max4 > 0
+            let f6 = tables[i].v6Count >= need6 && max6 > 0
+            if f4 != fullFeed4[i] || f6 != fullFeed6[i] {
+                let d4: UInt16 = f4 == fullFeed4[i] ? 0 : 1, d6: UInt16 = f6 == fullFeed6[i] ? 0 : 1
+                tables[i].forEach { p, _ in
+                    if prefixes[p].isIPv6 {
+                        if d6 != 0 { if f6 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 } }
+                    } else if d4 != 0 {
+                        if f4 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 }
+                    }
+                }
+                fullFeed4[i] = f4
+                fullFeed6[i] = f6
+            }
+        }
+    }
+
+    /// Bytes held by the per-peer tables and the path store, and the routes they hold.
+    public func memoryReport() -> (routes: Int, tableBytes: Int, pathBytes: Int) {
+        let tableBytes = tables.reduce(0) { $0 + $1.storageBytes }
+        let pathBytes = paths.paths.reduce(0) { $0 + 48 + $1.segments.reduce(0) { $0 + 32 + $1.asns.count * 4 } }
+        return (routeCount, tableBytes, pathBytes)
+    }
+}

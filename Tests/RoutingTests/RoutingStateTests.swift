@@ -1,0 +1,79 @@
+import XCTest
+import BGPWire
+@testable import Routing
+
+final class RoutingStateTests: XCTestCase {
+    let a = PeerKey(address: .v4(0x0A00_0001), asn: 65001)
+    let b = PeerKey(address: .v4(0x0A00_0002), asn: 65002)
+    let nk = Prefix("175.45.176.0/24")!
+    let path1 = ASPath(sequence: [65001, 4837, 131279])
+    let path2 = ASPath(sequence: [65001, 3356, 4837, 131279])
+
+    func testAnnounceWithdrawImplicitWithdraw() {
+        let s = RoutingState()
+        let pa = s.peer(a)
+        guard case let .announced(p, _) = s.announce(peer: pa, prefix: nk, asPath: path1) else { return XCTFail() }
+        XCTAssertEqual(s.announce(peer: pa, prefix: nk, asPath: path1), .duplicate(prefix: p))
+        guard case .pathChanged = s.announce(peer: pa, prefix: nk, asPath: path2) else { return XCTFail() }
+        XCTAssertEqual(s.tables[pa].count, 1)
+        XCTAssertEqual(s.origin[Int(p)], 131279)
+        guard case .withdrawn = s.withdraw(peer: pa, prefix: nk) else { return XCTFail() }
+        XCTAssertEqual(s.withdraw(peer: pa, prefix: nk), .unknownWithdrawal)
+        XCTAssertEqual(s.withdraw(peer: pa, prefix: Prefix("192.0.2.0/24")!), .unknownWithdrawal)
+        XCTAssertEqual(s.tables[pa].count, 0)
+    }
+
+    func testFullFeedVisibilityAndSessionDown() {
+        let s = RoutingState(policy: FullFeedPolicy(relativeShare: 0.5))
+        let pa = s.peer(a), pb = s.peer(b)
+        let many = (0..<100).map { Prefix(address: .v4(0x0A00_0000 | UInt32($0) << 8), length: 24) }
+        for p in many { _ = s.announce(peer: pa, prefix: p, asPath: path1) }
+        for p in many.prefix(60) { _ = s.announce(peer: pb, prefix: p, asPath: path2) }
+        s.updateFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 2)  // 60 ≥ 0.5 × 100
+        let first = s.prefixes.existingID(many[0])!, last = s.prefixes.existingID(many[99])!
+        XCTAssertEqual(s.fullFeedVisibility[Int(first)], 2)
+        XCTAssertEqual(s.fullFeedVisibility[Int(last)], 1)
+        // Incremental updates keep counts right.
+        _ = s.withdraw(peer: pb, prefix: many[0])
+        XCTAssertEqual(s.fullFeedVisibility[Int(first)], 1)
+        // The session of a drops: all its routes go.
+        var removed = 0
+        s.sessionDown(peer: pa) { _, _ in removed += 1 }
+        XCTAssertEqual(removed, 100)
+        XCTAssertEqual(s.fullFeedVisibility[Int(first)], 0)
+        XCTAssertEqual(s.fullFeedVisibility[Int(last)], 0)
+        s.updateFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 1)
+        XCTAssertEqual(s.fullFeedVisibility[Int(s.prefixes.existingID(many[1])!)], 1)
+    }
+
+    func testAddPathKeepsPrefixWhileAPathRemains() {
+        let s = RoutingState(policy: FullFeedPolicy(relativeShare: 0.5))
+        let pa = s.peer(a)
+        _ = s.announce(peer: pa, prefix: nk, pathIdentifier: 1, asPath: path1)
+        guard case .announced = s.announce(peer: pa, prefix: nk, pathIdentifier: 2, asPath: path2) else { return XCTFail() }
+        s.updateFullFeed()
+        let id = Int(s.prefixes.existingID(nk)!)
+        XCTAssertEqual(s.fullFeedVisibility[id], 1)
+        guard case .withdrawn = s.withdraw(peer: pa, prefix: nk, pathIdentifier: 1) else { return XCTFail() }
+        XCTAssertEqual(s.tables[pa].count, 1)
+        XCTAssertEqual(s.fullFeedVisibility[id], 1)
+        _ = s.withdraw(peer: pa, prefix: nk, pathIdentifier: 2)
+        XCTAssertEqual(s.tables[pa].count, 0)
+        XCTAssertEqual(s.fullFeedVisibility[id], 0)
+    }
+
+    func testDenseTablesStayCompact() {
+        let s = RoutingState()
+        let pa = s.peer(a), pb = s.peer(b)
+        for i in 0..<50_000 {
+            let p = Prefix(address: .v4(UInt32(i) << 8), length: 24)
+            _ = s.announce(peer: pa, prefix: p, asPath: path1)
+            _ = s.announce(peer: pb, prefix: p, asPath: path2)
+        }
+        let m = s.memoryReport()
+        XCTAssertEqual(m.routes, 100_000)
+        XCTAssertLessThanOrEqual(Double(m.tableBytes) / Double(m.routes), 6, "bytes per route in peer tables")
+    }
+}
