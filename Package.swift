@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -28,10 +29,15 @@ let package = Package(
         .target(name: "BGPWire", swiftSettings: swiftSettings),
         .target(name: "MRT", dependencies: ["BGPWire", "CCompression"], swiftSettings: swiftSettings),
         .target(name: "Routing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
+        .target(name: "Entities", dependencies: ["BGPWire", "Routing"], swiftSettings: swiftSettings),
+        .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities"], swiftSettings: swiftSettings),
+        .target(name: "Store", dependencies: ["Signals", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: swiftSettings),
+        .target(name: "Replay", dependencies: ["MRT", "Signals", "Store", "Entities", "Routing", "BGPWire"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MRT", "BGPWire",
+                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -42,5 +48,7 @@ let package = Package(
             name: "MRTTests", dependencies: ["MRT", "BGPWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VigilTests", dependencies: ["MRT"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire"],
+                    swiftSettings: swiftSettings),
     ]
 )

@@ -10,6 +10,6 @@ struct Vigil: ParsableCommand {
             RouteViews, or any router's dumps; plain, gzip or bzip2).
             """,
         version: "0.1.0",
-        subcommands: [Dump.self]
+        subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EntitiesCommand.self]
     )
 }

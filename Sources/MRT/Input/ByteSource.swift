@@ -23,6 +23,10 @@ public final class FileSource: ByteSource {
     let fd: Int32
     let owned: Bool
     public let name: String
+    /// Bytes read so far (of the file as stored, before decompression): for progress bars.
+    public private(set) var position = 0
+    /// Size of the file, when it is a regular file.
+    public private(set) var size: Int? = nil
 
     public init(path: String) throws {
         if path == "-" {
@@ -41,6 +45,7 @@ public final class FileSource: ByteSource {
         fd = f
         owned = true
         name = path
+        if (st.st_mode & S_IFMT) == S_IFREG { size = Int(st.st_size) }
     }
 
     deinit { if owned { close(fd) } }
@@ -52,7 +57,10 @@ public final class FileSource: ByteSource {
             #else
             let n = Darwin.read(fd, buffer.baseAddress, buffer.count)
             #endif
-            if n >= 0 { return n }
+            if n >= 0 {
+                position += n
+                return n
+            }
             if errno == EINTR { continue }
             throw InputError("\(name): read failed: \(String(cString: strerror(errno)))")
         }

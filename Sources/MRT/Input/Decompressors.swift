@@ -166,7 +166,10 @@ public final class Bzip2Source: ByteSource {
 
 /// Opens a path ("-" for stdin) and puts the right decompressor in front of it.
 public func openInput(_ path: String) throws -> any ByteSource {
-    let file = try FileSource(path: path)
+    try openInput(file: FileSource(path: path))
+}
+
+public func openInput(file: FileSource) throws -> any ByteSource {
     var head = [UInt8](repeating: 0, count: 3)
     var got = 0
     while got < 3 {
@@ -196,5 +199,17 @@ struct PrefixedSource: ByteSource {
             return n
         }
         return try rest.read(into: buffer)
+    }
+}
+
+/// Reads a whole (small) input, decompressing as needed: for text files such as RIR statistics.
+public func readWholeInput(_ path: String) throws -> [UInt8] {
+    var src = try openInput(path)
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = try buf.withUnsafeMutableBytes { try src.read(into: $0) }
+        if n == 0 { return out }
+        out += buf[0..<n]
     }
 }

@@ -124,8 +124,13 @@ public final class MRTReader {
         buffer = .allocate(byteCount: blockSize, alignment: 16)
     }
 
+    /// The file under the decompressor, when reading a path: its position drives progress bars.
+    public private(set) var file: FileSource?
+
     public convenience init(path: String) throws {
-        try self.init(source: openInput(path), name: path == "-" ? "[stdin]" : path)
+        let f = try FileSource(path: path)
+        try self.init(source: openInput(file: f), name: path == "-" ? "[stdin]" : path)
+        file = f
     }
 
     deinit { buffer.deallocate() }

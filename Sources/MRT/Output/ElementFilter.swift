@@ -1,17 +1,5 @@
 public import BGPWire
 
-/// The kinds of per-prefix element a record turns into.
-public enum ElementKind: String, Sendable, CaseIterable, Codable {
-    /// A route announced in an UPDATE.
-    case announcement = "A"
-    /// A route withdrawn in an UPDATE.
-    case withdrawal = "W"
-    /// A route in a RIB dump.
-    case rib = "B"
-    /// A BGP session changing state.
-    case state = "STATE"
-}
-
 /// Which elements to keep: the filters bgpdump and BGPStream users reach for.
 /// Each set left empty matches everything.
 public struct ElementFilter: Sendable {

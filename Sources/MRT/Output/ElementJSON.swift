@@ -1,4 +1,4 @@
-import BGPWire
+public import BGPWire
 
 /// Decodes records into elements and writes them as JSON lines (schema in README.md).
 public final class ElementDecoder {

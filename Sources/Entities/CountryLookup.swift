@@ -1,0 +1,34 @@
+public import BGPWire
+public import Routing
+
+/// Address → country, by longest match over the delegated blocks.
+public struct CountryLookup {
+    var v4 = PrefixTrie<UInt16>(ipv6: false)
+    var v6 = PrefixTrie<UInt16>(ipv6: true)
+    public private(set) var countries: [String] = []
+    var codes: [String: UInt16] = [:]
+    public let map: EntityMap
+
+    public init(_ map: EntityMap) {
+        var m = map
+        m.finish()
+        self.map = m
+        for (p, cc) in m.v4Blocks { v4.insert(p, code(cc)) }
+        for (p, cc) in m.v6Blocks { v6.insert(p, code(cc)) }
+    }
+
+    mutating func code(_ cc: String) -> UInt16 {
+        if let c = codes[cc] { return c }
+        countries.append(cc)
+        codes[cc] = UInt16(countries.count - 1)
+        return UInt16(countries.count - 1)
+    }
+
+    /// The country whose delegation holds the prefix's first address.
+    public func country(of prefix: Prefix) -> String? {
+        let hit = prefix.isIPv6 ? v6.longestMatch(prefix.address) : v4.longestMatch(prefix.address)
+        return hit.map { countries[Int($0.1)] }
+    }
+
+    public func country(ofASN asn: UInt32) -> String? { map.country(ofASN: asn) }
+}

@@ -1,0 +1,138 @@
+public import BGPWire
+public import MRT
+public import Signals
+public import Store
+public import Entities
+public import Routing
+
+/// Archives → routing state → signals → store: the engine of `vigil replay`.
+public final class ReplayRunner {
+    public struct Options {
+        public var ribs: [String] = []
+        /// One entry per collector: its updates files in time order.
+        public var updates: [[String]] = []
+        public var binSeconds: Int64 = 300
+        public var watch: [Entity] = []
+        public var from: UInt32? = nil
+        public var until: UInt32? = nil
+        public var fullFeed = FullFeedPolicy()
+        public init() {}
+    }
+
+    public struct Summary: Sendable {
+        public var elements = 0
+        public var bins = 0
+        public var rows = 0
+        public var issues = 0
+        public var unknownPeers = 0
+        public var unknownWithdrawals = 0
+        public var outOfOrder = 0
+        public var seconds = 0.0
+    }
+
+    let options: Options
+    let store: any SeriesStore
+    let lookup: CountryLookup?
+    public var report: (String) -> Void = { printError("vigil: \($0)") }
+    /// Called now and then with (bytes read, total bytes, elements).
+    public var progress: ((Int, Int, Int) -> Void)?
+    public private(set) var engine: SignalEngine
+
+    public init(options: Options, store: any SeriesStore, entityMap: EntityMap?) {
+        self.options = options
+        self.store = store
+        lookup = (entityMap?.isEmpty ?? true) ? nil : CountryLookup(entityMap!)
+        engine = SignalEngine(state: RoutingState(policy: options.fullFeed), binSeconds: options.binSeconds, lookup: lookup,
+                              watch: options.watch)
+    }
+
+    public func run() throws -> Summary {
+        var s = Summary()
+        let started = monotonicSeconds()
+        var issues = 0
+        let note: (String) -> Void = { [report] in issues += 1; report($0) }
+        let allFiles = options.ribs + options.updates.flatMap { $0 }
+        let total = allFiles.reduce(0) { $0 + fileSize($1) }
+        if options.ribs.isEmpty {
+            note("no RIB given: routes announced before the first update are unknown, and withdrawals of them are counted as unknown")
+        }
+        var ribPeers = Set<PeerKey>()
+        var pending: [SeriesRow] = []
+        func flush() throws {
+            if !pending.isEmpty {
+                try store.write(pending)
+                s.rows += pending.count
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        let rib = MergedStream(options.ribs.map { FileSequenceStream(files: [$0], onIssue: note) })
+        let updates = MergedStream(options.updates.map { FileSequenceStream(files: $0, onIssue: note) })
+        var reportedPeers = Set<PeerKey>()
+        var lastTime: UInt32 = 0
+        var outOfOrderReported = false
+        var n = 0
+        func feed(_ e: BGPElement, fromRIB: Bool) throws {
+            if let f = options.from, e.timestamp < f, !fromRIB { return }
+            if let u = options.until, e.timestamp >= u { return }
+            n += 1
+            let key = PeerKey(address: e.peerAddress, asn: e.peerAS)
+            if fromRIB {
+                ribPeers.insert(key)
+            } else {
+                if !options.ribs.isEmpty, !ribPeers.contains(key), !reportedPeers.contains(key), e.kind != .state {
+                    reportedPeers.insert(key)
+                    s.unknownPeers += 1
+                    note("updates from \(key), a peer not in the RIB: its routes from before the updates are unknown")
+                }
+                if e.timestamp < lastTime && !outOfOrderReported {
+                    outOfOrderReported = true
+                    note("timestamps go backwards (\(e.timestamp) after \(lastTime)): such elements are counted in the current bin")
+                }
+                lastTime = max(lastTime, e.timestamp)
+            }
+            let rows = engine.apply(e)
+            if !rows.isEmpty {
+                pending += rows
+                s.bins += 1
+                try flush()
+            }
+            if n & 0xFFFF == 0 { progress?(rib.bytesRead + updates.bytesRead, total, n) }
+        }
+        while let e = rib.next() { try feed(e, fromRIB: true) }
+        while let e = updates.next() { try feed(e, fromRIB: false) }
+        pending += engine.finish()
+        s.bins += 1
+        try flush()
+        progress?(total, total, n)
+        s.elements = n
+        s.unknownWithdrawals = engine.unknownWithdrawals
+        s.outOfOrder = engine.outOfOrder
+        if s.unknownWithdrawals > 0 {
+            note("\(s.unknownWithdrawals) withdrawals of routes never announced (no RIB, or a peer's table incomplete)")
+        }
+        var origins: [(prefix: Prefix, origin: UInt32, seen: Int64)] = []
+        let st = engine.state
+        for id in 0..<st.prefixes.count where st.origin[id] != 0 {
+            origins.append((st.prefixes[UInt32(id)], st.origin[id], Int64(lastTime)))
+        }
+        try store.savePrefixOrigins(origins)
+        s.issues = issues
+        s.seconds = monotonicSeconds() - started
+        return s
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fileSize(_ path: String) -> Int {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int(st.st_size) : 0
+}
+
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,238 @@
+public import BGPWire
+public import Routing
+public import Entities
+
+/// Turns a time-ordered stream of BGP elements into per-entity signals, bin by bin.
+///
+/// State (who routes what) lives in `RoutingState`; this adds the entity view:
+/// each prefix belongs to its origin AS, to the country its address block is
+/// delegated to, and to any watched prefix covering it. Churn is counted as
+/// elements arrive; space and visibility are measured when a bin closes, in one
+/// pass over all prefixes in address order (so overlapping more-specifics of
+/// one entity are counted once).
+public final class SignalEngine {
+    public let state: RoutingState
+    public let binSeconds: Int64
+    let lookup: CountryLookup?
+    /// Entities to report; nil = every country and origin AS seen.
+    let watched: Set<Entity>?
+    let watchedPrefixes: [Prefix]
+
+    var entityIDs: [Entity: Int] = [:]
+    var entities: [Entity] = []
+    var churn: [Counters] = []
+    /// Per prefix id: entity ids (origin AS, country), computed lazily.
+    var countryOf: [Int32] = []
+    /// Per prefix id: the origin AS last attributed (to spot origin changes for entity membership).
+    var sorted: [UInt32] = []
+    var sortedCount = 0
+
+    public private(set) var currentBin: Int64?
+    public private(set) var outOfOrder = 0
+    public private(set) var unknownWithdrawals = 0
+    public private(set) var elements = 0
+
+    struct Counters {
+        var announcements = 0, withdrawals = 0, pathChanges = 0, originChanges = 0
+    }
+
+    public init(state: RoutingState = RoutingState(), binSeconds: Int64 = 300, lookup: CountryLookup? = nil, watch: [Entity] = []) {
+        self.state = state
+        self.binSeconds = binSeconds
+        self.lookup = lookup
+        self.watched = watch.isEmpty ? nil : Set(watch)
+        self.watchedPrefixes = watch.compactMap { if case let .prefix(p) = $0 { p.masked } else { nil } }
+        for e in watch { _ = entityID(e) }
+    }
+
+    func entityID(_ e: Entity) -> Int {
+        if let i = entityIDs[e] { return i }
+        entities.append(e)
+        churn.append(Counters())
+        entityIDs[e] = entities.count - 1
+        return entities.count - 1
+    }
+
+    /// Entity ids a prefix counts toward (only watched ones when a watch list is set).
+    @inline(__always)
+    func forEachEntity(of prefixID: UInt32, originAS: UInt32, _ body: (Int) -> Void) {
+        let p = state.prefixes[prefixID]
+        if originAS != 0 {
+            let e = Entity.asn(originAS)
+            if watched == nil || watched!.contains(e) { body(entityID(e)) }
+        }
+        if let c = country(prefixID) {
+            let e = Entity.country(c)
+            if watched == nil || watched!.contains(e) { body(entityID(e)) }
+        }
+        for w in watchedPrefixes where w.contains(p) { body(entityIDs[.prefix(w)]!) }
+    }
+
+    func country(_ prefixID: UInt32) -> String? {
+        guard let lookup else { return nil }
+        let i = Int(prefixID)
+        while countryOf.count <= i { countryOf.append(-2) }
+        if countryOf[i] == -2 {
+            if let c = lookup.country(of: state.prefixes[prefixID]) {
+                countryOf[i] = Int32(lookup.countries.firstIndex(of: c)!)
+            } else {
+                countryOf[i] = -1
+            }
+        }
+        return countryOf[i] < 0 ? nil : lookup.countries[Int(countryOf[i])]
+    }
+
+    /// Feeds one element; returns the rows of any bins it closed.
+    public func apply(_ e: BGPElement) -> [SeriesRow] {
+        elements += 1
+        let bin = Int64(e.timestamp) - Int64(e.timestamp) % binSeconds
+        var rows: [SeriesRow] = []
+        if let cur = currentBin {
+            if bin > cur {
+                rows = closeBins(upTo: bin)
+            } else if bin < cur {
+                outOfOrder += 1  // counted into the current bin
+            }
+        } else {
+            currentBin = bin
+        }
+        let peer = state.peer(PeerKey(address: e.peerAddress, asn: e.peerAS))
+        switch e.kind {
+        case .rib:
+            if let p = e.prefix { _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([])) }
+        case .announcement:
+            guard let p = e.prefix else { break }
+            let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]))
+            count(change, origin: e.originAS ?? 0)
+        case .withdrawal:
+            guard let p = e.prefix else { break }
+            let change = state.withdraw(peer: peer, prefix: p, pathIdentifier: e.pathID)
+            if change == .unknownWithdrawal { unknownWithdrawals += 1 }
+            count(change, origin: 0)
+        case .state:
+            if e.oldState == 6 && e.newState != 6 {
+                state.sessionDown(peer: peer) { p, path in
+                    forEachEntity(of: p, originAS: state.paths.origins[Int(path)]) { churn[$0].withdrawals += 1 }
+                }
+            }
+        }
+        return rows
+    }
+
+    func count(_ change: RouteChange, origin: UInt32) {
+        switch change {
+        case let .announced(p, _), let .duplicate(p):
+            forEachEntity(of: p, originAS: origin) { churn[$0].announcements += 1 }
+        case let .pathChanged(p, old, new):
+            let oldOrigin = state.paths.origins[Int(old)], newOrigin = state.paths.origins[Int(new)]
+            forEachEntity(of: p, originAS: newOrigin) {
+                churn[$0].announcements += 1
+                churn[$0].pathChanges += 1
+                if oldOrigin != newOrigin { churn[$0].originChanges += 1 }
+            }
+            if oldOrigin != newOrigin, oldOrigin != 0 {
+                // The AS that lost the prefix sees an origin change too.
+                let e = Entity.asn(oldOrigin)
+                if watched == nil || watched!.contains(e) { churn[entityID(e)].originChanges += 1 }
+            }
+        case let .withdrawn(p, old):
+            forEachEntity(of: p, originAS: state.paths.origins[Int(old)]) { churn[$0].withdrawals += 1 }
+        case .unknownWithdrawal:
+            break
+        }
+    }
+
+    /// Closes the current bin and any empty ones before `bin`.
+    func closeBins(upTo bin: Int64) -> [SeriesRow] {
+        var rows: [SeriesRow] = []
+        while let cur = currentBin, cur < bin {
+            rows += measure(bin: cur)
+            for i in churn.indices { churn[i] = Counters() }
+            // Long gaps (an archive missing) are not filled bin by bin beyond a day.
+            currentBin = bin - cur > 288 * binSeconds ? bin : cur + binSeconds
+        }
+        return rows
+    }
+
+    /// Closes the last bin.
+    public func finish() -> [SeriesRow] {
+        guard let cur = currentBin else { return [] }
+        let rows = measure(bin: cur)
+        currentBin = nil
+        return rows
+    }
+
+    /// One pass over all prefixes in address order: space (each address once per
+    /// entity), visible prefixes and mean visibility, per entity.
+    func measure(bin: Int64) -> [SeriesRow] {
+        state.updateFullFeed()
+        mergeNewPrefixes()
+        let ff4 = state.fullFeedPeers4, ff6 = state.fullFeedPeers6
+        struct Acc { var space4 = 0.0, space6 = 0.0, visible = 0, visSum = 0.0, known = 0 }
+        var rows = [Acc](repeating: Acc(), count: entities.count)
+        var lastEnd4 = [UInt64](repeating: 0, count: entities.count)
+        var lastEnd6 = [UInt64](repeating: 0, count: entities.count)
+        for id in sorted {
+            let p = state.prefixes[id]
+            let ff = p.isIPv6 ? ff6 : ff4
+            let vis = Int(state.fullFeedVisibility[Int(id)])
+            let isVisible = ff > 0 && vis * 2 > ff
+            forEachEntity(of: id, originAS: state.origin[Int(id)]) { e in
+                if e >= rows.count {
+                    rows.append(Acc()); lastEnd4.append(0); lastEnd6.append(0)
+                }
+                rows[e].known += 1
+                rows[e].visSum += ff > 0 ? Double(vis) / Double(ff) : 0
+                guard isVisible else { return }
+                rows[e].visible += 1
+                switch p.address {
+                case let .v4(a):
+                    let start = UInt64(a), end = start + (UInt64(1) << UInt64(32 - Int(p.length)))
+                    if end > lastEnd4[e] {
+                        rows[e].space4 += Double(end - max(start, lastEnd4[e])) / 256
+                        lastEnd4[e] = end
+                    }
+                case let .v6(h, _):
+                    // In /64 units (what the high word holds), reported in /48s.
+                    let len = min(Int(p.length), 64)
+                    let start = h >> 0, size: UInt64 = len == 0 ? UInt64.max : UInt64(1) << UInt64(64 - len)
+                    let end = start &+ size
+                    if end > lastEnd6[e] || (len == 0) {
+                        rows[e].space6 += Double(end &- max(start, lastEnd6[e])) / 65536
+                        lastEnd6[e] = end
+                    }
+                }
+            }
+        }
+        var out: [SeriesRow] = []
+        for (i, e) in entities.enumerated() {
+            let r = i < rows.count ? rows[i] : Acc()
+            let c = churn[i]
+            if r.known == 0 && c.announcements == 0 && c.withdrawals == 0 && watched == nil { continue }
+            out.append(SeriesRow(entity: e.description, bin: bin, routedV4: r.space4, routedV6: r.space6, visiblePrefixes: r.visible,
+                                 meanVisibility: r.known > 0 ? r.visSum / Double(r.known) : 0,
+                                 announcements: c.announcements, withdrawals: c.withdrawals, pathChanges: c.pathChanges,
+                                 originChanges: c.originChanges, fullFeedPeers4: ff4, fullFeedPeers6: ff6))
+        }
+        return out
+    }
+
+    /// Keeps `sorted` (prefix ids in address order, shorter first) up to date with new prefixes.
+    func mergeNewPrefixes() {
+        let n = state.prefixes.count
+        guard n > sortedCount else { return }
+        let fresh = (sortedCount..<n).map { UInt32($0) }.sorted { state.prefixes[$0] < state.prefixes[$1] }
+        var merged: [UInt32] = []
+        merged.reserveCapacity(n)
+        var i = 0, j = 0
+        while i < sorted.count || j < fresh.count {
+            if j == fresh.count || (i < sorted.count && state.prefixes[sorted[i]] < state.prefixes[fresh[j]]) {
+                merged.append(sorted[i]); i += 1
+            } else {
+                merged.append(fresh[j]); j += 1
+            }
+        }
+        sorted = merged
+        sortedCount = n
+    }
+}

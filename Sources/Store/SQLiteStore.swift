@@ -1,0 +1,126 @@
+import GRDB
+public import Signals
+public import Entities
+public import BGPWire
+
+/// The embedded store: one SQLite file (`vigil.db` by default) through GRDB,
+/// with forward-only named migrations.
+public final class SQLiteStore: SeriesStore {
+    let db: DatabaseQueue
+
+    public init(path: String) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // WAL: readers (vigil series, the web API) are not blocked by a running replay.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        db = try DatabaseQueue(path: path, configuration: config)
+        try SQLiteStore.migrator.migrate(db)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-series") { db in
+            // One row per entity and bin; the key makes re-running a replay replace, not duplicate.
+            try db.execute(sql: """
+                CREATE TABLE series (
+                    entity TEXT NOT NULL,
+                    bin INTEGER NOT NULL,
+                    routed_v4 REAL NOT NULL,
+                    routed_v6 REAL NOT NULL,
+                    visible_prefixes INTEGER NOT NULL,
+                    mean_visibility REAL NOT NULL,
+                    announcements INTEGER NOT NULL,
+                    withdrawals INTEGER NOT NULL,
+                    path_changes INTEGER NOT NULL,
+                    origin_changes INTEGER NOT NULL,
+                    full_feed_peers_v4 INTEGER NOT NULL,
+                    full_feed_peers_v6 INTEGER NOT NULL,
+                    PRIMARY KEY (entity, bin)
+                ) WITHOUT ROWID
+                """)
+        }
+        m.registerMigration("v1-entity-map") { db in
+            try db.execute(sql: "CREATE TABLE asn_country (first INTEGER NOT NULL, last INTEGER NOT NULL, country TEXT NOT NULL)")
+            try db.execute(sql: "CREATE TABLE block_country (prefix TEXT NOT NULL, country TEXT NOT NULL)")
+        }
+        m.registerMigration("v1-prefix-origin") { db in
+            try db.execute(sql: "CREATE TABLE prefix_origin (prefix TEXT PRIMARY KEY, origin INTEGER NOT NULL, seen INTEGER NOT NULL) WITHOUT ROWID")
+        }
+        return m
+    }
+
+    public func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {
+        try db.write { db in
+            let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO prefix_origin VALUES (?, ?, ?)")
+            for o in origins { try st.execute(arguments: [o.prefix.description, Int64(o.origin), o.seen]) }
+        }
+    }
+
+    public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT prefix, origin, seen FROM prefix_origin").compactMap { r in
+                guard let p = Prefix(r["prefix"] as String) else { return nil }
+                return (p, UInt32(r["origin"] as Int64), r["seen"] as Int64)
+            }.sorted { $0.prefix < $1.prefix }
+        }
+    }
+
+    public func write(_ rows: [SeriesRow]) throws {
+        guard !rows.isEmpty else { return }
+        try db.write { db in
+            let stmt = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in rows {
+                try stmt.execute(arguments: [r.entity, r.bin, r.routedV4, r.routedV6, r.visiblePrefixes, r.meanVisibility,
+                                             r.announcements, r.withdrawals, r.pathChanges, r.originChanges,
+                                             r.fullFeedPeers4, r.fullFeedPeers6])
+            }
+        }
+    }
+
+    public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
+        try db.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM series WHERE entity = ? AND bin >= ? AND bin < ? ORDER BY bin
+                """, arguments: [entity, from ?? Int64.min, until ?? Int64.max])
+            return rows.map { r in
+                SeriesRow(entity: r["entity"], bin: r["bin"], routedV4: r["routed_v4"], routedV6: r["routed_v6"],
+                          visiblePrefixes: r["visible_prefixes"], meanVisibility: r["mean_visibility"],
+                          announcements: r["announcements"], withdrawals: r["withdrawals"], pathChanges: r["path_changes"],
+                          originChanges: r["origin_changes"], fullFeedPeers4: r["full_feed_peers_v4"],
+                          fullFeedPeers6: r["full_feed_peers_v6"])
+            }
+        }
+    }
+
+    public func entityNames() throws -> [String] {
+        try db.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM series ORDER BY entity") }
+    }
+
+    public func saveEntityMap(_ map: EntityMap) throws {
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM asn_country")
+            try db.execute(sql: "DELETE FROM block_country")
+            let a = try db.makeStatement(sql: "INSERT INTO asn_country VALUES (?, ?, ?)")
+            for r in map.asnRanges { try a.execute(arguments: [Int64(r.start), Int64(r.end), r.country]) }
+            let b = try db.makeStatement(sql: "INSERT INTO block_country VALUES (?, ?)")
+            for r in map.v4Blocks + map.v6Blocks { try b.execute(arguments: [r.prefix.description, r.country]) }
+        }
+    }
+
+    public func loadEntityMap() throws -> EntityMap {
+        try db.read { db in
+            var m = EntityMap()
+            for row in try Row.fetchAll(db, sql: "SELECT first, last, country FROM asn_country") {
+                m.addASNRange(UInt32(row["first"] as Int64), UInt32(row["last"] as Int64), row["country"])
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT prefix, country FROM block_country") {
+                if let p = Prefix(row["prefix"] as String) { m.addBlock(p, row["country"]) }
+            }
+            m.finish()
+            return m
+        }
+    }
+}

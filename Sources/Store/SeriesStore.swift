@@ -1,0 +1,47 @@
+public import Signals
+public import Entities
+public import BGPWire
+
+/// Where signals (and later events) are kept. The embedded default is SQLite;
+/// a PostgreSQL backend implements the same protocol, so callers never change.
+public protocol SeriesStore: AnyObject {
+    /// Writes the rows of one or more bins in one transaction: a replay stopped
+    /// at any moment leaves whole bins, and writing a bin again replaces it.
+    func write(_ rows: [SeriesRow]) throws
+    func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow]
+    func entityNames() throws -> [String]
+    /// Replaces the stored RIR delegations with `map`.
+    func saveEntityMap(_ map: EntityMap) throws
+    func loadEntityMap() throws -> EntityMap
+    /// Records which AS originated each prefix (as of the end of a replay).
+    func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws
+    func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)]
+}
+
+/// Keeps everything in memory: for tests and for runs that store nothing.
+public final class MemoryStore: SeriesStore {
+    var rows: [String: [Int64: SeriesRow]] = [:]
+    var map = EntityMap()
+
+    public init() {}
+
+    public func write(_ rows: [SeriesRow]) throws {
+        for r in rows { self.rows[r.entity, default: [:]][r.bin] = r }
+    }
+
+    public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
+        (rows[entity] ?? [:]).values.filter { r in (from.map { r.bin >= $0 } ?? true) && (until.map { r.bin < $0 } ?? true) }
+            .sorted { $0.bin < $1.bin }
+    }
+
+    public func entityNames() throws -> [String] { rows.keys.sorted() }
+    public func saveEntityMap(_ map: EntityMap) throws { self.map = map }
+    public func loadEntityMap() throws -> EntityMap { map }
+    var origins: [Prefix: (UInt32, Int64)] = [:]
+    public func savePrefixOrigins(_ o: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {
+        for x in o { origins[x.prefix] = (x.origin, x.seen) }
+    }
+    public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
+        origins.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.prefix < $1.prefix }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Entities
+import MRT
+import Signals
+import Store
+
+struct SeriesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "series",
+        abstract: "Print an entity's stored signals, bin by bin.",
+        discussion: """
+            Examples:
+              vigil series KP
+              vigil series AS131279 --signal routed_v4 --from 2014-12-22 --until 2014-12-23 --format csv
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+    @Argument(help: "Entity: KP, AS131279 or 175.45.176.0/22.")
+    var entity: String
+
+    @Option(name: .customLong("signal"), help: "Signal(s) to print (default: all): \(SeriesRow.signalNames.joined(separator: ", ")).")
+    var signals: [String] = []
+
+    @Option var from: TimeArgument?
+    @Option var until: TimeArgument?
+    @Option var format: Format = .table
+    @Option(help: "SQLite database file.") var db: String = "vigil.db"
+
+    func validate() throws {
+        guard Entity(entity) != nil else { throw ValidationError("\(entity): use a country code (KP), an AS (AS131279) or a prefix") }
+        for s in signals where !SeriesRow.signalNames.contains(s) {
+            throw ValidationError("unknown signal \(s); known: \(SeriesRow.signalNames.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let store = try SQLiteStore(path: db)
+        let name = Entity(entity)!.description
+        let rows = try store.series(entity: name, from: from?.seconds, until: until?.seconds)
+        if rows.isEmpty {
+            printError("vigil: no stored series for \(name) in \(db) (run vigil replay first)")
+            throw ExitCode(1)
+        }
+        let names = signals.isEmpty ? SeriesRow.signalNames : signals
+        func num(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+        switch format {
+        case .csv:
+            print((["time"] + names).joined(separator: ","))
+            for r in rows { print(([TimeArgument.format(r.bin)] + names.map { num(r.value($0)!) }).joined(separator: ",")) }
+        case .json:
+            for r in rows {
+                let fields = names.map { "\"\($0)\":\(num(r.value($0)!))" }.joined(separator: ",")
+                print("{\"entity\":\"\(name)\",\"time\":\"\(TimeArgument.format(r.bin))\",\(fields)}")
+            }
+        case .table:
+            let header = ["time"] + names
+            let body = rows.map { r in [TimeArgument.format(r.bin)] + names.map { num(r.value($0)!) } }
+            let widths = header.indices.map { i in max(header[i].count, body.map { $0[i].count }.max() ?? 0) }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { i, c in i == 0 ? c.padding(widths[i]) : c.leftPadding(widths[i]) }.joined(separator: "  ")
+            }
+            print(line(header))
+            for b in body { print(line(b)) }
+        }
+    }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { self + String(repeating: " ", count: max(0, n - count)) }
+    func leftPadding(_ n: Int) -> String { String(repeating: " ", count: max(0, n - count)) + self }
+}
