@@ -72,8 +72,11 @@ public final class ReplayRunner {
         var outOfOrderReported = false
         var n = 0
         func feed(_ e: BGPElement, fromRIB: Bool) throws {
-            if let f = options.from, e.timestamp < f, !fromRIB { return }
-            if let u = options.until, e.timestamp >= u { return }
+            // The time range selects updates; a RIB is the starting state whatever its time.
+            if !fromRIB {
+                if let f = options.from, e.timestamp < f { return }
+                if let u = options.until, e.timestamp >= u { return }
+            }
             n += 1
             let key = PeerKey(address: e.peerAddress, asn: e.peerAS)
             if fromRIB {

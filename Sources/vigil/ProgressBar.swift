@@ -5,12 +5,12 @@ import Glibc
 #endif
 
 /// A one-line progress bar with rate and ETA on standard error, only when it is a terminal.
-final class ProgressBar {
+final class ProgressBar: @unchecked Sendable {  // updated from one task at a time
     let enabled = isatty(2) != 0
     let started = monotonicSeconds()
     var last = 0.0
 
-    func update(bytes: Int, total: Int, elements: Int, force: Bool = false) {
+    func update(bytes: Int, total: Int, elements: Int, unit: String = "elements", force: Bool = false) {
         guard enabled else { return }
         let now = monotonicSeconds()
         guard force || now - last >= 0.2 else { return }
@@ -22,7 +22,7 @@ final class ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let rate = Double(elements) / elapsed
         let eta = share > 0.01 ? elapsed * (1 - share) / share : 0
-        let line = "\r[\(bar)] \(Int(share * 100))%  \(human(Double(elements))) elements  \(human(rate))/s  ETA \(Int(eta / 60)):\(pad(Int(eta) % 60))  "
+        let line = "\r[\(bar)] \(Int(share * 100))%  \(human(Double(elements))) \(unit)  \(human(rate))/s  ETA \(Int(eta / 60)):\(pad(Int(eta) % 60))  "
         writeStderr(line)
     }
 

@@ -33,6 +33,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("updates"), help: "Updates file or directory; repeat for more collectors.")
     var updates: [String] = []
 
+    @Option(name: .customLong("collector"), help: "Replay this collector's archives from the fetch cache (with --from/--until).")
+    var collectors: [String] = []
+
+    @Option(help: "Cache directory of vigil fetch.")
+    var cache: String = "vigil-cache"
+
     @Option(help: "Keep elements from this time on (Unix seconds or 2014-12-22T16:15Z).")
     var from: TimeArgument?
 
@@ -55,7 +61,13 @@ struct ReplayCommand: ParsableCommand {
     var fullFeedV6: Int = 10_000
 
     func validate() throws {
-        if updates.isEmpty && ribs.isEmpty { throw ValidationError("name archives with --rib and/or --updates") }
+        if updates.isEmpty && ribs.isEmpty && collectors.isEmpty {
+            throw ValidationError("name archives with --rib and/or --updates, or --collector with --from and --until")
+        }
+        if !collectors.isEmpty && (from == nil || until == nil) {
+            throw ValidationError("--collector needs --from and --until")
+        }
+        for c in collectors where ArchiveLayout(collector: c) == nil { throw ValidationError("unknown collector \(c)") }
         guard bin >= 1 else { throw ValidationError("--bin must be at least one second") }
         for e in entities where Entity(e) == nil {
             throw ValidationError("--entity \(e): use a country code (KP), an AS (AS131279) or a prefix (175.45.176.0/22)")
@@ -66,6 +78,22 @@ struct ReplayCommand: ParsableCommand {
         var o = ReplayRunner.Options()
         o.ribs = try archiveFiles(ribs)
         o.updates = try updates.map { try archiveFiles([$0]) }
+        for c in collectors {
+            // The cached files of the range: the RIB at or before --from, the updates inside.
+            let layout = ArchiveLayout(collector: c)!
+            let fetcher = Fetcher(cache: cache)
+            let present = { (f: ArchiveLayout.File) -> String? in
+                let p = fetcher.localPath(f)
+                return (try? archiveFiles([p])) != nil ? p : nil
+            }
+            let rib = layout.files(kind: .rib, from: from!.seconds, until: from!.seconds + 1).compactMap(present)
+            if rib.isEmpty { printError("vigil: \(c): no RIB in \(cache) for \(TimeArgument.format(from!.seconds)) (run vigil fetch)") }
+            o.ribs += rib
+            let ups = layout.files(kind: .updates, from: from!.seconds, until: until!.seconds)
+            let have = ups.compactMap(present)
+            if have.count < ups.count { printError("vigil: \(c): \(ups.count - have.count) of \(ups.count) updates files not in \(cache)") }
+            o.updates.append(have)
+        }
         o.binSeconds = Int64(bin)
         o.watch = entities.compactMap(Entity.init)
         o.from = from.map { UInt32(clamping: $0.seconds) }

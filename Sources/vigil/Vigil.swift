@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Vigil: ParsableCommand {
+struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil, an Internet outage observatory: BGP archives, live collection, probing, detection.",
@@ -10,6 +10,6 @@ struct Vigil: ParsableCommand {
             RouteViews, or any router's dumps; plain, gzip or bzip2).
             """,
         version: "0.1.0",
-        subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EntitiesCommand.self]
+        subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EntitiesCommand.self, FetchCommand.self]
     )
 }

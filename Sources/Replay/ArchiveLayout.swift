@@ -1,0 +1,93 @@
+/// Where public collectors publish their archives, by time.
+///
+/// RIPE RIS:   {mirror}/{rrcNN}/{YYYY.MM}/updates.YYYYMMDD.HHMM.gz (every 5 min),
+///                                       bview.YYYYMMDD.HHMM.gz   (00:00, 08:00, 16:00)
+/// RouteViews: {mirror}/{collector/}bgpdata/{YYYY.MM}/UPDATES/updates.YYYYMMDD.HHMM.bz2 (every 15 min),
+///                                                   RIBS/rib.YYYYMMDD.HHMM.bz2        (every 2 h)
+/// (route-views2 sits at the root, the others under their name.)
+public struct ArchiveLayout: Sendable {
+    public enum Project: String, Sendable { case ris, routeviews }
+    public enum Kind: String, Sendable, CaseIterable { case rib, updates }
+
+    public let collector: String
+    public let project: Project
+    public var mirror: String
+
+    public init?(collector: String, mirror: String? = nil) {
+        self.collector = collector
+        if collector.hasPrefix("rrc"), collector.count == 5, Int(collector.dropFirst(3)) != nil {
+            project = .ris
+            self.mirror = mirror ?? "https://data.ris.ripe.net"
+        } else if collector.hasPrefix("route-views") {
+            project = .routeviews
+            self.mirror = mirror ?? "https://archive.routeviews.org"
+        } else {
+            return nil
+        }
+        while self.mirror.hasSuffix("/") { self.mirror.removeLast() }
+    }
+
+    public func interval(_ kind: Kind) -> Int64 {
+        switch (project, kind) {
+        case (.ris, .updates): 300
+        case (.ris, .rib): 8 * 3600
+        case (.routeviews, .updates): 900
+        case (.routeviews, .rib): 2 * 3600
+        }
+    }
+
+    /// One archive: its URL, and its path relative to the cache directory.
+    public struct File: Hashable, Sendable {
+        public var url: String
+        public var relativePath: String
+        public var time: Int64
+        public var kind: Kind
+    }
+
+    /// The archives covering [from, until): updates files starting in the range, and
+    /// for RIBs the last dump at or before `from` plus any inside the range.
+    public func files(kind: Kind, from: Int64, until: Int64) -> [File] {
+        let step = interval(kind)
+        var t = from - ((from % step) + step) % step
+        var out: [File] = []
+        while t < until {
+            out.append(file(kind, t))
+            t += step
+        }
+        return out
+    }
+
+    func file(_ kind: Kind, _ t: Int64) -> File {
+        let c = civil(t)
+        let month = "\(c.y).\(two(c.m))"
+        let stamp = "\(c.y)\(two(c.m))\(two(c.d)).\(two(c.hh))\(two(c.mm))"
+        let name: String, remote: String
+        switch project {
+        case .ris:
+            name = (kind == .rib ? "bview." : "updates.") + stamp + ".gz"
+            remote = "\(mirror)/\(collector)/\(month)/\(name)"
+        case .routeviews:
+            name = (kind == .rib ? "rib." : "updates.") + stamp + ".bz2"
+            let base = collector == "route-views2" ? mirror : "\(mirror)/\(collector)"
+            remote = "\(base)/bgpdata/\(month)/\(kind == .rib ? "RIBS" : "UPDATES")/\(name)"
+        }
+        return File(url: remote, relativePath: "\(collector)/\(month)/\(name)", time: t, kind: kind)
+    }
+}
+
+func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+/// Days-from-civil inverse (Howard Hinnant's algorithm): UTC calendar fields without Foundation.
+func civil(_ t: Int64) -> (y: Int64, m: Int64, d: Int64, hh: Int64, mm: Int64) {
+    let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+    let secs = t - days * 86400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, secs / 3600, (secs % 3600) / 60)
+}
