@@ -42,6 +42,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(

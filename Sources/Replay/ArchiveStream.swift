@@ -21,6 +21,15 @@ public final class FileSequenceStream {
 
     public var currentBytes: Int { finishedBytes + (reader?.file?.position ?? 0) }
 
+    /// The elements of the next record that has any (they share one timestamp),
+    /// or nil when every file is read. Valid until the next call.
+    public func nextBatch() -> [BGPElement]? {
+        position = buffer.count
+        guard next() != nil else { return nil }
+        position = buffer.count
+        return buffer
+    }
+
     /// The next element, or nil when every file is read.
     public func next() -> BGPElement? {
         while position >= buffer.count {
@@ -57,21 +66,23 @@ public final class FileSequenceStream {
 }
 
 /// Several collectors' streams merged into one stream in timestamp order, as
-/// BGPStream does: a small heap keyed by each stream's next element time.
+/// BGPStream does: a small heap keyed by each stream's next record time. It
+/// hands out a record's elements together (they share a timestamp), so the
+/// replay loop reads them in place instead of copying element by element.
 public final class MergedStream {
     let streams: [FileSequenceStream]
-    var heads: [BGPElement?]
+    var heads: [[BGPElement]?]
     var heap: [Int] = []
 
     public init(_ streams: [FileSequenceStream]) {
         self.streams = streams
-        heads = streams.map { $0.next() }
+        heads = streams.map { $0.nextBatch() }
         for i in heads.indices where heads[i] != nil { push(i) }
     }
 
     public var bytesRead: Int { streams.reduce(0) { $0 + $1.currentBytes } }
 
-    func key(_ i: Int) -> (UInt32, UInt32) { (heads[i]!.timestamp, heads[i]!.microseconds ?? 0) }
+    func key(_ i: Int) -> (UInt32, UInt32) { (heads[i]![0].timestamp, heads[i]![0].microseconds ?? 0) }
 
     func push(_ i: Int) {
         heap.append(i)
@@ -101,11 +112,12 @@ public final class MergedStream {
         return top
     }
 
-    public func next() -> BGPElement? {
-        guard let i = popMin() else { return nil }
-        let e = heads[i]!
-        heads[i] = streams[i].next()
+    /// Calls `body` with the elements of the next record in time order; false at the end.
+    public func nextBatch(_ body: ([BGPElement]) throws -> Void) rethrows -> Bool {
+        guard let i = popMin() else { return false }
+        try body(heads[i]!)
+        heads[i] = streams[i].nextBatch()
         if heads[i] != nil { push(i) }
-        return e
+        return true
     }
 }

@@ -101,8 +101,8 @@ public final class ReplayRunner {
             }
             if n & 0xFFFF == 0 { progress?(rib.bytesRead + updates.bytesRead, total, n) }
         }
-        while let e = rib.next() { try feed(e, fromRIB: true) }
-        while let e = updates.next() { try feed(e, fromRIB: false) }
+        while try rib.nextBatch({ for e in $0 { try feed(e, fromRIB: true) } }) {}
+        while try updates.nextBatch({ for e in $0 { try feed(e, fromRIB: false) } }) {}
         pending += engine.finish()
         s.bins += 1
         try flush()

@@ -57,6 +57,7 @@ public final class RoutingState {
     /// Per prefix id: origin AS of the most recent route for it (0: unknown).
     public private(set) var origin: [UInt32] = []
     public var policy: FullFeedPolicy
+    var lastPath: (path: ASPath, id: UInt32)?
 
     public init(policy: FullFeedPolicy = FullFeedPolicy()) {
         self.policy = policy
@@ -93,7 +94,15 @@ public final class RoutingState {
 
     public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath) -> RouteChange {
         let p = prefixID(prefix)
-        let path = paths.id(asPath)
+        // The prefixes of one update share their path: skip the hash lookup (Array ==
+        // returns at once for the same storage).
+        let path: UInt32
+        if let last = lastPath, last.path == asPath {
+            path = last.id
+        } else {
+            path = paths.id(asPath)
+            lastPath = (asPath, path)
+        }
         let v6 = prefix.isIPv6
         origin[Int(p)] = paths.origins[Int(path)]
         let old: UInt32?

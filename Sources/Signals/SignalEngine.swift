@@ -27,6 +27,7 @@ public final class SignalEngine {
     var sorted: [UInt32] = []
     var sortedCount = 0
 
+    var lastPeer = -1, lastPeerAS: UInt32 = 0, lastPeerAddress = IPAddress.v4None
     public private(set) var currentBin: Int64?
     public private(set) var outOfOrder = 0
     public private(set) var unknownWithdrawals = 0
@@ -96,7 +97,14 @@ public final class SignalEngine {
         } else {
             currentBin = bin
         }
-        let peer = state.peer(PeerKey(address: e.peerAddress, asn: e.peerAS))
+        // Consecutive elements mostly come from one record, hence one peer.
+        let peer: Int
+        if e.peerAS == lastPeerAS && e.peerAddress == lastPeerAddress {
+            peer = lastPeer
+        } else {
+            peer = state.peer(PeerKey(address: e.peerAddress, asn: e.peerAS))
+            (lastPeer, lastPeerAS, lastPeerAddress) = (peer, e.peerAS, e.peerAddress)
+        }
         switch e.kind {
         case .rib:
             if let p = e.prefix { _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([])) }

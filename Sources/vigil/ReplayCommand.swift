@@ -108,6 +108,11 @@ struct ReplayCommand: ParsableCommand {
         bar.done()
         let rate = s.seconds > 0 ? Int(Double(s.elements) / s.seconds) : 0
         print("replayed \(s.elements) elements in \(s.bins) bins (\(rate) elements/s); \(s.rows) series rows in \(db)")
+        let m = runner.engine.state.memoryReport()
+        if m.routes > 0 {
+            let perRoute = Double(m.tableBytes + m.pathBytes) / Double(m.routes)
+            print("state: \(m.routes) routes from \(runner.engine.state.peers.count) peers, \(runner.engine.state.prefixes.count) prefixes, \(runner.engine.state.paths.count) distinct AS paths; \(Int(perRoute * 10) / 10 == 0 ? "<0.1" : String(Double(Int(perRoute * 10)) / 10)) bytes/route in peer tables and paths")
+        }
         if s.issues > 0 { print("\(s.issues) problems reported above") }
     }
 }

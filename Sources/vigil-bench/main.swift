@@ -1,0 +1,45 @@
+// Writes a synthetic full-table RIB dump (TABLE_DUMP_V2) with the MRT writer, for
+// the state-memory benchmark (scripts/bench-replay.sh):
+//   vigil-bench rib OUT.gz [PREFIXES] [PEERS]
+// Every peer carries every prefix; paths are peerAS, a tier-1 (chosen per peer and
+// origin), a transit (per origin), the origin: realistic sharing of paths.
+import BGPWire
+import MRT
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let args = CommandLine.arguments
+guard args.count >= 3, args[1] == "rib" else {
+    print("usage: vigil-bench rib OUT.gz [PREFIXES=1000000] [PEERS=20]")
+    exit(2)
+}
+let out = args[2]
+let prefixes = args.count > 3 ? Int(args[3])! : 1_000_000
+let peerCount = args.count > 4 ? Int(args[4])! : 20
+let t0: UInt32 = 1_419_206_400
+let peers = (0..<peerCount).map { PeerIndexTable.Peer(bgpID: UInt32($0 + 1), address: .v4(0x0A00_0000 | UInt32($0 + 1)), asn: 64_600 + UInt32($0)) }
+let tier1: [UInt32] = [174, 209, 701, 1239, 1299, 2828, 2914, 3257, 3320, 3356, 3491, 5511, 6453, 6461, 6762, 6830, 7018, 12956, 4637, 4837]
+let w = try MRTWriter(path: out, gzip: true, level: 1)
+try w.write(MRTRecord(timestamp: t0, body: .peerIndexTable(PeerIndexTable(collectorID: 1, viewName: Array("bench".utf8), peers: peers))))
+var rng: UInt64 = 0x9E37_79B9_7F4A_7C15
+func next(_ r: inout UInt64) -> UInt64 {
+    r ^= r << 13; r ^= r >> 7; r ^= r << 17
+    return r
+}
+for i in 0..<prefixes {
+    // 1.0.0.0/24 upwards, skipping nothing: a dense synthetic address plan.
+    let p = Prefix(address: .v4(0x0100_0000 &+ UInt32(i) << 8), length: 24)
+    let origin = 1000 + UInt32(next(&rng) % 60_000)
+    let transit = 20_000 + origin % 500
+    var entries: [RIBRecord.Entry] = []
+    entries.reserveCapacity(peerCount)
+    for (j, peer) in peers.enumerated() {
+        let t1 = tier1[Int((origin &+ UInt32(j) &* 7) % UInt32(tier1.count))]
+        let attrs: [PathAttribute] = [.origin(.igp), .asPath(ASPath(sequence: [peer.asn, t1, transit, origin])), .nextHop(0x0A00_0001 + UInt32(j))]
+        entries.append(RIBRecord.Entry(peerIndex: UInt16(j), originated: t0 - 3600, attributes: attrs))
+    }
+    try w.write(MRTRecord(timestamp: t0, body: .rib(RIBRecord(family: .ipv4Unicast, sequence: UInt32(i), prefix: p, entries: entries))))
+}
+try w.close()
+print("wrote \(prefixes) prefixes × \(peerCount) peers = \(prefixes * peerCount) routes to \(out)")
