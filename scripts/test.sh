@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: bgpdump is the reference for `vigil dump -m`;
 # the routing daemons write real MRT archives; iproute2 makes the namespaces.
-packages=(bgpdump bird2 frr gobgpd iproute2 gzip bzip2)
+packages=(bgpdump bird2 frr gobgpd iproute2 gzip bzip2 libsqlite3-dev python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +19,13 @@ if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+fi
+
+# A real MaxMind database (GeoLite2-City, 2018) and MaxMind's Python reader, from PyPI,
+# to check Vigil's MMDB reader against.
+if ! python3 -c "import maxminddb, _maxminddb_geolite2" 2>/dev/null; then
+    echo "test.sh: installing maxminddb and maxminddb-geolite2 from PyPI"
+    python3 -m pip install -q maxminddb maxminddb-geolite2
 fi
 
 swift build --build-tests

@@ -8,8 +8,11 @@ public struct CountryLookup {
     public private(set) var countries: [String] = []
     var codes: [String: UInt16] = [:]
     public let map: EntityMap
+    /// When given, addresses are placed by the MaxMind database first, by RIR delegation second.
+    public let mmdb: MMDB?
 
-    public init(_ map: EntityMap) {
+    public init(_ map: EntityMap, mmdb: MMDB? = nil) {
+        self.mmdb = mmdb
         var m = map
         m.finish()
         self.map = m
@@ -26,6 +29,7 @@ public struct CountryLookup {
 
     /// The country whose delegation holds the prefix's first address.
     public func country(of prefix: Prefix) -> String? {
+        if let db = mmdb, let c = db.country(prefix.address) { return c }
         let hit = prefix.isIPv6 ? v6.longestMatch(prefix.address) : v4.longestMatch(prefix.address)
         return hit.map { countries[Int($0.1)] }
     }

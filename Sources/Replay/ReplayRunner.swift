@@ -38,10 +38,10 @@ public final class ReplayRunner {
     public var progress: ((Int, Int, Int) -> Void)?
     public private(set) var engine: SignalEngine
 
-    public init(options: Options, store: any SeriesStore, entityMap: EntityMap?) {
+    public init(options: Options, store: any SeriesStore, entityMap: EntityMap?, mmdb: MMDB? = nil) {
         self.options = options
         self.store = store
-        lookup = (entityMap?.isEmpty ?? true) ? nil : CountryLookup(entityMap!)
+        lookup = (entityMap?.isEmpty ?? true) && mmdb == nil ? nil : CountryLookup(entityMap ?? EntityMap(), mmdb: mmdb)
         engine = SignalEngine(state: RoutingState(policy: options.fullFeed), binSeconds: options.binSeconds, lookup: lookup,
                               watch: options.watch)
     }

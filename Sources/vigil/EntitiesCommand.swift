@@ -54,6 +54,7 @@ struct EntitiesCommand: ParsableCommand {
         )
         @Argument var entity: String
         @Option(help: "SQLite database file.") var db: String = "vigil.db"
+        @Option(help: "MaxMind DB (GeoLite2 Country/City) to place addresses in countries.") var mmdb: String?
 
         func validate() throws {
             guard Entity(entity) != nil else { throw ValidationError("\(entity): use a country code (KP), an AS (AS131279) or a prefix") }
@@ -62,7 +63,7 @@ struct EntitiesCommand: ParsableCommand {
         func run() throws {
             let store = try SQLiteStore(path: db)
             let map = try store.loadEntityMap()
-            let lookup = CountryLookup(map)
+            let lookup = CountryLookup(map, mmdb: try mmdb.map { try MMDB(path: $0) })
             let origins = try store.prefixOrigins()
             func space(_ ps: [Prefix]) -> String {
                 var t4 = PrefixTrie<Bool>(ipv6: false), t6 = PrefixTrie<Bool>(ipv6: true)

@@ -54,6 +54,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "SQLite database file.")
     var db: String = "vigil.db"
 
+    @Option(help: "MaxMind DB (GeoLite2 Country/City) to place prefixes in countries, before RIR delegations.")
+    var mmdb: String?
+
     @Option(name: .customLong("full-feed-v4"), help: "IPv4 prefixes a peer needs to count as full-feed.")
     var fullFeedV4: Int = 400_000
 
@@ -100,7 +103,7 @@ struct ReplayCommand: ParsableCommand {
         o.until = until.map { UInt32(clamping: $0.seconds) }
         o.fullFeed = FullFeedPolicy(minIPv4: fullFeedV4, minIPv6: fullFeedV6)
         let store = try SQLiteStore(path: db)
-        let runner = ReplayRunner(options: o, store: store, entityMap: try store.loadEntityMap())
+        let runner = ReplayRunner(options: o, store: store, entityMap: try store.loadEntityMap(), mmdb: try mmdb.map { try MMDB(path: $0) })
         let bar = ProgressBar()
         runner.progress = { bar.update(bytes: $0, total: $1, elements: $2) }
         runner.report = { bar.done(); printError("vigil: \($0)") }
