@@ -54,19 +54,45 @@ public final class SignalEngine {
         return entities.count - 1
     }
 
+    /// Per prefix id, cached: the country entity (-1 none) and the watched prefixes covering it.
+    var prefixCountryEntity: [Int32] = []
+    var prefixWatchers: [[Int32]] = []
+    /// Origin AS → entity id (-1: not watched), so the hot path hashes a UInt32, not an Entity.
+    var asEntity: [UInt32: Int32] = [:]
+
     /// Entity ids a prefix counts toward (only watched ones when a watch list is set).
     @inline(__always)
     func forEachEntity(of prefixID: UInt32, originAS: UInt32, _ body: (Int) -> Void) {
-        let p = state.prefixes[prefixID]
+        let i = Int(prefixID)
+        if i >= prefixCountryEntity.count { cacheEntities(upTo: i) }
         if originAS != 0 {
-            let e = Entity.asn(originAS)
-            if watched == nil || watched!.contains(e) { body(entityID(e)) }
+            let e: Int32
+            if let cached = asEntity[originAS] {
+                e = cached
+            } else {
+                let ent = Entity.asn(originAS)
+                e = (watched == nil || watched!.contains(ent)) ? Int32(entityID(ent)) : -1
+                asEntity[originAS] = e
+            }
+            if e >= 0 { body(Int(e)) }
         }
-        if let c = country(prefixID) {
-            let e = Entity.country(c)
-            if watched == nil || watched!.contains(e) { body(entityID(e)) }
+        let c = prefixCountryEntity[i]
+        if c >= 0 { body(Int(c)) }
+        for w in prefixWatchers[i] { body(Int(w)) }
+    }
+
+    func cacheEntities(upTo i: Int) {
+        while prefixCountryEntity.count <= i {
+            let id = UInt32(prefixCountryEntity.count)
+            let p = state.prefixes[id]
+            var c: Int32 = -1
+            if let cc = country(id) {
+                let e = Entity.country(cc)
+                if watched == nil || watched!.contains(e) { c = Int32(entityID(e)) }
+            }
+            prefixCountryEntity.append(c)
+            prefixWatchers.append(watchedPrefixes.filter { $0.contains(p) }.map { Int32(entityIDs[.prefix($0)]!) })
         }
-        for w in watchedPrefixes where w.contains(p) { body(entityIDs[.prefix(w)]!) }
     }
 
     func country(_ prefixID: UInt32) -> String? {

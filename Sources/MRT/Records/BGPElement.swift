@@ -35,20 +35,28 @@ public struct ElementExtractor {
                 out.append(BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.peerAddress,
                                       peerAS: peer.peerAS, prefix: n.prefix, pathID: n.pathID))
             }
+            let mpReach = u.attributes.mpReach
             if let mu = u.attributes.mpUnreach {
                 for n in mu.withdrawn {
                     out.append(BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.peerAddress,
                                           peerAS: peer.peerAS, prefix: n.prefix, pathID: n.pathID))
                 }
             }
+            guard !u.nlri.isEmpty || !(mpReach?.nlri.isEmpty ?? true) else { return nil }
+            // Worked out once per update: every prefix in it shares the path and attributes.
+            let path = u.attributes.asPath(fourOctetSession: m.fourOctetAS)
+            let nh4: IPAddress? = u.attributes.nextHop.map { .v4($0) }
             for n in u.nlri {
-                out.append(route(.announcement, t, us, peer.peerAddress, peer.peerAS, n, u.attributes,
-                                 fourOctet: m.fourOctetAS, family: .ipv4Unicast))
+                out.append(BGPElement(kind: .announcement, timestamp: t, microseconds: us, peerAddress: peer.peerAddress,
+                                      peerAS: peer.peerAS, prefix: n.prefix, pathID: n.pathID, attributes: u.attributes,
+                                      asPath: path, nextHop: nh4 ?? mpReach?.nextHop.primary))
             }
-            if let mr = u.attributes.mpReach {
+            if let mr = mpReach {
+                let nh = mr.family.isIPv6 ? mr.nextHop.primary : (nh4 ?? mr.nextHop.primary)
                 for n in mr.nlri {
-                    out.append(route(.announcement, t, us, peer.peerAddress, peer.peerAS, n, u.attributes,
-                                     fourOctet: m.fourOctetAS, family: mr.family))
+                    out.append(BGPElement(kind: .announcement, timestamp: t, microseconds: us, peerAddress: peer.peerAddress,
+                                          peerAS: peer.peerAS, prefix: n.prefix, pathID: n.pathID, attributes: u.attributes,
+                                          asPath: path, nextHop: nh))
                 }
             }
         case .unknown:
