@@ -26,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(
@@ -43,11 +44,13 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing",
+                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Simulator", dependencies: ["MRT", "BGPWire", .product(name: "TOMLKit", package: "TOMLKit")],
+                swiftSettings: swiftSettings),
         .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),

@@ -16,6 +16,9 @@ public final class ReplayRunner {
         public var from: UInt32? = nil
         public var until: UInt32? = nil
         public var fullFeed = FullFeedPolicy()
+        /// Run the detector on the rows and store events.
+        public var detect = false
+        public var detector = Detector.Config()
         public init() {}
     }
 
@@ -37,6 +40,9 @@ public final class ReplayRunner {
     /// Called now and then with (bytes read, total bytes, elements).
     public var progress: ((Int, Int, Int) -> Void)?
     public private(set) var engine: SignalEngine
+    public private(set) var detector: Detector
+    /// Called for each event as it opens, updates and closes.
+    public var onEvent: ((Detector.Change) -> Void)?
 
     public init(options: Options, store: any SeriesStore, entityMap: EntityMap?, mmdb: MMDB? = nil) {
         self.options = options
@@ -44,6 +50,21 @@ public final class ReplayRunner {
         lookup = (entityMap?.isEmpty ?? true) && mmdb == nil ? nil : CountryLookup(entityMap ?? EntityMap(), mmdb: mmdb)
         engine = SignalEngine(state: RoutingState(policy: options.fullFeed), binSeconds: options.binSeconds, lookup: lookup,
                               watch: options.watch)
+        engine.keepNotes = options.detect
+        detector = Detector(binSeconds: options.binSeconds, config: options.detector)
+    }
+
+    /// Runs the detector on closed rows and stores the events it changed.
+    func detect(_ rows: [SeriesRow]) throws {
+        guard options.detect else { return }
+        var changed: [Event] = []
+        for r in rows {
+            for c in detector.observe(r, withdrawals: engine.takeNotes(entity: r.entity, bin: r.bin)) {
+                onEvent?(c)
+                changed.append(c.event)
+            }
+        }
+        try store.writeEvents(changed)
     }
 
     public func run() throws -> Summary {
@@ -59,6 +80,7 @@ public final class ReplayRunner {
         var ribPeers = Set<PeerKey>()
         var pending: [SeriesRow] = []
         func flush() throws {
+            try detect(pending)
             if !pending.isEmpty {
                 try store.write(pending)
                 s.rows += pending.count

@@ -28,6 +28,13 @@ public final class SignalEngine {
     var sortedCount = 0
 
     var lastPeer = -1, lastPeerAS: UInt32 = 0, lastPeerAddress = IPAddress.v4None
+    /// Withdrawal notes of the current bin per entity id (evidence for the detector), and of closed bins by name.
+    var notes: [Int: [WithdrawalNote]] = [:]
+    var closedNotes: [String: [WithdrawalNote]] = [:]
+    var noteTime: UInt32 = 0
+    var notePeer = ""
+    /// Keep withdrawal notes (only worth it when events are detected).
+    public var keepNotes = false
     public private(set) var currentBin: Int64?
     public private(set) var outOfOrder = 0
     public private(set) var unknownWithdrawals = 0
@@ -140,13 +147,18 @@ public final class SignalEngine {
             count(change, origin: e.originAS ?? 0)
         case .withdrawal:
             guard let p = e.prefix else { break }
+            if keepNotes { noteTime = e.timestamp; notePeer = "\(e.peerAddress) AS\(e.peerAS)" }
             let change = state.withdraw(peer: peer, prefix: p, pathIdentifier: e.pathID)
             if change == .unknownWithdrawal { unknownWithdrawals += 1 }
             count(change, origin: 0)
         case .state:
             if e.oldState == 6 && e.newState != 6 {
+                let who = "\(e.peerAddress) AS\(e.peerAS)"
                 state.sessionDown(peer: peer) { p, path in
-                    forEachEntity(of: p, originAS: state.paths.origins[Int(path)]) { churn[$0].withdrawals += 1 }
+                    forEachEntity(of: p, originAS: state.paths.origins[Int(path)]) {
+                        churn[$0].withdrawals += 1
+                        if keepNotes { note($0, e.timestamp, who, p, path) }
+                    }
                 }
             }
         }
@@ -170,10 +182,24 @@ public final class SignalEngine {
                 if watched == nil || watched!.contains(e) { churn[entityID(e)].originChanges += 1 }
             }
         case let .withdrawn(p, old):
-            forEachEntity(of: p, originAS: state.paths.origins[Int(old)]) { churn[$0].withdrawals += 1 }
+            forEachEntity(of: p, originAS: state.paths.origins[Int(old)]) {
+                churn[$0].withdrawals += 1
+                if keepNotes { note($0, noteTime, notePeer, p, old) }
+            }
         case .unknownWithdrawal:
             break
         }
+    }
+
+    func note(_ entity: Int, _ t: UInt32, _ peer: String, _ prefix: UInt32, _ path: UInt32) {
+        guard notes[entity, default: []].count < 64 else { return }
+        let asns = state.paths[path].segments.flatMap(\.asns)
+        notes[entity, default: []].append(WithdrawalNote(time: t, peer: peer, prefix: state.prefixes[prefix].description, lostPath: asns))
+    }
+
+    /// The withdrawal notes of a closed bin for an entity (taken once).
+    public func takeNotes(entity: String, bin: Int64) -> [WithdrawalNote] {
+        closedNotes.removeValue(forKey: "\(entity)|\(bin)") ?? []
     }
 
     /// Closes the current bin and any empty ones before `bin`.
@@ -182,6 +208,7 @@ public final class SignalEngine {
         while let cur = currentBin, cur < bin {
             rows += measure(bin: cur)
             for i in churn.indices { churn[i] = Counters() }
+            moveNotes(bin: cur)
             // Long gaps (an archive missing) are not filled bin by bin beyond a day.
             currentBin = bin - cur > 288 * binSeconds ? bin : cur + binSeconds
         }
@@ -192,8 +219,15 @@ public final class SignalEngine {
     public func finish() -> [SeriesRow] {
         guard let cur = currentBin else { return [] }
         let rows = measure(bin: cur)
+        moveNotes(bin: cur)
         currentBin = nil
         return rows
+    }
+
+    func moveNotes(bin: Int64) {
+        closedNotes.removeAll(keepingCapacity: true)
+        for (id, n) in notes { closedNotes["\(entities[id])|\(bin)"] = n }
+        notes.removeAll(keepingCapacity: true)
     }
 
     /// One pass over all prefixes in address order: space (each address once per

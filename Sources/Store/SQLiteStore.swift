@@ -1,4 +1,5 @@
 import GRDB
+import Foundation
 public import Signals
 public import Entities
 public import BGPWire
@@ -47,7 +48,55 @@ public final class SQLiteStore: SeriesStore {
         m.registerMigration("v1-prefix-origin") { db in
             try db.execute(sql: "CREATE TABLE prefix_origin (prefix TEXT PRIMARY KEY, origin INTEGER NOT NULL, seen INTEGER NOT NULL) WITHOUT ROWID")
         }
+        m.registerMigration("v2-events") { db in
+            // Evidence is a JSON document: its shape grows with new signals without a migration.
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    id TEXT PRIMARY KEY,
+                    entity TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    cause TEXT NOT NULL,
+                    start INTEGER NOT NULL,
+                    "end" INTEGER,
+                    scope REAL NOT NULL,
+                    severity REAL NOT NULL,
+                    level TEXT NOT NULL,
+                    preceded_by_instability INTEGER NOT NULL,
+                    evidence TEXT NOT NULL
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: "CREATE INDEX events_by_entity ON events (entity, start)")
+        }
         return m
+    }
+
+    public func writeEvents(_ events: [Event]) throws {
+        guard !events.isEmpty else { return }
+        let enc = JSONEncoder()
+        try db.write { db in
+            let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for e in events {
+                let evidence = String(decoding: try enc.encode(e.evidence), as: UTF8.self)
+                try st.execute(arguments: [e.id, e.entity, e.kind.rawValue, e.cause.rawValue, e.start, e.end, e.scope, e.severity,
+                                           e.level, e.precededByInstability ? 1 : 0, evidence])
+            }
+        }
+    }
+
+    public func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event] {
+        let dec = JSONDecoder()
+        return try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM events WHERE (? IS NULL OR entity = ?) AND start < ? AND COALESCE("end", 9223372036854775807) > ?
+                ORDER BY start, entity
+                """, arguments: [entity, entity, until ?? Int64.max, from ?? Int64.min]).compactMap { (r: Row) -> Event? in
+                guard let kind = Event.Kind(rawValue: r["kind"]), let cause = Event.Cause(rawValue: r["cause"]),
+                      let evidence = try? dec.decode(Event.Evidence.self, from: Data((r["evidence"] as String).utf8)) else { return nil }
+                return Event(entity: r["entity"], kind: kind, cause: cause, start: r["start"], end: r["end"], scope: r["scope"],
+                             severity: r["severity"], level: r["level"], precededByInstability: (r["preceded_by_instability"] as Int) != 0,
+                             evidence: evidence)
+            }
+        }
     }
 
     public func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {

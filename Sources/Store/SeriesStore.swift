@@ -16,6 +16,9 @@ public protocol SeriesStore: AnyObject {
     /// Records which AS originated each prefix (as of the end of a replay).
     func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws
     func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)]
+    /// Writes events, replacing any with the same entity, kind and start.
+    func writeEvents(_ events: [Event]) throws
+    func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event]
 }
 
 /// Keeps everything in memory: for tests and for runs that store nothing.
@@ -37,6 +40,13 @@ public final class MemoryStore: SeriesStore {
     public func entityNames() throws -> [String] { rows.keys.sorted() }
     public func saveEntityMap(_ map: EntityMap) throws { self.map = map }
     public func loadEntityMap() throws -> EntityMap { map }
+    var stored: [String: Event] = [:]
+    public func writeEvents(_ events: [Event]) throws { for e in events { stored[e.id] = e } }
+    public func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event] {
+        stored.values.filter { e in
+            (entity == nil || e.entity == entity) && (until.map { e.start < $0 } ?? true) && (from.map { (e.end ?? Int64.max) > $0 } ?? true)
+        }.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+    }
     var origins: [Prefix: (UInt32, Int64)] = [:]
     public func savePrefixOrigins(_ o: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {
         for x in o { origins[x.prefix] = (x.origin, x.seen) }

@@ -54,6 +54,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "SQLite database file.")
     var db: String = "vigil.db"
 
+    @Flag(help: "Detect events (outages, instability) and print them at the end.")
+    var events = false
+
+    @Option(help: "Format of --events: table or json.")
+    var format: EventsCommand.Format = .table
+
     @Option(help: "MaxMind DB (GeoLite2 Country/City) to place prefixes in countries, before RIR delegations.")
     var mmdb: String?
 
@@ -102,6 +108,7 @@ struct ReplayCommand: ParsableCommand {
         o.from = from.map { UInt32(clamping: $0.seconds) }
         o.until = until.map { UInt32(clamping: $0.seconds) }
         o.fullFeed = FullFeedPolicy(minIPv4: fullFeedV4, minIPv6: fullFeedV6)
+        o.detect = events
         let store = try SQLiteStore(path: db)
         let runner = ReplayRunner(options: o, store: store, entityMap: try store.loadEntityMap(), mmdb: try mmdb.map { try MMDB(path: $0) })
         let bar = ProgressBar()
@@ -117,5 +124,9 @@ struct ReplayCommand: ParsableCommand {
             print("state: \(m.routes) routes from \(runner.engine.state.peers.count) peers, \(runner.engine.state.prefixes.count) prefixes, \(runner.engine.state.paths.count) distinct AS paths; \(Int(perRoute * 10) / 10 == 0 ? "<0.1" : String(Double(Int(perRoute * 10)) / 10)) bytes/route in peer tables and paths")
         }
         if s.issues > 0 { print("\(s.issues) problems reported above") }
+        if events {
+            let all = runner.detector.events.values.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+            printEvents(all, format: format)
+        }
     }
 }

@@ -1,43 +1,14 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
+import BGPWire
 
-/// A point in time on the command line: Unix seconds, or UTC as
-/// `2014-12-22`, `2014-12-22T16:15`, `2014-12-22 16:15:00` or RFC 3339 with `Z`.
+/// A point in time on the command line (see `UTCTime`).
 struct TimeArgument: ExpressibleByArgument {
     var seconds: Int64
 
     init?(argument: String) {
-        if let n = Int64(argument) { seconds = n; return }
-        var s = argument.uppercased()
-        if s.hasSuffix("Z") { s.removeLast() }
-        let parts = s.split(whereSeparator: { $0 == "T" || $0 == " " })
-        guard parts.count >= 1, parts.count <= 2 else { return nil }
-        let d = parts[0].split(separator: "-").compactMap { Int32($0) }
-        guard d.count == 3 else { return nil }
-        var t: [Int32] = [0, 0, 0]
-        if parts.count == 2 {
-            let hms = parts[1].split(separator: ":").compactMap { Int32($0.prefix(2)) }
-            guard hms.count >= 2 else { return nil }
-            for (i, v) in hms.prefix(3).enumerated() { t[i] = v }
-        }
-        var tm = tm()
-        tm.tm_year = d[0] - 1900
-        tm.tm_mon = d[1] - 1
-        tm.tm_mday = d[2]
-        tm.tm_hour = t[0]
-        tm.tm_min = t[1]
-        tm.tm_sec = t[2]
-        guard (1...12).contains(d[1]), (1...31).contains(d[2]), t[0] < 24, t[1] < 60, t[2] < 61 else { return nil }
-        seconds = Int64(timegm(&tm))
+        guard let s = UTCTime.parse(argument) else { return nil }
+        seconds = s
     }
 
-    static func format(_ s: Int64) -> String {
-        var t = time_t(s)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
-    }
+    static func format(_ s: Int64) -> String { UTCTime.format(s) }
 }

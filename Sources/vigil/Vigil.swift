@@ -10,6 +10,7 @@ struct Vigil: AsyncParsableCommand {
             RouteViews, or any router's dumps; plain, gzip or bzip2).
             """,
         version: "0.1.0",
-        subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EntitiesCommand.self, FetchCommand.self]
+        subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EventsCommand.self, EntitiesCommand.self, FetchCommand.self,
+                      SimulateCommand.self, DemoCommand.self]
     )
 }

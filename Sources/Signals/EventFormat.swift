@@ -1,0 +1,62 @@
+public import BGPWire
+
+/// Events as people read them: a table, or JSON lines (schema in README.md).
+public enum EventFormat {
+    static func esc(_ s: String) -> String {
+        var o = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": o += "\\\""
+            case "\\": o += "\\\\"
+            case "\n": o += "\\n"
+            default: o.unicodeScalars.append(c)
+            }
+        }
+        return o
+    }
+
+    static func num(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        return String(Double(Int64((v * 10000).rounded())) / 10000)
+    }
+
+    public static func json(_ e: Event) -> String {
+        let ev = e.evidence
+        var evidence = "\"signal\":\"\(esc(ev.signal))\",\"baseline\":\(num(ev.baseline)),\"before\":\(num(ev.before)),\"worst\":\(num(ev.worst))"
+        evidence += ",\"visibility_before\":\(num(ev.visibilityBefore)),\"visibility_worst\":\(num(ev.visibilityWorst))"
+        evidence += ",\"peers_in_order\":[\(ev.peersInOrder.map { "\"\(esc($0))\"" }.joined(separator: ","))]"
+        evidence += ",\"prefixes\":[\(ev.prefixes.map { "\"\(esc($0))\"" }.joined(separator: ","))]"
+        evidence += ",\"common_upstream\":\(ev.commonUpstream.map { "\"AS\($0)\"" } ?? "null")"
+        evidence += ",\"churn_baseline\":\(num(ev.churnBaseline)),\"churn_peak\":\(num(ev.churnPeak)),\"note\":\"\(esc(ev.note))\""
+        return "{\"entity\":\"\(esc(e.entity))\",\"kind\":\"\(e.kind.rawValue)\",\"cause\":\"\(e.cause.rawValue)\",\"start\":\"\(UTCTime.format(e.start))\","
+            + "\"end\":\(e.end.map { "\"\(UTCTime.format($0))\"" } ?? "null"),\"scope\":\(num(e.scope)),\"severity\":\(num(e.severity)),"
+            + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\"evidence\":{\(evidence)}}"
+    }
+
+    public static func duration(_ e: Event) -> String {
+        guard let end = e.end else { return "ongoing" }
+        let m = (end - e.start) / 60
+        return m >= 60 ? "\(m / 60)h\(m % 60 < 10 ? "0" : "")\(m % 60)m" : "\(m)m"
+    }
+
+    public static func table(_ events: [Event]) -> String {
+        let header = ["entity", "kind", "cause", "start", "end", "duration", "scope", "severity", "after instability", "evidence"]
+        let rows = events.map { e -> [String] in
+            var ev = e.evidence.note
+            if e.kind == .outage {
+                ev = "space \(num(e.evidence.before)) -> \(num(e.evidence.worst)) (baseline \(num(e.evidence.baseline))), visibility \(num(e.evidence.visibilityBefore)) -> \(num(e.evidence.visibilityWorst))"
+                if !e.evidence.peersInOrder.isEmpty { ev += ", \(e.evidence.peersInOrder.count) peers withdrew" }
+                if let u = e.evidence.commonUpstream { ev += ", all lost paths via AS\(u)" }
+            } else if e.kind == .instability {
+                ev = "churn peak \(num(e.evidence.churnPeak))/bin (median \(num(e.evidence.churnBaseline)))"
+            }
+            return [e.entity, e.kind.rawValue, e.cause.rawValue, UTCTime.format(e.start), e.end.map(UTCTime.format) ?? "-", duration(e),
+                    num(e.scope), num(e.severity), e.kind == .outage ? (e.precededByInstability ? "yes" : "no") : "-", ev]
+        }
+        let widths = header.indices.map { i in max(header[i].count, rows.map { $0[i].count }.max() ?? 0) }
+        func line(_ c: [String]) -> String {
+            c.enumerated().map { i, v in i == c.count - 1 ? v : v + String(repeating: " ", count: widths[i] - v.count) }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}

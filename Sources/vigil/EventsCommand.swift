@@ -1,0 +1,39 @@
+import ArgumentParser
+import Entities
+import Signals
+import Store
+
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Print stored outage, instability and degradation events.",
+        discussion: """
+            Examples:
+              vigil events
+              vigil events AS131279 --from 2014-12-22 --until 2014-12-28 --format json
+            """
+    )
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    @Argument(help: "Entity (all when left out).") var entity: String?
+    @Option var from: TimeArgument?
+    @Option var until: TimeArgument?
+    @Option var format: Format = .table
+    @Option(help: "SQLite database file.") var db: String = "vigil.db"
+
+    func validate() throws {
+        if let e = entity, Entity(e) == nil { throw ValidationError("\(e): use a country code (KP), an AS (AS131279) or a prefix") }
+    }
+
+    func run() throws {
+        let events = try SQLiteStore(path: db).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        printEvents(events, format: format)
+    }
+}
+
+func printEvents(_ events: [Event], format: EventsCommand.Format) {
+    switch format {
+    case .json: for e in events { print(EventFormat.json(e)) }
+    case .table: print(events.isEmpty ? "no events" : EventFormat.table(events))
+    }
+}
