@@ -58,6 +58,8 @@ let package = Package(
             name: "MRTTests", dependencies: ["MRT", "BGPWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VigilTests", dependencies: ["MRT"], swiftSettings: swiftSettings),
+        .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Replay", "Store", "Entities", "BGPWire", "MRT"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire"],
                     swiftSettings: swiftSettings),
     ]

@@ -129,7 +129,10 @@ public final class Detector {
         var isDown = trusted && baseSpace > 0 && (drop >= config.warningDrop || (tiny && lost >= 1 - 1e-9))
         // While routes flap, partial drops are the instability itself (visibility
         // flaps), not outages; losing everything is an outage whatever came before.
-        let flapping = st.instability != nil || (st.pastInstability.last.map { row.bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
+        // Flapping: instability open or just over, or this very bin bursting with both
+        // withdrawals and re-announcements (a clean partial withdrawal has no announcements).
+        let flapping = st.instability != nil || (burst && row.announcements > 0 && row.withdrawals > 0)
+            || (st.pastInstability.last.map { row.bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
         if isDown && st.outage == nil && flapping && drop < 0.99 {
             isDown = false
             if var e = st.instability ?? nil, !e.evidence.note.contains("visibility") {

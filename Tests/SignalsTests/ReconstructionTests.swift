@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+import BGPWire
+import Entities
+@testable import Replay
+@testable import Signals
+@testable import Simulator
+@testable import Store
+
+/// The bundled North Korea reconstruction, simulated as MRT and replayed through
+/// the whole pipeline: the two December 2014 signatures must come out.
+final class ReconstructionTests: XCTestCase {
+    func t(_ s: String) -> Int64 { UTCTime.parse(s)! }
+
+    func near(_ a: Int64?, _ b: Int64, within: Int64 = 300) -> Bool { a.map { abs($0 - b) <= within } ?? false }
+
+    func testNorthKorea2014() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-nk-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let scenario = try Scenario(toml: BundledScenarios.northKorea2014, file: "north-korea-2014")
+        var g = Generator(scenario)
+        let out = try g.write(to: dir)
+        XCTAssertEqual(out.updates.count, 10 * 288)
+        var o = ReplayRunner.Options()
+        o.ribs = [out.rib]
+        o.updates = [out.updates]
+        o.watch = [Entity("AS131279")!]
+        o.detect = true
+        let store = MemoryStore()
+        let r = ReplayRunner(options: o, store: store, entityMap: nil)
+        r.report = { _ in }
+        _ = try r.run()
+        let events = try store.events(entity: "AS131279", from: nil, until: nil)
+        let outages = events.filter { $0.kind == .outage }
+        let instability = events.filter { $0.kind == .instability }
+        XCTAssertEqual(outages.count, 4, EventFormat.table(events))
+        // 22 Dec: all four withdrawn at 16:15 after more than a day of flapping; back 23 Dec 01:46.
+        let dec22 = outages[0]
+        XCTAssertTrue(near(dec22.start, t("2014-12-22T16:15Z")), UTCTime.format(dec22.start))
+        XCTAssertTrue(near(dec22.end, t("2014-12-23T01:46Z")), "\(dec22.end.map(UTCTime.format) ?? "open")")
+        XCTAssertEqual(dec22.cause, .bgpWithdrawal)
+        XCTAssertEqual(dec22.scope, 1)
+        XCTAssertTrue(dec22.precededByInstability)
+        XCTAssertEqual(dec22.evidence.commonUpstream, 4837)
+        XCTAssertEqual(Set(dec22.evidence.prefixes), ["175.45.176.0/24", "175.45.177.0/24", "175.45.178.0/24", "175.45.179.0/24"])
+        // 23 Dec: two short drops.
+        XCTAssertTrue(near(outages[1].start, t("2014-12-23T08:00Z")))
+        XCTAssertTrue(near(outages[2].start, t("2014-12-23T15:41Z")))
+        XCTAssertTrue(near(outages[2].end, t("2014-12-23T16:12Z")))
+        // 27 Dec: a clean withdrawal, no instability before it.
+        let dec27 = outages[3]
+        XCTAssertTrue(near(dec27.start, t("2014-12-27T10:30Z")))
+        XCTAssertFalse(dec27.precededByInstability)
+        XCTAssertEqual(dec27.cause, .bgpWithdrawal)
+        // The instability: from late 19 Dec until the withdrawal, and none outside the flapping.
+        XCTAssertTrue(near(instability.first?.start, t("2014-12-19T20:00Z"), within: 1800), EventFormat.table(instability))
+        XCTAssertTrue(instability.allSatisfy { $0.start >= t("2014-12-19T19:30Z") && ($0.end ?? .max) <= t("2014-12-22T16:30Z") },
+                      EventFormat.table(instability))
+        XCTAssertGreaterThan(instability.reduce(0) { $0 + (($1.end ?? 0) - $1.start) }, 36 * 3600)
+    }
+
+    func testScenarioErrorsSayWhereAndWhat() {
+        func problem(_ text: String) -> String {
+            do { _ = try Scenario(toml: text, file: "s.toml"); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(problem("name = \"x\"\nstart = \n").hasPrefix("s.toml:2:"), problem("name = \"x\"\nstart = \n"))
+        XCTAssertEqual(problem("start = \"2014-12-18\"\nend = \"2014-12-19\""), "s.toml: missing or mistyped key 'name'")
+        XCTAssertEqual(problem("name = \"x\"\nstart = \"yesterday\"\nend = \"2014-12-19\""), "s.toml: 'start' = \"yesterday\" is not a time")
+        let badKind = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n[[event]]\nkind = \"explode\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
+        XCTAssertTrue(problem(badKind).contains("event #1: kind 'explode' is not one of flap, withdraw, upstream-withdraw, peer-down"), problem(badKind))
+        let noEntity = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n[[event]]\nkind = \"flap\"\nentity = \"AS1\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
+        XCTAssertEqual(problem(noEntity), "s.toml: event #1: 'entity' must name an [[entity]]")
+    }
+}
