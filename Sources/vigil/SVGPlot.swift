@@ -18,13 +18,16 @@ enum SVGPlot {
         func esc(_ s: String) -> String { s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;") }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(left)\" y=\"20\" font-size=\"14\">\(esc(title)) — AS131279 (reconstruction, not recorded data)</text>\n"
+        s += "<text x=\"\(left)\" y=\"20\" font-size=\"14\">\(esc(title)) — AS131279, simulated from the public record</text>\n"
         for e in events {
             let x0 = x(e.start), x1 = x(e.end ?? t1)
             let color = e.kind == .outage ? "#e53935" : "#ffb300"
             s += "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(max(1, x1 - x0))\" height=\"\(bottom - top)\" fill=\"\(color)\" opacity=\"0.25\"><title>\(e.kind.rawValue): \(e.cause.rawValue) \(UTCTime.format(e.start))</title></rect>\n"
-            if e.kind == .outage {
-                s += "<text x=\"\(x0 + 2)\" y=\"\(top + 12)\" fill=\"#b71c1c\">\(e.cause.rawValue)\(e.precededByInstability ? " after instability" : "")</text>\n"
+            // Label the outages wide enough to hold one; short ones keep their tooltip.
+            if e.kind == .outage && x1 - x0 >= 30 {
+                let label = "\(e.cause.rawValue)\(e.precededByInstability ? " after instability" : "")"
+                let anchor = x0 > w - 220 ? "end\" x=\"\(x1 - 2)" : "start\" x=\"\(x0 + 2)"
+                s += "<text text-anchor=\"\(anchor)\" y=\"\(top + 12)\" fill=\"#b71c1c\">\(label)</text>\n"
             }
         }
         var line = ""
