@@ -44,12 +44,14 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator",
+                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(name: "Simulator", dependencies: ["MRT", "BGPWire", .product(name: "TOMLKit", package: "TOMLKit")],
+                swiftSettings: swiftSettings),
+        .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
@@ -58,7 +60,7 @@ let package = Package(
             name: "MRTTests", dependencies: ["MRT", "BGPWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VigilTests", dependencies: ["MRT"], swiftSettings: swiftSettings),
-        .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Replay", "Store", "Entities", "BGPWire", "MRT"],
+        .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire"],
                     swiftSettings: swiftSettings),

@@ -47,6 +47,10 @@ public final class Detector {
         var quiet = 0
         /// Bins of the recent window with a churn burst (instability opens on the second).
         var recentBursts: [Int64] = []
+        var recentTwoSided: [Int64] = []
+        /// A total loss while flapping waits one more bin to tell a flap from an outage.
+        var pendingLoss: (bin: Int64, row: SeriesRow, notes: [WithdrawalNote])?
+        var beforePending: SeriesRow?
         var frozenChurn = 0.0
         var pastInstability: [(start: Int64, end: Int64)] = []
         var lastRow: SeriesRow?
@@ -90,13 +94,21 @@ public final class Detector {
         // The churn of an outage starting or ending is the outage's, not instability.
         let lostNow = baseSpace - space
         let outageBin = st.outage != nil || (trusted && baseSpace > 0 && lostNow / baseSpace >= config.criticalDrop)
-        // A burst: far above the entity's own median, and more than two changes per
-        // visible prefix (a single peer's session reset stays below that).
-        let threshold = max(config.churnMinimum, baseChurn * config.churnFactor, 2 * Double(st.lastRow?.visiblePrefixes ?? 0))
-        let burst = trusted && !outageBin && churn > threshold
+        // A burst: far above the entity's own median.
+        let threshold = max(config.churnMinimum, baseChurn * config.churnFactor)
+        // A bin with both withdrawals and announcements is flapping; one-sided churn in a
+        // bin where everything went (or came back) is the outage's own.
+        // "Two-sided" needs real re-announcements, not a few stragglers next to a mass withdrawal.
+        let twoSided = row.announcements > 0 && row.withdrawals > 0 && Double(row.announcements) >= 0.1 * Double(row.withdrawals)
+        let burst = trusted && (twoSided || !outageBin) && churn > threshold
         if burst { st.recentBursts.append(row.bin) }
+        if burst && twoSided { st.recentTwoSided.append(row.bin) }
         st.recentBursts.removeAll { $0 <= row.bin - Int64(config.quietBins) * binSeconds }
-        if burst && (st.instability != nil || st.recentBursts.count >= 2) {
+        st.recentTwoSided.removeAll { $0 <= row.bin - Int64(config.quietBins) * binSeconds }
+        // Two bursts, one of them with routes both going and coming back: one peer's
+        // session reset (withdrawals in one bin, announcements in the next) is not instability.
+        let unstable = st.recentBursts.count >= 2 && !st.recentTwoSided.isEmpty
+        if burst && (st.instability != nil || unstable) {
             st.quiet = 0
             if var e = st.instability {
                 e.severity += 1.0 * Double(binSeconds) / 3600
@@ -112,7 +124,7 @@ public final class Detector {
                 st.instability = e
                 out.append(.opened(e))
             }
-        } else if var e = st.instability, !burst || st.recentBursts.count < 2 {
+        } else if var e = st.instability, !burst || !unstable {
             st.quiet += 1
             if st.quiet >= config.quietBins {
                 e.end = row.bin - Int64(config.quietBins - 1) * binSeconds
@@ -131,8 +143,19 @@ public final class Detector {
         // flaps), not outages; losing everything is an outage whatever came before.
         // Flapping: instability open or just over, or this very bin bursting with both
         // withdrawals and re-announcements (a clean partial withdrawal has no announcements).
-        let flapping = st.instability != nil || (burst && row.announcements > 0 && row.withdrawals > 0)
+        let flapping = st.instability != nil || (burst && twoSided)
             || (st.pastInstability.last.map { row.bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
+        // A total loss while routes flap, in a bin where routes also came back, may be
+        // a flap: it opens an outage only if it is still down one bin later (starting
+        // at the first bin). A one-sided total loss opens at once.
+        var confirmed: (bin: Int64, row: SeriesRow, notes: [WithdrawalNote])? = nil
+        if let p = st.pendingLoss {
+            st.pendingLoss = nil
+            if isDown && drop >= 0.99 { confirmed = p }
+        } else if isDown && st.outage == nil && flapping && drop >= 0.99 && twoSided {
+            st.pendingLoss = (row.bin, row, withdrawals)
+            isDown = false
+        }
         if isDown && st.outage == nil && flapping && drop < 0.99 {
             isDown = false
             if var e = st.instability ?? nil, !e.evidence.note.contains("visibility") {
@@ -154,21 +177,23 @@ public final class Detector {
                 out.append(.updated(e))
             } else {
                 st.frozenBaseline = baseSpace
-                let before = st.lastRow
+                let first = confirmed?.row ?? row
+                let before = confirmed == nil ? st.lastRow : st.beforePending
                 let visBefore = before?.meanVisibility ?? 0
                 // Withdrawal when the routes are gone from the peers; unknown if space fell with visibility intact.
                 let cause: Event.Cause = row.meanVisibility < visBefore - 1e-9 || row.visiblePrefixes < (before?.visiblePrefixes ?? 0)
                     ? .bgpWithdrawal : .unknown
-                let preceded = instabilityBefore(row.bin, st)
-                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: row.bin, end: nil, scope: min(1, drop),
-                              severity: min(1, drop) * Double(binSeconds) / 3600, level: drop >= config.criticalDrop ? "critical" : "warning",
+                let preceded = instabilityBefore(first.bin, st)
+                let bins = confirmed == nil ? 1.0 : 2.0
+                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: first.bin, end: nil, scope: min(1, drop),
+                              severity: bins * min(1, drop) * Double(binSeconds) / 3600, level: drop >= config.criticalDrop ? "critical" : "warning",
                               precededByInstability: preceded,
                               evidence: .init(signal: "routed_space", baseline: baseSpace, before: before.map { $0.routedV4 + $0.routedV6 } ?? baseSpace,
                                               worst: space, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,
                                               note: cause == .bgpWithdrawal
                                                 ? "routes withdrawn: the share of full-feed peers routing the entity's prefixes fell"
                                                 : "routed space fell but peer visibility did not: signals disagree"))
-                addWithdrawals(&e, withdrawals)
+                addWithdrawals(&e, (confirmed?.notes ?? []) + withdrawals)
                 if preceded { e.evidence.note += "; preceded by route instability" }
                 st.outage = e
                 out.append(.opened(e))
@@ -185,6 +210,7 @@ public final class Detector {
         // flapping) must not become the new normal.
         st.history.append((row.bin, st.outage == nil ? space : st.frozenBaseline,
                            st.instability == nil ? churn : st.frozenChurn, row.meanVisibility))
+        if st.pendingLoss == nil { st.beforePending = row } else if st.pendingLoss!.bin != row.bin { } else { st.beforePending = st.lastRow }
         st.lastRow = row
         for c in out { events[c.event.id] = c.event }
         return out

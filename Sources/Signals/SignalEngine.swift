@@ -33,6 +33,8 @@ public final class SignalEngine {
     var closedNotes: [String: [WithdrawalNote]] = [:]
     var noteTime: UInt32 = 0
     var notePeer = ""
+    /// Per peer: until when its announcements are a table transfer after its session came up.
+    var resyncUntil: [UInt32] = []
     /// Keep withdrawal notes (only worth it when events are detected).
     public var keepNotes = false
     public private(set) var currentBin: Int64?
@@ -144,6 +146,8 @@ public final class SignalEngine {
         case .announcement:
             guard let p = e.prefix else { break }
             let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]))
+            // A session that just came up sends its whole table: state, not churn.
+            if peer < resyncUntil.count && e.timestamp < resyncUntil[peer] { break }
             count(change, origin: e.originAS ?? 0)
         case .withdrawal:
             guard let p = e.prefix else { break }
@@ -152,6 +156,10 @@ public final class SignalEngine {
             if change == .unknownWithdrawal { unknownWithdrawals += 1 }
             count(change, origin: 0)
         case .state:
+            if e.newState == 6 {
+                while resyncUntil.count <= peer { resyncUntil.append(0) }
+                resyncUntil[peer] = e.timestamp &+ 300
+            }
             if e.oldState == 6 && e.newState != 6 {
                 let who = "\(e.peerAddress) AS\(e.peerAS)"
                 state.sessionDown(peer: peer) { p, path in

@@ -125,9 +125,8 @@ public struct Generator {
             try w.write(MRTRecord(timestamp: UInt32(t), body: .stateChange(StateChange(peering: peering, oldState: up ? 1 : 6, newState: up ? 6 : 1))))
             var n = 1
             if up {
-                // A session coming back re-announces its whole table.
-                for i in prefixes.indices where carries[p][i] {
-                    routes[i][p] = routes[i][p] ?? path(i, p, alt: 0)
+                // A session coming back re-announces its whole table (what is withdrawn stays so).
+                for i in prefixes.indices where carries[p][i] && routes[i][p] != nil {
                     try w.write(message(t, p, .update(Update(attributes: attrs(routes[i][p]!, p), nlri: [NLRI(prefixes[i])]))))
                     n += 1
                 }

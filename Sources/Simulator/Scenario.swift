@@ -7,12 +7,26 @@ public struct Scenario: Sendable {
     public struct Background: Sendable {
         public var prefixes = 2000, origins = 300
         public var flapsPerHour = 20.0, pathChangesPerHour = 30.0, sessionResetsPerDay = 1.0
+        public init() {}
+        public init(prefixes: Int, origins: Int, flapsPerHour: Double, pathChangesPerHour: Double, sessionResetsPerDay: Double) {
+            self.prefixes = prefixes
+            self.origins = origins
+            self.flapsPerHour = flapsPerHour
+            self.pathChangesPerHour = pathChangesPerHour
+            self.sessionResetsPerDay = sessionResetsPerDay
+        }
     }
     public struct EntityDef: Sendable {
         public var name: String
         public var origin: UInt32
         public var upstream: UInt32
         public var prefixes: [Prefix]
+        public init(name: String, origin: UInt32, upstream: UInt32, prefixes: [Prefix]) {
+            self.name = name
+            self.origin = origin
+            self.upstream = upstream
+            self.prefixes = prefixes
+        }
     }
     public enum EventKind: String, Sendable, CaseIterable {
         case flap, withdraw, upstreamWithdraw = "upstream-withdraw", peerDown = "peer-down"
@@ -30,6 +44,13 @@ public struct Scenario: Sendable {
         /// Flaps per hour (flap).
         public var rate = 6.0
         public var note: String?
+        public init(kind: EventKind, entity: String?, peer: Int? = nil, start: Int64, end: Int64) {
+            self.kind = kind
+            self.entity = entity
+            self.peer = peer
+            self.start = start
+            self.end = end
+        }
     }
 
     public var name: String

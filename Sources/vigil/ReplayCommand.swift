@@ -113,6 +113,23 @@ struct ReplayCommand: ParsableCommand {
         let runner = ReplayRunner(options: o, store: store, entityMap: try store.loadEntityMap(), mmdb: try mmdb.map { try MMDB(path: $0) })
         let bar = ProgressBar()
         runner.progress = { bar.update(bytes: $0, total: $1, elements: $2) }
+        if events && format == .table {
+            // The lifecycle as it happens: what an alert would say, recoveries included.
+            runner.onEvent = { change in
+                let e = change.event
+                switch change {
+                case .opened:
+                    bar.done()
+                    print("\(UTCTime.format(e.start))  OPEN       \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue))\(e.precededByInstability ? ", after instability" : "")")
+                case .closed:
+                    bar.done()
+                    let what = e.kind == .outage ? "RECOVERED" : "ENDED    "
+                    print("\(UTCTime.format(e.end ?? e.start))  \(what)  \(e.entity) \(e.kind.rawValue) after \(EventFormat.duration(e))")
+                case .updated:
+                    break
+                }
+            }
+        }
         runner.report = { bar.done(); printError("vigil: \($0)") }
         let s = try runner.run()
         bar.done()

@@ -11,6 +11,6 @@ struct Vigil: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EventsCommand.self, EntitiesCommand.self, FetchCommand.self,
-                      SimulateCommand.self, DemoCommand.self]
+                      SimulateCommand.self, DemoCommand.self, EvaluateCommand.self]
     )
 }

@@ -20,9 +20,10 @@ final class DemoCommandTests: XCTestCase {
             import sys, xml.etree.ElementTree as ET
             root = ET.parse(sys.argv[1]).getroot()
             ns = '{http://www.w3.org/2000/svg}'
-            rects = [r for r in root.iter(ns + 'rect') if r.get('opacity') == '0.25']
-            print(root.tag == ns + 'svg', len(rects), len(list(root.iter(ns + 'path'))))
+            shaded = [r.get('fill') for r in root.iter(ns + 'rect') if r.get('opacity') == '0.25']
+            print(root.tag == ns + 'svg', shaded.count('#e53935'), shaded.count('#ffb300') >= 1, len(list(root.iter(ns + 'path'))))
             """, svg])
-        XCTAssertEqual(check.text, "True 6 1\n", check.stderr)
+        // Four outages shaded red, the instability amber, one line of routed space.
+        XCTAssertEqual(check.text, "True 4 True 1\n", check.stderr)
     }
 }

@@ -1,0 +1,103 @@
+public import BGPWire
+public import Simulator
+
+/// A scenario with its ground truth: what happened, to whom, when, and why.
+public struct TruthCase: Sendable {
+    public struct Truth: Sendable {
+        public var entity: String
+        /// "outage" or "instability".
+        public var kind: String
+        public var cause: String
+        public var start: Int64
+        public var end: Int64
+    }
+    public var name: String
+    public var scenario: Scenario
+    public var truth: [Truth]
+    /// Entities to watch (all scripted ones, including those with no events).
+    public var entities: [String]
+    /// A case with no scripted event at all: any outage detected is a false one.
+    public var control: Bool
+}
+
+/// Generates the evaluation suite: entity sizes from one /24 to a country-sized
+/// network of thousands, noise from quiet to heavy, every scripted event type,
+/// and noise-only control cases. Day one of each case is history (baselines);
+/// the events fall on day two.
+public enum Suite {
+    public static let sizes = [1, 4, 64, 2000]
+    public static let noise: [(name: String, flaps: Double, paths: Double, resets: Double)] =
+        [("quiet", 2, 4, 0), ("normal", 20, 30, 1), ("heavy", 120, 200, 6)]
+
+    public static func cases(seed: UInt64) -> [TruthCase] {
+        var out: [TruthCase] = []
+        var rng = Rng(seed: seed)
+        let day0: Int64 = 1_420_070_400 + Int64(seed % 50) * 86_400  // 2015-01-01 + seed days
+        for (ni, n) in noise.enumerated() {
+            for (si, size) in sizes.enumerated() {
+                let caseSeed = seed &* 1000 &+ UInt64(ni * 10 + si)
+                var s = Scenario(name: "\(n.name) noise, \(size) prefixes", start: day0, end: day0 + 2 * 86_400)
+                s.seed = caseSeed
+                s.background = .init(prefixes: 500, origins: 80, flapsPerHour: n.flaps, pathChangesPerHour: n.paths, sessionResetsPerDay: n.resets)
+                // Four entities of this size, one per event type, plus one left alone.
+                let names = ["AS65001", "AS65002", "AS65003", "AS65004", "AS65005"]
+                for (k, name) in names.enumerated() {
+                    let base = UInt32(0x1E00_0000) + UInt32(k) << 20
+                    let prefixes = (0..<size).map { Prefix(address: .v4(base + UInt32($0) << 8), length: 24) }
+                    s.entities.append(.init(name: name, origin: 65001 + UInt32(k), upstream: 3000 + UInt32(k), prefixes: prefixes))
+                }
+                var truth: [TruthCase.Truth] = []
+                func slot(_ minHour: Int, _ maxHour: Int) -> Int64 {
+                    day0 + 86_400 + Int64(minHour) * 3600 + Int64(rng.next() % UInt64((maxHour - minHour) * 3600))
+                }
+                func duration() -> Int64 { [300, 600, 1800, 3600, 3 * 3600][Int(rng.next() % 5)] + Int64(rng.next() % 120) }
+                // 1. A full withdrawal.
+                let a = slot(2, 8), ad = duration()
+                s.events.append(.init(kind: .withdraw, entity: "AS65001", start: a, end: a + ad))
+                truth.append(.init(entity: "AS65001", kind: "outage", cause: "bgp-withdrawal", start: a, end: a + ad))
+                // 2. The upstream stops announcing: peers lose the routes one after another.
+                let b = slot(9, 14), bd = duration()
+                s.events.append(.init(kind: .upstreamWithdraw, entity: "AS65002", start: b, end: b + bd))
+                truth.append(.init(entity: "AS65002", kind: "outage", cause: "bgp-withdrawal", start: b, end: b + bd))
+                // 3. Hours of flapping, then everything withdrawn.
+                let c = slot(2, 6)
+                var flap = Scenario.EventDef(kind: .flap, entity: "AS65003", start: c, end: c + 3 * 3600)
+                flap.rate = 8
+                flap.peers = 0.6
+                s.events.append(flap)
+                truth.append(.init(entity: "AS65003", kind: "instability", cause: "route-instability", start: c, end: c + 3 * 3600))
+                let cw = c + 3 * 3600 + 300, cd = duration()
+                s.events.append(.init(kind: .withdraw, entity: "AS65003", start: cw, end: cw + cd))
+                truth.append(.init(entity: "AS65003", kind: "outage", cause: "bgp-withdrawal", start: cw, end: cw + cd))
+                // 4. Half of the prefixes withdrawn (for a single /24: all of it).
+                let d = slot(14, 20), dd = duration()
+                var half = Scenario.EventDef(kind: .withdraw, entity: "AS65004", start: d, end: d + dd)
+                half.share = 0.5
+                s.events.append(half)
+                truth.append(.init(entity: "AS65004", kind: "outage", cause: "bgp-withdrawal", start: d, end: d + dd))
+                // 5. A peer's session drops: not an outage of anyone (the others still route).
+                let e = slot(15, 20)
+                var down = Scenario.EventDef(kind: .peerDown, entity: nil, start: e, end: e + 1800)
+                down.peer = 0
+                s.events.append(down)
+                out.append(TruthCase(name: s.name, scenario: s, truth: truth, entities: names, control: false))
+                // The same world with no scripted event: a noise-only control.
+                var ctl = s
+                ctl.name = "\(n.name) noise, \(size) prefixes, control"
+                ctl.events = []
+                ctl.seed = caseSeed &+ 7
+                out.append(TruthCase(name: ctl.name, scenario: ctl, truth: [], entities: names, control: true))
+            }
+        }
+        return out
+    }
+}
+
+struct Rng {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return state
+    }
+}
