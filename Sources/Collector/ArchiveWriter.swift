@@ -1,0 +1,115 @@
+public import BGPWire
+public import MRT
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Archives a live feed the way RIS and RouteViews publish theirs: BGP4MP_ET
+/// updates files rotated every `updatesInterval` seconds
+/// (`updates.YYYYMMDD.HHMM.gz`) under a per-collector directory.
+///
+/// A file appears under its final name only when complete: records go to a
+/// hidden `.name.tmp`, which is flushed, fsynced and renamed at rotation. After
+/// a crash, `recover()` keeps every complete record of a leftover temporary file
+/// (the MRT reader stops at the first torn record), so nothing archived is lost
+/// or duplicated.
+public final class ArchiveWriter {
+    public let directory: String
+    public let updatesInterval: Int64
+    public let gzip: Bool
+    var current: (start: Int64, writer: MRTWriter, tmp: String, final: String)?
+    public private(set) var completed: [String] = []
+
+    public init(directory: String, updatesInterval: Int64 = 300, gzip: Bool = true) throws {
+        self.directory = directory
+        self.updatesInterval = updatesInterval
+        self.gzip = gzip
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw InputError("\(directory): cannot create: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The RIS-style name of the file for the period starting at `t`.
+    public func name(kind: String, start t: Int64) -> String {
+        let f = Array(UTCTime.format(t).utf8)
+        let stamp = String(decoding: f[0..<4] + f[5..<7] + f[8..<10] + [UInt8(ascii: ".")] + f[11..<13] + f[14..<16], as: UTF8.self)
+        return "\(kind).\(stamp)" + (gzip ? ".gz" : "")
+    }
+
+    /// Archives one record, rotating first when its time is past the current file's period.
+    public func append(_ record: MRTRecord) throws {
+        let t = Int64(record.timestamp)
+        let start = t - t % updatesInterval
+        if let c = current, start != c.start { try rotate() }
+        if current == nil {
+            let final = "\(directory)/\(name(kind: "updates", start: start))"
+            let tmp = "\(directory)/.\(name(kind: "updates", start: start)).tmp"
+            let w = try MRTWriter(path: tmp, gzip: gzip)
+            // A restart inside a period that already has a file (recovered after a crash)
+            // carries it on: its records come first, so rotation loses nothing.
+            for r in try records(of: final) { try w.write(bytes: r) }
+            current = (start, w, tmp, final)
+        }
+        try current!.writer.write(record)
+    }
+
+    /// Completes the current file: flush, fsync, rename into place.
+    public func rotate() throws {
+        guard let c = current else { return }
+        current = nil
+        try c.writer.close()
+        guard rename(c.tmp, c.final) == 0 else { throw InputError("\(c.final): rename failed: \(String(cString: strerror(errno)))") }
+        fsyncDirectory()
+        completed.append(c.final)
+    }
+
+    func fsyncDirectory() {
+        let fd = open(directory, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// The complete records of an archive file (none if it does not exist), as bytes.
+    func records(of path: String) throws -> [[UInt8]] {
+        guard access(path, F_OK) == 0 else { return [] }
+        var out: [[UInt8]] = []
+        let r = try MRTReader(path: path)
+        while let raw = try r.next() {
+            var w = ByteWriter(capacity: Int(raw.header.length) + 16)
+            w.u32(raw.header.timestamp); w.u16(raw.header.type.rawValue); w.u16(raw.header.subtype)
+            if let us = raw.header.microseconds { w.u32(raw.header.length + 4); w.u32(us) } else { w.u32(raw.header.length) }
+            w.append(raw.body)
+            out.append(w.bytes)
+        }
+        return out
+    }
+
+    /// After a crash: each leftover temporary file is cut to its complete records
+    /// and put in place (merged with a final file of the same period, if one exists).
+    /// Returns the files recovered and the records kept.
+    @discardableResult
+    public func recover() throws -> [(file: String, records: Int)] {
+        var out: [(String, Int)] = []
+        guard let d = opendir(directory) else { return [] }
+        var names: [String] = []
+        while let ent = readdir(d) {
+            let n = withUnsafePointer(to: ent.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            if n.hasPrefix("."), n.hasSuffix(".tmp") { names.append(n) }
+        }
+        closedir(d)
+        for n in names.sorted() {
+            let tmp = "\(directory)/\(n)"
+            let final = "\(directory)/\(n.dropFirst().dropLast(4))"
+            // Whatever the final file already holds comes first, then the complete records of the temporary one.
+            let records = try records(of: final) + records(of: tmp)
+            let rebuilt = "\(tmp).recovered"
+            let w = try MRTWriter(path: rebuilt, gzip: gzip)
+            for r in records { try w.write(bytes: r) }
+            try w.close()
+            guard rename(rebuilt, final) == 0 else { throw InputError("\(final): rename failed") }
+            unlink(tmp)
+            fsyncDirectory()
+            out.append((final, records.count))
+        }
+        return out
+    }
+}
