@@ -38,7 +38,12 @@ public final class ArchiveWriter {
 
     /// Archives one record, rotating first when its time is past the current file's period.
     public func append(_ record: MRTRecord) throws {
-        let t = Int64(record.timestamp)
+        try append(bytes: record.encode(), timestamp: record.timestamp)
+    }
+
+    /// Archives an already-encoded record.
+    public func append(bytes: [UInt8], timestamp: UInt32) throws {
+        let t = Int64(timestamp)
         let start = t - t % updatesInterval
         if let c = current, start != c.start { try rotate() }
         if current == nil {
@@ -50,7 +55,7 @@ public final class ArchiveWriter {
             for r in try records(of: final) { try w.write(bytes: r) }
             current = (start, w, tmp, final)
         }
-        try current!.writer.write(record)
+        try current!.writer.write(bytes: bytes)
     }
 
     /// Completes the current file: flush, fsync, rename into place.

@@ -123,3 +123,20 @@ public struct BGP4MPMessage: Hashable, Sendable {
         w.append(message.encode(options: options))
     }
 }
+
+extension BGP4MPMessage {
+    /// A BGP4MP_ET MESSAGE record around a message's bytes exactly as received: how a
+    /// collector archives (re-encoding could change what the peer sent).
+    public static func rawRecord(timestamp: UInt32, microseconds: UInt32, peering: BGP4MPPeering, fourOctetAS: Bool,
+                                 addPath: Bool, messageBytes: [UInt8]) -> [UInt8] {
+        var body = ByteWriter(capacity: messageBytes.count + 48)
+        peering.encode(&body, fourOctetAS: fourOctetAS)
+        body.append(messageBytes)
+        let subtype: UInt16 = addPath ? (fourOctetAS ? 9 : 8) : (fourOctetAS ? 4 : 1)
+        var w = ByteWriter(capacity: body.count + 16)
+        w.u32(timestamp); w.u16(MRTType.bgp4mpET.rawValue); w.u16(subtype)
+        w.u32(UInt32(body.count + 4)); w.u32(microseconds)
+        w.append(body.bytes)
+        return w.bytes
+    }
+}
