@@ -30,6 +30,12 @@ public enum UTCTime {
         return Int64(timegm(&tm))
     }
 
+    /// The stamp RIS and RouteViews put in archive names: `20141222.1615`.
+    public static func archiveStamp(_ t: Int64) -> String {
+        let f = Array(format(t).utf8)
+        return String(decoding: f[0..<4] + f[5..<7] + f[8..<10] + [UInt8(ascii: ".")] + f[11..<13] + f[14..<16], as: UTF8.self)
+    }
+
     /// RFC 3339, UTC: `2014-12-22T16:15:00Z`.
     public static func format(_ s: Int64) -> String {
         var t = time_t(s)

@@ -31,9 +31,7 @@ public final class ArchiveWriter {
 
     /// The RIS-style name of the file for the period starting at `t`.
     public func name(kind: String, start t: Int64) -> String {
-        let f = Array(UTCTime.format(t).utf8)
-        let stamp = String(decoding: f[0..<4] + f[5..<7] + f[8..<10] + [UInt8(ascii: ".")] + f[11..<13] + f[14..<16], as: UTF8.self)
-        return "\(kind).\(stamp)" + (gzip ? ".gz" : "")
+        "\(kind).\(UTCTime.archiveStamp(t))" + (gzip ? ".gz" : "")
     }
 
     /// Archives one record, rotating first when its time is past the current file's period.

@@ -1,3 +1,5 @@
+import BGPWire
+
 /// Where public collectors publish their archives, by time.
 ///
 /// RIPE RIS:   {mirror}/{rrcNN}/{YYYY.MM}/updates.YYYYMMDD.HHMM.gz (every 5 min),
@@ -58,9 +60,8 @@ public struct ArchiveLayout: Sendable {
     }
 
     func file(_ kind: Kind, _ t: Int64) -> File {
-        let c = civil(t)
-        let month = "\(c.y).\(two(c.m))"
-        let stamp = "\(c.y)\(two(c.m))\(two(c.d)).\(two(c.hh))\(two(c.mm))"
+        let stamp = UTCTime.archiveStamp(t)
+        let month = "\(stamp.prefix(4)).\(stamp.dropFirst(4).prefix(2))"
         let name: String, remote: String
         switch project {
         case .ris:
@@ -73,21 +74,4 @@ public struct ArchiveLayout: Sendable {
         }
         return File(url: remote, relativePath: "\(collector)/\(month)/\(name)", time: t, kind: kind)
     }
-}
-
-func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-
-/// Days-from-civil inverse (Howard Hinnant's algorithm): UTC calendar fields without Foundation.
-func civil(_ t: Int64) -> (y: Int64, m: Int64, d: Int64, hh: Int64, mm: Int64) {
-    let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-    let secs = t - days * 86400
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, secs / 3600, (secs % 3600) / 60)
 }

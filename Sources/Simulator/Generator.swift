@@ -214,11 +214,7 @@ public struct Generator {
         return out
     }
 
-    func stamp(_ t: Int64) -> String {
-        // YYYYMMDD.HHMM from the RFC 3339 text.
-        let f = Array(UTCTime.format(t).utf8)
-        return String(decoding: f[0..<4] + f[5..<7] + f[8..<10] + [UInt8(ascii: ".")] + f[11..<13] + f[14..<16], as: UTF8.self)
-    }
+    func stamp(_ t: Int64) -> String { UTCTime.archiveStamp(t) }
 }
 
 /// Seeded, so a scenario always writes the same bytes.
