@@ -210,7 +210,8 @@ public final class Detector {
         // flapping) must not become the new normal.
         st.history.append((row.bin, st.outage == nil ? space : st.frozenBaseline,
                            st.instability == nil ? churn : st.frozenChurn, row.meanVisibility))
-        if st.pendingLoss == nil { st.beforePending = row } else if st.pendingLoss!.bin != row.bin { } else { st.beforePending = st.lastRow }
+        // The row before a pending loss is its "before" when the loss is confirmed.
+        if st.pendingLoss?.bin == row.bin { st.beforePending = st.lastRow } else if st.pendingLoss == nil { st.beforePending = row }
         st.lastRow = row
         for c in out { events[c.event.id] = c.event }
         return out

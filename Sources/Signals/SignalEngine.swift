@@ -23,7 +23,7 @@ public final class SignalEngine {
     var churn: [Counters] = []
     /// Per prefix id: entity ids (origin AS, country), computed lazily.
     var countryOf: [Int32] = []
-    /// Per prefix id: the origin AS last attributed (to spot origin changes for entity membership).
+    /// Prefix ids in address order (shorter first), for the one-pass measurement.
     var sorted: [UInt32] = []
     var sortedCount = 0
 

@@ -54,7 +54,7 @@ public final class PrefetchSource: ByteSource {
     public init(_ inner: any ByteSource, blocks: Int = 4, blockSize: Int = 1 << 20) {
         shared = Shared(inner, blocks: blocks, size: blockSize)
         let s = shared
-        Thread.detach { s.produce() }
+        DetachedThread.start { s.produce() }
     }
 
     deinit {
@@ -86,8 +86,8 @@ public final class PrefetchSource: ByteSource {
 }
 
 /// A plain OS thread: the producer blocks on I/O and semaphores, which must not tie up Dispatch's pool.
-enum Thread {
-    static func detach(_ body: @escaping @Sendable () -> Void) {
+enum DetachedThread {
+    static func start(_ body: @escaping @Sendable () -> Void) {
         final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var tid = pthread_t()
