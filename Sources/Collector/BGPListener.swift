@@ -11,28 +11,16 @@ import Glibc
 /// archives every received message (BGP4MP_ET, as received) and session state
 /// change, and hands validated updates to `onUpdate`. It never advertises a route.
 public final class BGPListener: @unchecked Sendable {
-    public struct Events: Sendable {
-        public var onEstablished: @Sendable (PeerInfo, SessionMachine.Negotiated) -> Void = { _, _ in }
-        public var onDown: @Sendable (PeerInfo, String) -> Void = { _, _ in }
-        public var onUpdate: @Sendable (PeerInfo, UpdateDecision, SessionOptions) -> Void = { _, _, _ in }
-        public var onLog: @Sendable (String) -> Void = { _ in }
-        public init() {}
-    }
-
-    public struct PeerInfo: Sendable, Hashable {
-        public var address: IPAddress
-        public var asn: UInt32
-    }
+    public typealias Events = CollectorEvents
+    public typealias PeerInfo = Collector.PeerInfo
 
     let config: SessionMachine.Config
-    let archive: ArchiveWriter?
+    let archive: SharedArchive?
     let events: Events
     let group: MultiThreadedEventLoopGroup
     var channel: (any Channel)?
-    /// Archive writes come from every connection's loop: one lock keeps records whole.
-    let archiveLock = NIOLock()
 
-    public init(config: SessionMachine.Config, archive: ArchiveWriter?, events: Events, threads: Int = 1) {
+    public init(config: SessionMachine.Config, archive: SharedArchive?, events: Events, threads: Int = 1) {
         self.config = config
         self.archive = archive
         self.events = events
@@ -64,14 +52,11 @@ public final class BGPListener: @unchecked Sendable {
         try? channel?.close().wait()
         channel = nil
         try? group.syncShutdownGracefully()
-        archiveLock.withLock { try? archive?.rotate() }
+        archive?.rotate()
     }
 
     func archive(_ bytes: [UInt8], _ t: UInt32) {
-        guard let a = archive else { return }
-        archiveLock.withLock {
-            do { try a.append(bytes: bytes, timestamp: t) } catch { events.onLog("archive: \(error)") }
-        }
+        archive?.append(bytes, timestamp: t)
     }
 }
 
@@ -88,17 +73,14 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     var peer = BGPListener.PeerInfo(address: .v4Zero, asn: 0)
     var local: IPAddress = .v4Zero
     var offset = 0
+    var lastReceived: (UInt32, UInt32) = (0, 0)
 
     init(listener: BGPListener) {
         self.listener = listener
         machine = SessionMachine(config: listener.config)
     }
 
-    func now() -> (UInt32, UInt32) {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return (UInt32(ts.tv_sec), UInt32(ts.tv_nsec / 1000))
-    }
+    func now() -> (UInt32, UInt32) { wallClock() }
 
     func address(_ a: SocketAddress?) -> IPAddress {
         guard let ip = a?.ipAddress, let parsed = IPAddress(ip) else { return .v4Zero }
@@ -138,6 +120,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 offset += used
                 if case let .open(o) = message { peer.asn = o.asn }
                 let (t, us) = now()
+                lastReceived = (t, us)
                 let n = machine.negotiated
                 let peering = BGP4MPPeering(peerAS: peer.asn, localAS: listener.config.localAS, peerAddress: peer.address, localAddress: local)
                 listener.archive(BGP4MPMessage.rawRecord(timestamp: t, microseconds: us, peering: peering, fourOctetAS: true,
@@ -167,9 +150,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func stateRecord(old: UInt16, new: UInt16) {
-        let (t, us) = now()
         let peering = BGP4MPPeering(peerAS: peer.asn, localAS: listener.config.localAS, peerAddress: peer.address, localAddress: local)
-        listener.archive(MRTRecord(timestamp: t, microseconds: us, body: .stateChange(StateChange(peering: peering, oldState: old, newState: new))).encode(), t)
+        listener.archive?.stateChange(peering, old: old, new: new, at: now())
     }
 
     func carryOut(_ actions: [SessionMachine.Action], _ context: ChannelHandlerContext) {
@@ -204,7 +186,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 stateRecord(old: 6, new: 1)
                 listener.events.onDown(peer, reason)
             case let .update(decision):
-                listener.events.onUpdate(peer, decision, machine.options)
+                let (t, us) = lastReceived
+                listener.events.onUpdate(peer, decision, machine.options, t, us)
             }
         }
     }

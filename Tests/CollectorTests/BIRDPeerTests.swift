@@ -61,7 +61,7 @@ final class BIRDPeerTests: XCTestCase {
         var events = BGPListener.Events()
         events.onEstablished = { _, _ in seen.with { $0.established += 1 } }
         events.onDown = { _, _ in seen.with { $0.down += 1 } }
-        events.onUpdate = { _, decision, _ in
+        events.onUpdate = { _, decision, _, _, _ in
             guard case let .accept(u) = decision else { return }
             seen.with { s in
                 for n in u.nlri { s.announced.insert(n.prefix.description) }
@@ -72,7 +72,7 @@ final class BIRDPeerTests: XCTestCase {
         let archive = try ArchiveWriter(directory: archiveDir, gzip: false)
         var config = SessionMachine.Config(localAS: 12654, routerID: 0x0A00_00FE)
         config.holdTime = 30
-        let listener = BGPListener(config: config, archive: archive, events: events)
+        let listener = BGPListener(config: config, archive: SharedArchive(archive), events: events)
         try listener.start(host: ours, port: 17900)
         defer { listener.stop() }
 

@@ -1,0 +1,71 @@
+public import BGPWire
+public import MRT
+import NIOConcurrencyHelpers
+
+/// A peer as the collector knows it: BGP peers and BMP-monitored peers alike.
+public struct PeerInfo: Sendable, Hashable, CustomStringConvertible {
+    public var address: IPAddress
+    public var asn: UInt32
+    public init(address: IPAddress, asn: UInt32) {
+        self.address = address
+        self.asn = asn
+    }
+    public var description: String { "\(address) AS\(asn)" }
+}
+
+/// What a collector front end (BGP listener, active peer, BMP station) reports.
+/// Callbacks come from event-loop threads: keep them short and thread-safe.
+public struct CollectorEvents: Sendable {
+    public var onEstablished: @Sendable (PeerInfo, SessionMachine.Negotiated) -> Void = { _, _ in }
+    public var onDown: @Sendable (PeerInfo, String) -> Void = { _, _ in }
+    /// A validated UPDATE, the options to read it by, and when it was received (seconds, microseconds).
+    public var onUpdate: @Sendable (PeerInfo, UpdateDecision, SessionOptions, UInt32, UInt32) -> Void = { _, _, _, _, _ in }
+    public var onLog: @Sendable (String) -> Void = { _ in }
+    public init() {}
+}
+
+/// An `ArchiveWriter` shared by every session: one lock keeps records whole and in order.
+public final class SharedArchive: @unchecked Sendable {
+    public let writer: ArchiveWriter
+    let lock = NIOLock()
+    let onError: @Sendable (String) -> Void
+
+    public init(_ writer: ArchiveWriter, onError: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.writer = writer
+        self.onError = onError
+    }
+
+    public func append(_ bytes: [UInt8], timestamp: UInt32) {
+        lock.withLock {
+            do { try writer.append(bytes: bytes, timestamp: timestamp) } catch { onError("archive: \(error)") }
+        }
+    }
+
+    /// A BGP4MP_ET STATE_CHANGE record for a peer (FSM state numbers of RFC 6396 §4.4.1).
+    public func stateChange(_ peering: BGP4MPPeering, old: UInt16, new: UInt16, at t: (UInt32, UInt32)) {
+        append(MRTRecord(timestamp: t.0, microseconds: t.1, body: .stateChange(StateChange(peering: peering, oldState: old, newState: new))).encode(),
+               timestamp: t.0)
+    }
+
+    /// Completes the current file (and the period's files) now.
+    public func rotate() {
+        lock.withLock {
+            do { try writer.rotate() } catch { onError("archive: \(error)") }
+        }
+    }
+
+    public func withWriter<T>(_ body: (ArchiveWriter) throws -> T) rethrows -> T {
+        try lock.withLock { try body(writer) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wall-clock time as (seconds, microseconds), what MRT's _ET records carry.
+public func wallClock() -> (UInt32, UInt32) {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return (UInt32(ts.tv_sec), UInt32(ts.tv_nsec / 1000))
+}
