@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 public import MRT
 #if canImport(Glibc)
 import Glibc
@@ -56,6 +56,34 @@ public final class ArchiveWriter {
         try current!.writer.write(bytes: bytes)
     }
 
+    /// Hands the current file's records to the kernel: after a crash of the process
+    /// (not of the machine) the file is readable up to here.
+    public func flush() throws {
+        try current?.writer.flush()
+    }
+
+    /// Completes the current file once its period is over, even if the feed went quiet.
+    public func rotateIfDue(now t: Int64) throws {
+        if let c = current, t - t % updatesInterval != c.start { try rotate() }
+    }
+
+    /// Writes a RIB snapshot (`bview.…`) the same way: a hidden temporary file,
+    /// fsynced and renamed into place only when complete.
+    public func writeSnapshot(at t: Int64, _ body: (MRTWriter) throws -> Void) throws -> String {
+        let name = name(kind: "bview", start: t)
+        let final = "\(directory)/\(name)", tmp = "\(directory)/.\(name).tmp"
+        let w = try MRTWriter(path: tmp, gzip: gzip)
+        do { try body(w) } catch {
+            try? w.close()
+            unlink(tmp)
+            throw error
+        }
+        try w.close()
+        guard rename(tmp, final) == 0 else { throw InputError("\(final): rename failed: \(String(cString: strerror(errno)))") }
+        fsyncDirectory()
+        return final
+    }
+
     /// Completes the current file: flush, fsync, rename into place.
     public func rotate() throws {
         guard let c = current else { return }
@@ -100,6 +128,8 @@ public final class ArchiveWriter {
         }
         closedir(d)
         for n in names.sorted() {
+            // A snapshot cut short is worth nothing (the next one replaces it).
+            if n.hasPrefix(".bview.") { unlink("\(directory)/\(n)"); continue }
             let tmp = "\(directory)/\(n)"
             let final = "\(directory)/\(n.dropFirst().dropLast(4))"
             // Whatever the final file already holds comes first, then the complete records of the temporary one.

@@ -47,6 +47,16 @@ public final class SharedArchive: @unchecked Sendable {
                timestamp: t.0)
     }
 
+    /// Called every second or so: completes a file whose period is over, flushes the current one.
+    public func flush(now: Int64) {
+        lock.withLock {
+            do {
+                try writer.rotateIfDue(now: now)
+                try writer.flush()
+            } catch { onError("archive: \(error)") }
+        }
+    }
+
     /// Completes the current file (and the period's files) now.
     public func rotate() {
         lock.withLock {

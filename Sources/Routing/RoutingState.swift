@@ -57,6 +57,8 @@ public final class RoutingState {
     /// Per prefix id: origin AS of the most recent route for it (0: unknown).
     public private(set) var origin: [UInt32] = []
     public var policy: FullFeedPolicy
+    /// Full attributes per route, for RIB snapshots; nil (the default) keeps none.
+    public var attributeStore: AttributeStore?
     var lastPath: (path: ASPath, id: UInt32)?
 
     public init(policy: FullFeedPolicy = FullFeedPolicy()) {
@@ -92,8 +94,9 @@ public final class RoutingState {
     @inline(__always)
     func isFullFeed(_ peer: Int, v6: Bool) -> Bool { v6 ? fullFeed6[peer] : fullFeed4[peer] }
 
-    public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath) -> RouteChange {
+    public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath, attributes: [PathAttribute] = []) -> RouteChange {
         let p = prefixID(prefix)
+        attributeStore?.set(peer: peer, prefix: p, v6: prefix.isIPv6, universe: prefixes.count, attributes)
         // The prefixes of one update share their path: skip the hash lookup (Array ==
         // returns at once for the same storage).
         let path: UInt32
@@ -121,6 +124,7 @@ public final class RoutingState {
     public func withdraw(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil) -> RouteChange {
         guard let p = prefixes.existingID(prefix) else { return .unknownWithdrawal }
         let v6 = prefix.isIPv6
+        if pathIdentifier == nil { attributeStore?.remove(peer: peer, prefix: p, v6: v6) }
         let old: UInt32?
         let gone: Bool
         if let pid = pathIdentifier {
@@ -136,6 +140,7 @@ public final class RoutingState {
 
     /// A session left Established: the peer's routes are gone. Calls `removed` for each.
     public func sessionDown(peer: Int, removed: (UInt32, UInt32) -> Void = { _, _ in }) {
+        attributeStore?.removeAll(peer: peer)
         let t = tables[peer]
         t.forEach { p, path in
             if isFullFeed(peer, v6: prefixes[p].isIPv6) { fullFeedVisibility[Int(p)] &-= 1 }

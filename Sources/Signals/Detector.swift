@@ -172,7 +172,7 @@ public final class Detector {
                     e.evidence.worst = space
                     e.evidence.visibilityWorst = row.meanVisibility
                 }
-                addWithdrawals(&e, withdrawals)
+                Self.addWithdrawals(&e, withdrawals)
                 st.outage = e
                 out.append(.updated(e))
             } else {
@@ -193,7 +193,7 @@ public final class Detector {
                                               note: cause == .bgpWithdrawal
                                                 ? "routes withdrawn: the share of full-feed peers routing the entity's prefixes fell"
                                                 : "routed space fell but peer visibility did not: signals disagree"))
-                addWithdrawals(&e, (confirmed?.notes ?? []) + withdrawals)
+                Self.addWithdrawals(&e, (confirmed?.notes ?? []) + withdrawals)
                 if preceded { e.evidence.note += "; preceded by route instability" }
                 st.outage = e
                 out.append(.opened(e))
@@ -224,7 +224,7 @@ public final class Detector {
         return total >= config.instabilityMinimum
     }
 
-    func addWithdrawals(_ e: inout Event, _ notes: [WithdrawalNote]) {
+    static func addWithdrawals(_ e: inout Event, _ notes: [WithdrawalNote]) {
         guard e.cause == .bgpWithdrawal, e.evidence.peersInOrder.count < 32 else { return }
         for n in notes.sorted(by: { $0.time < $1.time }) {
             if !e.evidence.peersInOrder.contains(n.peer) && e.evidence.peersInOrder.count < 32 { e.evidence.peersInOrder.append(n.peer) }
@@ -237,6 +237,14 @@ public final class Detector {
         } else if upstreams.count > 1 {
             e.evidence.commonUpstream = nil
         }
+    }
+
+    /// For live detection: whether the entity's routes are flapping now (instability
+    /// open or just over), and whether an outage starting at `t` follows enough of it.
+    public func instability(of entity: String, at t: Int64) -> (flapping: Bool, preceded: Bool) {
+        guard let st = states[entity] else { return (false, false) }
+        let recent = st.pastInstability.last.map { t - $0.end <= Int64(config.quietBins) * binSeconds } ?? false
+        return (st.instability != nil || recent, instabilityBefore(t, st))
     }
 
     /// Events still open at the end of the input (their `end` stays nil).

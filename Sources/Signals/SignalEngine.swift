@@ -31,6 +31,7 @@ public final class SignalEngine {
     /// Withdrawal notes of the current bin per entity id (evidence for the detector), and of closed bins by name.
     var notes: [Int: [WithdrawalNote]] = [:]
     var closedNotes: [String: [WithdrawalNote]] = [:]
+    var previousNotes: [Int: [WithdrawalNote]] = [:]
     var noteTime: UInt32 = 0
     var notePeer = ""
     /// Per peer: until when its announcements are a table transfer after its session came up.
@@ -142,10 +143,12 @@ public final class SignalEngine {
         }
         switch e.kind {
         case .rib:
-            if let p = e.prefix { _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([])) }
+            if let p = e.prefix {
+                _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]), attributes: e.attributes)
+            }
         case .announcement:
             guard let p = e.prefix else { break }
-            let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]))
+            let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]), attributes: e.attributes)
             // A session that just came up sends its whole table: state, not churn.
             if peer < resyncUntil.count && e.timestamp < resyncUntil[peer] { break }
             count(change, origin: e.originAS ?? 0)
@@ -223,6 +226,29 @@ public final class SignalEngine {
         return rows
     }
 
+    /// Live feeds: closes the bins that ended before `t` even when no element came.
+    public func advance(to t: Int64) -> [SeriesRow] {
+        let bin = t - t % binSeconds
+        guard let cur = currentBin else {
+            currentBin = bin
+            return []
+        }
+        return bin > cur ? closeBins(upTo: bin) : []
+    }
+
+    /// Live feeds: every entity's signals so far in the current bin (the bin stays open).
+    public func measureNow() -> [SeriesRow] {
+        measure(bin: currentBin ?? 0)
+    }
+
+    /// Live feeds: the withdrawal notes of an entity in the current bin and the one before.
+    public func recentNotes(entity: String) -> [WithdrawalNote] {
+        var out: [WithdrawalNote] = []
+        for (id, n) in previousNotes where entities[id].description == entity { out += n }
+        for (id, n) in notes where entities[id].description == entity { out += n }
+        return out
+    }
+
     /// Closes the last bin.
     public func finish() -> [SeriesRow] {
         guard let cur = currentBin else { return [] }
@@ -234,6 +260,7 @@ public final class SignalEngine {
 
     func moveNotes(bin: Int64) {
         closedNotes.removeAll(keepingCapacity: true)
+        previousNotes = notes
         for (id, n) in notes { closedNotes["\(entities[id])|\(bin)"] = n }
         notes.removeAll(keepingCapacity: true)
     }

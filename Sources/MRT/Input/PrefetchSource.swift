@@ -86,8 +86,8 @@ public final class PrefetchSource: ByteSource {
 }
 
 /// A plain OS thread: the producer blocks on I/O and semaphores, which must not tie up Dispatch's pool.
-enum DetachedThread {
-    static func start(_ body: @escaping @Sendable () -> Void) {
+public enum DetachedThread {
+    public static func start(_ body: @escaping @Sendable () -> Void) {
         final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var tid = pthread_t()

@@ -60,7 +60,14 @@ public final class MRTWriter {
         }
     }
 
-    func drain(finish: Bool) throws {
+    /// Hands everything written so far to the kernel (a gzip sync point), so a
+    /// process killed now leaves a file readable up to here.
+    public func flush() throws {
+        guard !closed else { return }
+        try drain(finish: false, sync: true)
+    }
+
+    func drain(finish: Bool, sync: Bool = false) throws {
         if zs == nil {
             try pending.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
             pending.removeAll(keepingCapacity: true)
@@ -73,10 +80,11 @@ public final class MRTWriter {
             while true {
                 zs.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 zs.pointee.avail_out = UInt32(out.count)
-                let rc = deflate(zs, finish ? Z_FINISH : Z_NO_FLUSH)
+                let rc = deflate(zs, finish ? Z_FINISH : sync ? Z_SYNC_FLUSH : Z_NO_FLUSH)
                 let produced = out.count - Int(zs.pointee.avail_out)
                 if produced > 0 { try writeAll(out.baseAddress!, produced) }
-                if finish ? rc == Z_STREAM_END : zs.pointee.avail_in == 0 { break }
+                // A sync flush is complete when deflate left output space unused.
+                if finish ? rc == Z_STREAM_END : zs.pointee.avail_in == 0 && (!sync || zs.pointee.avail_out > 0) { break }
                 if rc != Z_OK && rc != Z_BUF_ERROR { throw InputError("\(path): deflate failed (\(rc))") }
             }
         }

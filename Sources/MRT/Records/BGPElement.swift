@@ -75,3 +75,17 @@ public struct ElementExtractor {
                           pathID: n.pathID, attributes: attrs, asPath: attrs.asPath(fourOctetSession: fourOctet), nextHop: nh)
     }
 }
+
+extension ElementExtractor {
+    /// The elements of a live UPDATE (what a MESSAGE record of it would give).
+    public static func elements(of update: Update, peerAddress: IPAddress, peerAS: UInt32, fourOctetAS: Bool,
+                                timestamp: UInt32, microseconds: UInt32) -> [BGPElement] {
+        let peering = BGP4MPPeering(peerAS: peerAS, localAS: 0, peerAddress: peerAddress, localAddress: peerAddress.isIPv6 ? .v6Zero : .v4Zero)
+        var x = ElementExtractor()
+        var out: [BGPElement] = []
+        let rec = MRTRecord(timestamp: timestamp, microseconds: microseconds,
+                            body: .message(BGP4MPMessage(peering: peering, fourOctetAS: fourOctetAS, addPath: false, message: .update(update))))
+        _ = x.elements(of: rec, into: &out)
+        return out
+    }
+}

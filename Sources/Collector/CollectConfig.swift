@@ -1,0 +1,266 @@
+public import BGPWire
+public import Entities
+import TOMLKit
+
+/// `vigil collect`'s configuration (format in README.md, "Live collector"):
+/// one TOML file for peers, the BMP listener, archives, the store and detection.
+/// Every problem is reported with the file, line and key; unknown keys are
+/// errors, because a misspelt key silently ignored is a peer never collected.
+public struct CollectConfig: Sendable {
+    public struct Listen: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+    }
+    public struct Peer: Sendable {
+        public var address: IPAddress
+        public var asn: UInt32?
+        /// Dial out (with backoff) rather than wait for the peer.
+        public var active: Bool
+        public var port: Int
+        public var description: String
+    }
+
+    public var name = "vigil00"
+    public var localAS: UInt32 = 65535
+    public var routerID: UInt32 = 0x7F00_0001
+    public var holdTime: UInt16 = 180
+    public var listen: [Listen] = []
+    public var peers: [Peer] = []
+    public var bmpListen: [Listen] = []
+    /// Archives go under `archiveDirectory/name/`; nil: no archive.
+    public var archiveDirectory: String? = "archive"
+    public var updatesInterval: Int64 = 300
+    public var ribInterval: Int64 = 8 * 3600
+    public var gzip = true
+    public var database: String? = "vigil.sqlite"
+    public var statusFile: String? = "vigil-status.json"
+    public var bin: Int64 = 300
+    public var watch: [Entity] = []
+    public var fullFeedV4 = 400_000
+    public var fullFeedV6 = 10_000
+    /// Live detection: how long the routed space must be seen before it is a baseline, and its window.
+    public var liveWarmup: Int64 = 600
+    public var liveWindow: Int64 = 3600
+    public var eventsFile: String?
+
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public init() {}
+
+    static let keys: [String: Set<String>] = [
+        "": ["collector", "peer", "bmp", "archive", "store", "detect"],
+        "collector": ["name", "local_as", "router_id", "hold_time", "listen"],
+        "peer": ["address", "as", "mode", "port", "description"],
+        "bmp": ["listen"],
+        "archive": ["directory", "updates_interval", "rib_interval", "gzip"],
+        "store": ["database", "status_file", "events_file"],
+        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window"],
+    ]
+
+    public init(toml text: String, file: String) throws {
+        let lines = KeyLines(text)
+        func fail(_ key: String, _ what: String) -> Problem {
+            let line = lines.line(of: key).map { ":\($0)" } ?? ""
+            return Problem(description: "\(file)\(line): \(key): \(what)")
+        }
+        let t: TOMLTable
+        do { t = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw Problem(description: "\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
+        }
+        func checkKeys(_ table: TOMLTable, _ section: String, _ path: String) throws {
+            let allowed = Self.keys[section] ?? []
+            for k in table.keys where !allowed.contains(k) {
+                let full = path.isEmpty ? k : "\(path).\(k)"
+                throw fail(full, "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+        try checkKeys(t, "", "")
+        func table(_ key: String) throws -> TOMLTable? {
+            guard let v = t[key] else { return nil }
+            guard let tt = v.table else { throw fail(key, "must be a table ([\(key)])") }
+            try checkKeys(tt, key, key)
+            return tt
+        }
+        func int(_ tt: TOMLTable, _ k: String, _ path: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let v = tt[k] else { return nil }
+            guard let i = v.int else { throw fail("\(path).\(k)", "must be an integer") }
+            guard range.contains(i) else { throw fail("\(path).\(k)", "\(i) is out of range \(range.lowerBound)...\(range.upperBound)") }
+            return i
+        }
+        func string(_ tt: TOMLTable, _ k: String, _ path: String) throws -> String? {
+            guard let v = tt[k] else { return nil }
+            guard let s = v.string else { throw fail("\(path).\(k)", "must be a string") }
+            return s
+        }
+        func duration(_ tt: TOMLTable, _ k: String, _ path: String, min: Int64) throws -> Int64? {
+            guard let v = tt[k] else { return nil }
+            let secs: Int64?
+            if let i = v.int { secs = Int64(i) } else if let s = v.string { secs = Self.parseDuration(s) } else { secs = nil }
+            guard let secs else { throw fail("\(path).\(k)", "must be seconds or a duration like \"30s\", \"5m\", \"8h\"") }
+            guard secs >= min else { throw fail("\(path).\(k)", "must be at least \(min) seconds") }
+            return secs
+        }
+        func listens(_ tt: TOMLTable, _ k: String, _ path: String) throws -> [Listen]? {
+            guard let v = tt[k] else { return nil }
+            let items: [any TOMLValueConvertible]
+            if let s = v.string { items = [s] } else if let a = v.array { items = Array(a) } else {
+                throw fail("\(path).\(k)", "must be \"HOST:PORT\" or a list of them")
+            }
+            return try items.map { item in
+                guard let s = item.string, let l = Self.parseListen(s) else {
+                    throw fail("\(path).\(k)", "'\(item.string ?? "\(item)")' is not HOST:PORT (IPv6 as [ADDR]:PORT)")
+                }
+                return l
+            }
+        }
+
+        if let c = try table("collector") {
+            if let s = try string(c, "name", "collector") {
+                guard !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw fail("collector.name", "must be letters, digits, - or _ (it names the archive directory)")
+                }
+                name = s
+            }
+            if let v = try int(c, "local_as", "collector", 1...Int(UInt32.max)) { localAS = UInt32(v) }
+            if let s = try string(c, "router_id", "collector") {
+                guard case let .v4(a)? = IPAddress(s), a != 0 else { throw fail("collector.router_id", "'\(s)' is not a non-zero IPv4 address") }
+                routerID = a
+            }
+            if let v = try int(c, "hold_time", "collector", 0...65535) {
+                guard v == 0 || v >= 3 else { throw fail("collector.hold_time", "must be 0 or at least 3 (RFC 4271)") }
+                holdTime = UInt16(v)
+            }
+            if let l = try listens(c, "listen", "collector") { listen = l }
+        }
+        if let v = t["peer"] {
+            guard let arr = v.array else { throw fail("peer", "must be a list of tables ([[peer]])") }
+            for (i, item) in arr.enumerated() {
+                let path = "peer.\(i + 1)"
+                guard let pt = item.table else { throw fail(path, "must be a table ([[peer]])") }
+                try checkKeys(pt, "peer", path)
+                guard let s = try string(pt, "address", path) else { throw fail(path, "needs 'address'") }
+                guard let a = IPAddress(s) else { throw fail("\(path).address", "'\(s)' is not an IP address") }
+                let mode = try string(pt, "mode", path) ?? "passive"
+                guard mode == "passive" || mode == "active" else { throw fail("\(path).mode", "must be \"passive\" or \"active\"") }
+                let asn = try int(pt, "as", path, 1...Int(UInt32.max)).map(UInt32.init)
+                if mode == "active" && asn == nil { throw fail(path, "an active peer needs 'as'") }
+                if peers.contains(where: { $0.address == a }) { throw fail("\(path).address", "\(a) is configured twice") }
+                peers.append(Peer(address: a, asn: asn, active: mode == "active", port: try int(pt, "port", path, 1...65535) ?? 179,
+                                  description: try string(pt, "description", path) ?? ""))
+            }
+        }
+        if let b = try table("bmp"), let l = try listens(b, "listen", "bmp") { bmpListen = l }
+        if let a = try table("archive") {
+            if let s = try string(a, "directory", "archive") { archiveDirectory = s.isEmpty ? nil : s }
+            if let v = try duration(a, "updates_interval", "archive", min: 60) { updatesInterval = v }
+            if let v = try duration(a, "rib_interval", "archive", min: 60) { ribInterval = v }
+            if let v = a["gzip"] {
+                guard let b = v.bool else { throw fail("archive.gzip", "must be true or false") }
+                gzip = b
+            }
+        }
+        if let s = try table("store") {
+            if let v = try string(s, "database", "store") { database = v.isEmpty ? nil : v }
+            if let v = try string(s, "status_file", "store") { statusFile = v.isEmpty ? nil : v }
+            if let v = try string(s, "events_file", "store") { eventsFile = v.isEmpty ? nil : v }
+        }
+        if let d = try table("detect") {
+            if let v = try duration(d, "bin", "detect", min: 1) { bin = v }
+            if let v = d["watch"] {
+                guard let arr = v.array else { throw fail("detect.watch", "must be a list like [\"AS131279\", \"KP\", \"175.45.176.0/22\"]") }
+                watch = try arr.map { item in
+                    guard let s = item.string, let e = Entity(s) else {
+                        throw fail("detect.watch", "'\(item.string ?? "\(item)")' is not a country code, ASn or prefix")
+                    }
+                    return e
+                }
+            }
+            if let v = try int(d, "full_feed_v4", "detect", 1...10_000_000) { fullFeedV4 = v }
+            if let v = try int(d, "full_feed_v6", "detect", 1...10_000_000) { fullFeedV6 = v }
+            if let v = try duration(d, "live_warmup", "detect", min: 1) { liveWarmup = v }
+            if let v = try duration(d, "live_window", "detect", min: 1) { liveWindow = v }
+        }
+        if listen.isEmpty && bmpListen.isEmpty && !peers.contains(where: \.active) {
+            throw Problem(description: "\(file): nothing to collect from: set collector.listen, bmp.listen or an active [[peer]]")
+        }
+        if peers.contains(where: { !$0.active }) && listen.isEmpty {
+            throw fail("collector.listen", "passive peers are configured but the collector listens nowhere")
+        }
+    }
+
+    /// `30s`, `5m`, `8h`, `1d`, or plain seconds.
+    public static func parseDuration(_ s: String) -> Int64? {
+        guard let last = s.last else { return nil }
+        let unit: Int64
+        switch last {
+        case "s": unit = 1
+        case "m": unit = 60
+        case "h": unit = 3600
+        case "d": unit = 86_400
+        default: return Int64(s)
+        }
+        return Int64(s.dropLast()).map { $0 * unit }
+    }
+
+    /// `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (all IPv4 addresses).
+    public static func parseListen(_ s: String) -> Listen? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(s[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        guard IPAddress(host) != nil else { return nil }
+        return Listen(host: host, port: port)
+    }
+
+    /// The configured peer for an address, if any.
+    public func peer(_ address: IPAddress) -> Peer? { peers.first { $0.address == address } }
+}
+
+/// Where each key of a TOML text is: TOMLKit reports syntax errors with a line
+/// but not where a well-formed value sits, and a validation error without a
+/// line sends the user hunting.
+struct KeyLines {
+    var lines: [String: Int] = [:]
+
+    init(_ text: String) {
+        var section = ""
+        var arrayCounts: [String: Int] = [:]
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.drop { $0 == " " || $0 == "\t" }
+            if line.hasPrefix("[[") {
+                let name = line.dropFirst(2).prefix { $0 != "]" }.trimmed
+                arrayCounts[name, default: 0] += 1
+                section = "\(name).\(arrayCounts[name]!)"
+                lines[section] = i + 1
+            } else if line.hasPrefix("[") {
+                section = line.dropFirst().prefix { $0 != "]" }.trimmed
+                lines[section] = i + 1
+            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
+                let key = line[..<eq].trimmed.replacingQuotes
+                let full = section.isEmpty ? key : "\(section).\(key)"
+                if lines[full] == nil { lines[full] = i + 1 }
+            }
+        }
+    }
+
+    func line(of key: String) -> Int? {
+        var k = key
+        while true {
+            if let l = lines[k] { return l }
+            guard let dot = k.lastIndex(of: ".") else { return nil }
+            k = String(k[..<dot])
+        }
+    }
+}
+
+extension StringProtocol {
+    var trimmed: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" || s.last == "\r" { s.removeLast() }
+        return String(s)
+    }
+    var replacingQuotes: String { String(filter { $0 != "\"" && $0 != "'" }) }
+}

@@ -1,0 +1,190 @@
+import BGPWire
+import MRT
+import NIOCore
+import NIOConcurrencyHelpers
+
+/// What every session of a collector shares: the session configuration per
+/// peer address, the archive, the callbacks, the status registry.
+final class SessionHost: Sendable {
+    let config: SessionMachine.Config
+    let archive: SharedArchive?
+    let events: CollectorEvents
+    let registry: SessionRegistry
+    let accept: @Sendable (IPAddress) -> SessionMachine.Config?
+
+    init(config: SessionMachine.Config, archive: SharedArchive?, events: CollectorEvents, registry: SessionRegistry,
+         accept: @escaping @Sendable (IPAddress) -> SessionMachine.Config?) {
+        self.config = config
+        self.archive = archive
+        self.events = events
+        self.registry = registry
+        self.accept = accept
+    }
+}
+
+/// One BGP session over one TCP connection: frames bytes into messages, feeds
+/// the state machine, carries out its actions.
+final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let host: SessionHost
+    let passive: Bool
+    var machine: SessionMachine
+    var pending: ByteBuffer?
+    var timers: [SessionMachine.Timer: Scheduled<Void>] = [:]
+    var peer = PeerInfo(address: .v4Zero, asn: 0)
+    var local: IPAddress = .v4Zero
+    var offset = 0
+    var lastReceived: (UInt32, UInt32) = (0, 0)
+    var refused = false
+
+    /// Called when the connection is gone (the active side reconnects with backoff).
+    var onClosed: (@Sendable (Bool) -> Void)?
+    var wasEstablished = false
+
+    init(host: SessionHost, passive: Bool) {
+        self.host = host
+        self.passive = passive
+        machine = SessionMachine(config: host.config)
+    }
+
+    func now() -> (UInt32, UInt32) { wallClock() }
+
+    func address(_ a: SocketAddress?) -> IPAddress {
+        guard let ip = a?.ipAddress, let parsed = IPAddress(ip) else { return .v4Zero }
+        return parsed
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        peer.address = address(context.remoteAddress)
+        local = address(context.localAddress)
+        pending = context.channel.allocator.buffer(capacity: 4096)
+        guard let config = host.accept(peer.address) else {
+            // RFC 4486 Cease/5 "Connection Rejected": not a configured peer.
+            host.events.onLog("\(peer.address): connection refused: not a configured peer")
+            var b = context.channel.allocator.buffer(capacity: 32)
+            b.writeBytes(BGPMessage.notification(Notification(code: Notification.cease, subcode: 5)).encode(options: machine.options))
+            context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in context.close(promise: nil) }
+            refused = true
+            return
+        }
+        machine = SessionMachine(config: config)
+        peer.asn = config.peerAS ?? 0
+        host.registry.update(peer.address) { $0.state = "OpenSent"; $0.asn = peer.asn; $0.connections += 1 }
+        carryOut(machine.handle(.start(passive: passive)), context)
+        carryOut(machine.handle(.tcpConnected), context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
+        var incoming = unwrapInboundIn(data)
+        pending!.writeBuffer(&incoming)
+        while true {
+            let options = machine.options
+            let result: Result<(Int, [UInt8], BGPMessage)?, WireError> = pending!.withUnsafeReadableBytes { raw in
+                var r = ByteReader(raw, base: offset)
+                do throws(WireError) {
+                    guard let (type, body) = try BGPMessage.frame(&r, options: options) else { return .success(nil) }
+                    let used = r.offset
+                    let bytes = Array(raw[0..<used])
+                    return .success((used, bytes, try BGPMessage.decodeBody(type: type, body, options: options)))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            switch result {
+            case .success(nil):
+                pending!.discardReadBytes()
+                return
+            case let .success(.some((used, bytes, message))):
+                pending!.moveReaderIndex(forwardBy: used)
+                offset += used
+                if case let .open(o) = message { peer.asn = o.asn }
+                let (t, us) = now()
+                lastReceived = (t, us)
+                host.registry.update(peer.address) { $0.messages += 1; $0.lastMessage = t; $0.asn = peer.asn }
+                let n = machine.negotiated
+                let peering = BGP4MPPeering(peerAS: peer.asn, localAS: machine.config.localAS, peerAddress: peer.address, localAddress: local)
+                host.archive?.append(BGP4MPMessage.rawRecord(timestamp: t, microseconds: us, peering: peering, fourOctetAS: true,
+                                                         addPath: !(n?.options.addPath.isEmpty ?? true), messageBytes: bytes), timestamp: t)
+                carryOut(machine.handle(.message(message)), context)
+            case let .failure(e):
+                // RFC 4271 §6.1/6.3: header errors 1/x, anything else in an UPDATE 3/1.
+                let n = e.field.contains("header") || e.field.contains("marker")
+                    ? Notification(code: Notification.messageHeaderError, subcode: e.description.contains("length") ? 2 : 1)
+                    : Notification(code: Notification.updateMessageError, subcode: 1)
+                host.events.onLog("\(peer.address) AS\(peer.asn): offset \(e.offset): \(e.description)")
+                host.registry.update(peer.address) { $0.lastError = e.description }
+                carryOut(machine.handle(.decodeError(n, e.description)), context)
+                return
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !refused {
+            carryOut(machine.handle(.tcpClosed), context)
+            host.registry.update(peer.address) { $0.state = "Idle" }
+        }
+        for (_, t) in timers { t.cancel() }
+        timers = [:]
+        onClosed?(wasEstablished)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        host.events.onLog("\(peer.address): \(error)")
+        context.close(promise: nil)
+    }
+
+    func stateRecord(old: UInt16, new: UInt16) {
+        let peering = BGP4MPPeering(peerAS: peer.asn, localAS: machine.config.localAS, peerAddress: peer.address, localAddress: local)
+        host.archive?.stateChange(peering, old: old, new: new, at: now())
+    }
+
+    func carryOut(_ actions: [SessionMachine.Action], _ context: ChannelHandlerContext) {
+        for a in actions {
+            switch a {
+            case .connect:
+                break  // the connector dials; the machine starts once connected
+            case let .send(m):
+                if case let .notification(n) = m {
+                    host.events.onLog("\(peer): sent NOTIFICATION \(n.code)/\(n.subcode)")
+                    host.registry.update(peer.address) { $0.lastError = "sent NOTIFICATION \(n.code)/\(n.subcode)" }
+                }
+                var b = context.channel.allocator.buffer(capacity: 64)
+                b.writeBytes(m.encode(options: machine.options))
+                context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            case .closeConnection:
+                context.close(promise: nil)
+            case .startTimer(.connectRetry, _):
+                break  // a listener waits for the peer; the connector has its own backoff
+            case let .startTimer(kind, seconds):
+                guard context.channel.isActive else { break }
+                timers[kind]?.cancel()
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                timers[kind] = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+                    let (handler, ctx) = bound.value
+                    handler.timers[kind] = nil
+                    handler.carryOut(handler.machine.handle(.timerExpired(kind)), ctx)
+                }
+            case let .stopTimer(kind):
+                timers[kind]?.cancel()
+                timers[kind] = nil
+            case let .established(n):
+                stateRecord(old: 5, new: 6)
+                wasEstablished = true
+                host.registry.update(peer.address) { $0.state = "Established"; $0.asn = n.peerAS; $0.since = self.now().0; $0.lastError = nil }
+                host.events.onEstablished(peer, n)
+            case let .sessionDown(reason):
+                stateRecord(old: 6, new: 1)
+                host.registry.update(peer.address) { $0.state = "Idle"; $0.since = self.now().0; $0.lastError = reason }
+                host.events.onDown(peer, reason)
+            case let .update(decision):
+                let (t, us) = lastReceived
+                host.registry.update(peer.address) { $0.updates += 1 }
+                host.events.onUpdate(peer, decision, machine.options, t, us)
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+public import BGPWire
+import NIOConcurrencyHelpers
+
+/// Every session's state as `vigil collect --status` shows it; written by the
+/// sessions' event loops, read by whoever reports.
+public final class SessionRegistry: @unchecked Sendable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var address: String
+        public var asn: UInt32 = 0
+        public var state = "Idle"
+        /// Since when in this state (Unix seconds); 0 never.
+        public var since: UInt32 = 0
+        public var messages = 0
+        public var updates = 0
+        public var lastMessage: UInt32 = 0
+        public var connections = 0
+        public var lastError: String?
+        /// Routes held from this peer (filled in from the routing state by the reporter).
+        public var routes = 0
+        public var via = "bgp"
+    }
+
+    let lock = NIOLock()
+    var entries: [IPAddress: Entry] = [:]
+
+    public init() {}
+
+    public func update(_ address: IPAddress, _ body: (inout Entry) -> Void) {
+        lock.withLock {
+            var e = entries[address] ?? Entry(address: address.description)
+            body(&e)
+            entries[address] = e
+        }
+    }
+
+    public func snapshot() -> [Entry] {
+        lock.withLock { entries.values.sorted { $0.address < $1.address } }
+    }
+}

@@ -1,0 +1,203 @@
+public import BGPWire
+import MRT
+public import Signals
+public import Store
+public import Entities
+public import Routing
+import Foundation
+
+/// The live path of `vigil collect`: elements from any number of sessions
+/// (event-loop threads) are queued and applied on one thread to the same
+/// routing state, signal engine and bin detector as `vigil replay`. Bins close
+/// on the wall clock, so a quiet feed still produces rows; every `tick`
+/// the watched entities are measured and judged by the `LiveDetector`, which
+/// opens an outage within a tick of the last withdrawal.
+public final class LivePipeline: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var binSeconds: Int64 = 300
+        public var watch: [Entity] = []
+        public var fullFeed = FullFeedPolicy()
+        public var detector = Detector.Config()
+        public var live = LiveDetector.Config()
+        public var tick = 1.0
+        /// Keep every route's attributes (for RIB snapshots).
+        public var keepAttributes = false
+        public init() {}
+    }
+
+    /// What the pipeline has done so far (for status reports).
+    public struct Status: Sendable {
+        public var elements = 0
+        public var routes = 0
+        public var prefixes = 0
+        public var queued = 0
+        public var rows = 0
+        public var openEvents: [Event] = []
+        public var lastTick = 0.0
+        /// Routes held per peer ("ADDRESS AS").
+        public var peerRoutes: [String: Int] = [:]
+    }
+
+    public let options: Options
+    let store: any SeriesStore
+    let engine: SignalEngine
+    let detector: Detector
+    let live: LiveDetector
+    /// Called on the pipeline thread: the change, and for live openings the seconds since the last withdrawal arrived.
+    public var onEvent: @Sendable (Detector.Change, Double?) -> Void = { _, _ in }
+    public var onError: @Sendable (String) -> Void = { _ in }
+
+    let cond = NSCondition()
+    var queue: [BGPElement] = []
+    var tasks: [(SignalEngine) -> Void] = []
+    var stopping = false
+    var finished = false
+    var status = Status()
+    /// Wall-clock time a withdrawal (or a session loss) was last applied.
+    var lastWithdrawalAt = 0.0
+
+    public init(options: Options, store: any SeriesStore, lookup: CountryLookup? = nil) {
+        self.options = options
+        self.store = store
+        engine = SignalEngine(state: RoutingState(policy: options.fullFeed), binSeconds: options.binSeconds, lookup: lookup, watch: options.watch)
+        engine.keepNotes = true
+        if options.keepAttributes { engine.state.attributeStore = AttributeStore() }
+        detector = Detector(binSeconds: options.binSeconds, config: options.detector)
+        live = LiveDetector(config: options.live)
+    }
+
+    /// Thread-safe: queues elements for the pipeline thread.
+    public func submit(_ elements: [BGPElement]) {
+        guard !elements.isEmpty else { return }
+        cond.lock()
+        queue += elements
+        cond.signal()
+        cond.unlock()
+    }
+
+    /// Runs `body` on the pipeline thread with the engine (its state consistent
+    /// with every element submitted before), e.g. to write a RIB snapshot.
+    public func perform(_ body: @escaping (SignalEngine) -> Void) {
+        cond.lock()
+        tasks.append(body)
+        cond.signal()
+        cond.unlock()
+    }
+
+    public func start() {
+        DetachedThread.start { [self] in run() }
+    }
+
+    /// Applies what is queued, closes the current bin, and stops the thread.
+    public func stop() {
+        cond.lock()
+        stopping = true
+        cond.signal()
+        while !finished { cond.wait() }
+        cond.unlock()
+    }
+
+    public func snapshot() -> Status {
+        cond.lock()
+        defer { cond.unlock() }
+        var s = status
+        s.queued = queue.count
+        return s
+    }
+
+    func run() {
+        var nextTick = Date().timeIntervalSince1970 + options.tick
+        while true {
+            cond.lock()
+            while queue.isEmpty && tasks.isEmpty && !stopping && Date().timeIntervalSince1970 < nextTick {
+                _ = cond.wait(until: Date(timeIntervalSince1970: nextTick))
+            }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            let stop = stopping
+            let work = tasks
+            tasks.removeAll()
+            cond.unlock()
+
+            apply(batch)
+            for w in work { w(engine) }
+            let now = Date().timeIntervalSince1970
+            if now >= nextTick || stop {
+                tick(now)
+                nextTick = now + options.tick
+            }
+            if stop {
+                closeAll(engine.finish())
+                cond.lock()
+                finished = true
+                cond.broadcast()
+                cond.unlock()
+                return
+            }
+        }
+    }
+
+    func apply(_ batch: [BGPElement]) {
+        guard !batch.isEmpty else { return }
+        var rows: [SeriesRow] = []
+        var withdrew = false
+        for e in batch {
+            rows += engine.apply(e)
+            if e.kind == .withdrawal || (e.kind == .state && e.oldState == 6) { withdrew = true }
+        }
+        if withdrew { lastWithdrawalAt = Date().timeIntervalSince1970 }
+        closeAll(rows)
+        cond.lock()
+        status.elements += batch.count
+        cond.unlock()
+    }
+
+    /// Closed bins: stored, judged by the bin detector (instability, and outages of entities not watched live).
+    func closeAll(_ rows: [SeriesRow]) {
+        guard !rows.isEmpty else { return }
+        let liveEntities = Set(options.watch.map(\.description))
+        var changed: [Event] = []
+        for r in rows {
+            for c in detector.observe(r, withdrawals: engine.takeNotes(entity: r.entity, bin: r.bin)) {
+                // Watched entities' outages come from the live detector, seconds after the fact.
+                if c.event.kind == .outage && liveEntities.contains(c.event.entity) { continue }
+                changed.append(c.event)
+                onEvent(c, nil)
+            }
+        }
+        do {
+            try store.write(rows)
+            try store.writeEvents(changed)
+        } catch {
+            onError("store: \(error)")
+        }
+        cond.lock()
+        status.rows += rows.count
+        cond.unlock()
+    }
+
+    func tick(_ now: Double) {
+        let t = Int64(now)
+        closeAll(engine.advance(to: t))
+        var changed: [Event] = []
+        if !options.watch.isEmpty {
+            for row in engine.measureNow() {
+                let flap = detector.instability(of: row.entity, at: t)
+                for c in live.observe(row, at: t, withdrawals: engine.recentNotes(entity: row.entity), unstable: flap.flapping,
+                                      precededByInstability: flap.preceded) {
+                    changed.append(c.event)
+                    if case .opened = c { onEvent(c, now - lastWithdrawalAt) } else { onEvent(c, nil) }
+                }
+            }
+        }
+        do { try store.writeEvents(changed) } catch { onError("store: \(error)") }
+        cond.lock()
+        status.routes = engine.state.routeCount
+        status.prefixes = engine.state.prefixes.count
+        status.openEvents = live.openEvents + detector.openEvents.filter { $0.kind != .outage || !options.watch.map(\.description).contains($0.entity) }
+        status.lastTick = now
+        status.peerRoutes = Dictionary(engine.state.peers.enumerated().map { ($1.address.description, engine.state.tables[$0].count) },
+                                       uniquingKeysWith: +)
+        cond.unlock()
+    }
+}

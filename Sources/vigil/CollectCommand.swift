@@ -1,0 +1,305 @@
+import ArgumentParser
+import BGPWire
+import Collector
+import Entities
+import Foundation
+import MRT
+import Replay
+import Routing
+import Signals
+import Store
+
+struct CollectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Run a live BGP collector: peer with routers, archive in MRT, detect outages as they happen.",
+        discussion: """
+            Peers with routers (passive and active BGP sessions, IPv4 and IPv6 transport; \
+            BMP feeds), archives what they send as RIPE RIS does (updates.YYYYMMDD.HHMM.gz every \
+            5 minutes, bview.YYYYMMDD.HHMM.gz every 8 hours, under ARCHIVE/NAME/), and feeds the \
+            same signals and detector as `vigil replay`, live: an outage of a watched entity \
+            opens within seconds of the last peer withdrawing its routes. Everything is set in \
+            one TOML file (README.md, "Live collector"). Stop with Ctrl-C (SIGINT) or SIGTERM: \
+            the current archive files are completed.
+
+            Examples:
+              vigil collect --config vigil.toml
+              vigil collect --config vigil.toml --status
+            """
+    )
+
+    @Option(help: "Configuration file (TOML).")
+    var config: String = "vigil.toml"
+
+    @Flag(help: "Print the running collector's status (from its status file) and exit.")
+    var status = false
+
+    @Flag(help: "Check the configuration and exit.")
+    var check = false
+
+    @Option(help: "Stop after this many seconds (for tests and benchmarks).")
+    var runFor: Double?
+
+    func run() throws {
+        let text: String
+        do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+            throw ValidationError("\(config): cannot read: \(error.localizedDescription)")
+        }
+        let cfg: CollectConfig
+        do { cfg = try CollectConfig(toml: text, file: config) } catch let p as CollectConfig.Problem {
+            printError("vigil: \(p.description)")
+            throw ExitCode(2)
+        }
+        if check {
+            print("\(config): OK: \(cfg.peers.count) peers, listening on \(cfg.listen.count) addresses, BMP on \(cfg.bmpListen.count)")
+            return
+        }
+        if status {
+            guard let path = cfg.statusFile else { throw ValidationError("\(config): store.status_file is not set") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): no status (is the collector running?)") }
+            let s = try JSONDecoder().decode(CollectorStatus.self, from: data)
+            print(s.table())
+            return
+        }
+        try Collecting(cfg).run(seconds: runFor)
+    }
+}
+
+/// What the status file holds (JSON), and how `--status` shows it.
+struct CollectorStatus: Codable {
+    var collector: String
+    var pid: Int32
+    var started: UInt32
+    var updated: UInt32
+    var elements: Int
+    var routes: Int
+    var prefixes: Int
+    var queued: Int
+    var archive: String?
+    var peers: [SessionRegistry.Entry]
+    var openEvents: [Event]
+
+    func table() -> String {
+        var out = "collector \(collector) (pid \(pid)), up since \(UTCTime.format(Int64(started))), status at \(UTCTime.format(Int64(updated)))\n"
+        out += "elements \(elements), routes \(routes), prefixes \(prefixes), queued \(queued)\n"
+        if let a = archive { out += "archive \(a)\n" }
+        let head = ["peer", "AS", "via", "state", "since", "routes", "updates", "last message", "last error"]
+        var rows = [head]
+        for p in peers {
+            rows.append([p.address, "\(p.asn)", p.via, p.state, p.since == 0 ? "-" : UTCTime.format(Int64(p.since)), "\(p.routes)", "\(p.updates)",
+                         p.lastMessage == 0 ? "-" : UTCTime.format(Int64(p.lastMessage)), p.lastError ?? ""])
+        }
+        let widths = head.indices.map { i in rows.map { $0[i].count }.max()! }
+        for r in rows {
+            out += r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        if !openEvents.isEmpty {
+            out += "open events:\n"
+            for e in openEvents { out += "  \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue)) since \(UTCTime.format(e.start))\n" }
+        }
+        return out
+    }
+}
+
+/// One running collector: the front ends, the archive, the live pipeline, the status file.
+final class Collecting: @unchecked Sendable {
+    let cfg: CollectConfig
+    let started = wallClock().0
+
+    init(_ cfg: CollectConfig) { self.cfg = cfg }
+
+    func log(_ s: String) {
+        printError("\(UTCTime.format(Int64(wallClock().0)))  \(s)")
+    }
+
+    func run(seconds: Double?) throws {
+        // The archive: first put back whatever a crash left half-written.
+        var archive: SharedArchive?
+        if let dir = cfg.archiveDirectory {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let writer = try ArchiveWriter(directory: "\(dir)/\(cfg.name)", updatesInterval: cfg.updatesInterval, gzip: cfg.gzip)
+            for r in try writer.recover() { log("archive: recovered \(r.records) complete records into \(r.file)") }
+            archive = SharedArchive(writer) { [self] in log($0) }
+        }
+        let store: any SeriesStore = try cfg.database.map { try SQLiteStore(path: $0) } ?? MemoryStore()
+        let map = try store.loadEntityMap()
+        var options = LivePipeline.Options()
+        options.binSeconds = cfg.bin
+        options.watch = cfg.watch
+        options.fullFeed = FullFeedPolicy(minIPv4: cfg.fullFeedV4, minIPv6: cfg.fullFeedV6)
+        options.live.warmup = cfg.liveWarmup
+        options.live.window = cfg.liveWindow
+        options.keepAttributes = archive != nil
+        let pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
+        let eventsOut: FileHandle? = try cfg.eventsFile.map { path in
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("\(path): cannot write events") }
+            return h
+        }
+        eventsOut?.seekToEndOfFile()
+        pipeline.onEvent = { [self] change, latency in
+            let e = change.event
+            switch change {
+            case .opened:
+                let after = latency.map { String(format: ", %.2f s after the last withdrawal", $0) } ?? ""
+                print("\(UTCTime.format(e.start))  OPEN       \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue))\(after)")
+            case .closed:
+                print("\(UTCTime.format(e.end ?? e.start))  \(e.kind == .outage ? "RECOVERED" : "ENDED    ")  \(e.entity) \(e.kind.rawValue) after \(EventFormat.duration(e))")
+            case .updated:
+                break
+            }
+            fflush(nil)
+            if let out = eventsOut {
+                let what = switch change { case .opened: "opened"; case .updated: "updated"; case .closed: "closed" }
+                var line = "{\"change\":\"\(what)\"," + EventFormat.json(e).dropFirst()
+                if case .opened = change, let l = latency { line = String(line.dropLast()) + ",\"detected_after_s\":\(String(format: "%.3f", l))}" }
+                out.write(Data((line + "\n").utf8))
+            }
+        }
+        pipeline.onError = { [self] in log($0) }
+        pipeline.start()
+
+        var events = CollectorEvents()
+        events.onLog = { [self] in log($0) }
+        events.onEstablished = { [self] peer, n in
+            log("\(peer): established (hold \(n.holdTime) s, families \(n.families.map(\.description).joined(separator: " ")))")
+            let t = wallClock()
+            pipeline.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
+                                        oldState: 5, newState: 6)])
+        }
+        events.onDown = { [self] peer, reason in
+            log("\(peer): session down: \(reason)")
+            let t = wallClock()
+            pipeline.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
+                                        oldState: 6, newState: 1)])
+        }
+        events.onUpdate = { [self] peer, decision, options, t, us in
+            switch decision {
+            case let .accept(u), let .attributeDiscard(u, _):
+                if case let .attributeDiscard(_, dropped) = decision { log("\(peer): attributes discarded (RFC 7606): \(dropped)") }
+                pipeline.submit(ElementExtractor.elements(of: u, peerAddress: peer.address, peerAS: peer.asn, fourOctetAS: options.fourOctetAS,
+                                                          timestamp: t, microseconds: us))
+            case let .treatAsWithdraw(withdrawn, reason):
+                log("\(peer): UPDATE treated as withdraw (RFC 7606): \(reason)")
+                pipeline.submit(withdrawn.map {
+                    BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.address, peerAS: peer.asn, prefix: $0.prefix, pathID: $0.pathID)
+                })
+            case .sessionReset:
+                break  // the session handles it; its routes go with the session
+            }
+        }
+
+        let registry = SessionRegistry()
+        let session = {
+            var c = SessionMachine.Config(localAS: cfg.localAS, routerID: cfg.routerID)
+            c.holdTime = cfg.holdTime
+            return c
+        }()
+        let passive = cfg.peers.filter { !$0.active }
+        let acceptAny = cfg.peers.isEmpty
+        let listener = BGPListener(config: session, archive: archive, events: events, registry: registry) { address in
+            if acceptAny { return session }
+            guard let p = passive.first(where: { $0.address == address }) else { return nil }
+            var c = session
+            c.peerAS = p.asn
+            return c
+        }
+        for p in passive { registry.update(p.address) { $0.asn = p.asn ?? 0 } }
+        for l in cfg.listen {
+            let port = try listener.start(host: l.host, port: l.port)
+            log("listening for BGP on \(l.host) port \(port)")
+        }
+        let connector = BGPConnector(archive: archive, events: events, registry: registry)
+        for p in cfg.peers where p.active {
+            var c = session
+            c.peerAS = p.asn
+            connector.add(.init(address: p.address, port: p.port, config: c))
+            log("dialling \(p.address) port \(p.port) (AS\(p.asn ?? 0))")
+        }
+        let bmp = try startBMP(archive: archive, events: events, registry: registry)
+
+        // Stop on SIGINT/SIGTERM (or after --run-for): complete the archive files.
+        let done = DispatchSemaphore(value: 0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { done.signal() }
+            s.resume()
+            return s
+        }
+        if let seconds { DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { done.signal() } }
+        let statusTimer = DispatchSource.makeTimerSource(queue: .global())
+        statusTimer.schedule(deadline: .now() + 1, repeating: 1)
+        statusTimer.setEventHandler { [self] in
+            archive?.flush(now: Int64(wallClock().0))
+            writeStatus(pipeline, registry, archive)
+        }
+        statusTimer.resume()
+        let ribTimer = DispatchSource.makeTimerSource(queue: .global())
+        if let archive {
+            // RIB snapshots at the RIS times (multiples of the interval), the first at the next one.
+            let now = Int64(wallClock().0)
+            let first = (now / cfg.ribInterval + 1) * cfg.ribInterval
+            ribTimer.schedule(wallDeadline: .now() + .seconds(Int(first - now)), repeating: .seconds(Int(cfg.ribInterval)))
+            ribTimer.setEventHandler { [self] in snapshot(pipeline, archive) }
+            ribTimer.resume()
+        }
+        // SIGUSR1: a RIB snapshot now (before maintenance, or for a test).
+        signal(SIGUSR1, SIG_IGN)
+        let usr1 = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        usr1.setEventHandler { [self] in if let archive { snapshot(pipeline, archive) } }
+        usr1.resume()
+        log("collector \(cfg.name) running (pid \(getpid()))")
+        done.wait()
+        log("stopping")
+        _ = sources
+        usr1.cancel()
+        ribTimer.cancel()
+        statusTimer.cancel()
+        connector.stop()
+        listener.stop()
+        bmp?()
+        pipeline.stop()
+        archive?.rotate()
+        writeStatus(pipeline, registry, archive)
+        for e in pipeline.snapshot().openEvents { log("still open: \(e.entity) \(e.kind.rawValue) since \(UTCTime.format(e.start))") }
+    }
+
+    /// A bview of what every peer holds now, written on the pipeline thread (so it is
+    /// consistent with the updates archived before it), named by its minute.
+    func snapshot(_ pipeline: LivePipeline, _ archive: SharedArchive) {
+        let t = wallClock().0
+        let cfg = self.cfg
+        pipeline.perform { [self] engine in
+            do {
+                var n = 0
+                let file = try archive.writer.writeSnapshot(at: Int64(t) - Int64(t) % 60) { w in
+                    n = try RIBSnapshot.write(engine.state, collectorID: cfg.routerID, view: cfg.name, at: t, into: w)
+                }
+                log("archive: RIB snapshot \(file): \(n) prefixes")
+            } catch {
+                log("archive: RIB snapshot failed: \(error)")
+            }
+        }
+    }
+
+    func startBMP(archive: SharedArchive?, events: CollectorEvents, registry: SessionRegistry) throws -> (() -> Void)? {
+        guard !cfg.bmpListen.isEmpty else { return nil }
+        throw ValidationError("BMP is not available in this build")
+    }
+
+    func writeStatus(_ pipeline: LivePipeline, _ registry: SessionRegistry, _ archive: SharedArchive?) {
+        guard let path = cfg.statusFile else { return }
+        let p = pipeline.snapshot()
+        var peers = registry.snapshot()
+        for i in peers.indices { peers[i].routes = p.peerRoutes[peers[i].address] ?? 0 }
+        let s = CollectorStatus(collector: cfg.name, pid: getpid(), started: started, updated: wallClock().0, elements: p.elements,
+                                routes: p.routes, prefixes: p.prefixes, queued: p.queued,
+                                archive: archive.map { $0.writer.directory }, peers: peers, openEvents: p.openEvents)
+        guard let data = try? JSONEncoder().encode(s) else { return }
+        let tmp = path + ".tmp"
+        if FileManager.default.createFile(atPath: tmp, contents: data) { rename(tmp, path) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+
+/// A network namespace joined to the host by a veth pair, made and removed by a test.
+final class Netns {
+    let name: String
+    let hostIf: String
+    let host: String
+    let peer: String
+
+    /// `subnet` like "10.206": the host side is SUBNET.ID.1/24, the namespace side SUBNET.ID.2.
+    init(tag: String, subnet: String) throws {
+        let n = getpid() % 100000
+        name = "vg\(tag)\(n)"
+        hostIf = "vh\(tag)\(n)"
+        let id = Int(getpid()) % 200 + 20
+        host = "\(subnet).\(id).1"
+        peer = "\(subnet).\(id).2"
+        let inner = "vp\(tag)\(n)"
+        _ = try? Netns.sh(["ip", "netns", "del", name])
+        _ = try? Netns.sh(["ip", "link", "del", hostIf])
+        for cmd in [["ip", "netns", "add", name],
+                    ["ip", "link", "add", hostIf, "type", "veth", "peer", "name", inner],
+                    ["ip", "link", "set", inner, "netns", name],
+                    ["ip", "addr", "add", "\(host)/24", "dev", hostIf],
+                    ["ip", "link", "set", hostIf, "up"],
+                    ["ip", "netns", "exec", name, "ip", "addr", "add", "\(peer)/24", "dev", inner],
+                    ["ip", "netns", "exec", name, "ip", "link", "set", inner, "up"],
+                    ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"]] {
+            let rc = try Netns.sh(cmd)
+            guard rc == 0 else { throw NSError(domain: "netns", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "\(cmd.joined(separator: " ")) failed"]) }
+        }
+    }
+
+    func remove() {
+        _ = try? Netns.sh(["ip", "netns", "del", name])
+        _ = try? Netns.sh(["ip", "link", "del", hostIf])
+    }
+
+    /// Runs a command inside the namespace, in the background.
+    func spawn(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ip", "netns", "exec", name] + args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    @discardableResult
+    func exec(_ args: [String]) throws -> Int32 { try Netns.sh(["ip", "netns", "exec", name] + args) }
+
+    @discardableResult
+    static func sh(_ args: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
+
+/// Waits (bounded) for a condition; fails the test if it never holds.
+func waitFor(_ what: String, seconds: Double = 40, file: StaticString = #filePath, line: UInt = #line, _ ok: () -> Bool) {
+    let until = Date().addingTimeInterval(seconds)
+    while !ok() && Date() < until { usleep(50_000) }
+    XCTAssertTrue(ok(), "timed out waiting for \(what)", file: file, line: line)
+}
+
+/// A `vigil` process in the background, its output collected in files.
+final class Background {
+    let process = Process()
+    let out: String
+    let err: String
+
+    init(_ args: [String], in dir: URL) throws {
+        out = dir.appendingPathComponent("stdout-\(UUID().uuidString)").path
+        err = dir.appendingPathComponent("stderr-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        process.executableURL = URL(fileURLWithPath: CLI.vigil)
+        process.arguments = args
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        try process.run()
+    }
+
+    var stdout: String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: err, encoding: .utf8)) ?? "" }
+
+    func stop(signal sig: Int32 = SIGTERM) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, sig)
+        process.waitUntilExit()
+    }
+}
