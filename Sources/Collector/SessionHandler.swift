@@ -53,6 +53,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func address(_ a: SocketAddress?) -> IPAddress {
         guard let ip = a?.ipAddress, let parsed = IPAddress(ip) else { return .v4Zero }
+        // An IPv4 peer on a dual-stack [::] listener arrives as ::ffff:a.b.c.d: it is an IPv4 peer.
+        if case let .v6(hi, lo) = parsed, hi == 0, lo >> 32 == 0xFFFF { return .v4(UInt32(truncatingIfNeeded: lo)) }
         return parsed
     }
 

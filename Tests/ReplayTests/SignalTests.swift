@@ -124,23 +124,28 @@ final class SignalTests: XCTestCase {
         let file = root.appendingPathComponent("Tests/MRTTests/Fixtures/updates.20020722.2238.gz").path
         let text = String(decoding: try readWholeInput(file + ".bgpdump-m.gz"), as: UTF8.self)
         let lines = text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
-        // The prefix announced most often.
+        // The prefix announced most often (ties broken by name: dictionary order differs per run).
         var counts: [String: Int] = [:]
         for l in lines where l[2] == "A" { counts[l[5], default: 0] += 1 }
-        let target = counts.max { $0.value < $1.value }!.key
+        let target = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+        // A watched prefix counts its more-specifics too.
+        let watched = Prefix(target)!
         let bin: Int64 = 60
         var ann: [Int64: Int] = [:], wd: [Int64: Int] = [:]
         var have = Set<String>()
         for l in lines {
             let t = Int64(l[1])!, b = t - t % bin
             if l[2] == "STATE", l[5] == "6", l[6] != "6" {
-                // A session leaving Established: that peer's route goes away.
-                if have.remove(l[3]) != nil { wd[b, default: 0] += 1 }
+                // A session leaving Established: that peer's routes go away.
+                let gone = have.filter { $0.hasPrefix(l[3] + "|") }
+                wd[b, default: 0] += gone.count
+                have.subtract(gone)
                 continue
             }
-            guard l[5] == target else { continue }
-            if l[2] == "A" { ann[b, default: 0] += 1; have.insert(l[3]) }
-            if l[2] == "W", have.remove(l[3]) != nil { wd[b, default: 0] += 1 }
+            guard l[2] == "A" || l[2] == "W", let p = Prefix(l[5]), watched.contains(p) else { continue }
+            let key = l[3] + "|" + l[5]
+            if l[2] == "A" { ann[b, default: 0] += 1; have.insert(key) }
+            if l[2] == "W", have.remove(key) != nil { wd[b, default: 0] += 1 }
         }
         var o = ReplayRunner.Options()
         o.updates = [[file]]

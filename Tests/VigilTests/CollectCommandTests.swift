@@ -65,3 +65,102 @@ final class CollectCommandTests: XCTestCase {
         XCTAssertTrue(r.text.contains("OK: 1 peers, listening on 2 addresses"), r.text)
     }
 }
+
+/// Transport and session set-up: IPv6, dual-stack listeners, active peers with backoff.
+final class CollectTransportTests: XCTestCase {
+    func testIPv6AndDualStackListeners() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-v6-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p1 = 18100 + Int(getpid() % 400), p2 = p1 + 400
+        let config = dir.appendingPathComponent("vigil.toml").path
+        try """
+            [collector]
+            name = "v6"
+            local_as = 12654
+            listen = ["[::1]:\(p1)", "[::]:\(p2)"]
+            [archive]
+            directory = "\(dir.path)/archive"
+            gzip = false
+            [store]
+            database = ""
+            status_file = "\(dir.path)/status.json"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let vigil = try Background(["collect", "--config", config], in: dir)
+        defer { vigil.stop(signal: SIGKILL) }
+        let a = try TestSpeaker(port: p1, asn: 65001, address: "::1")
+        let b = try TestSpeaker(port: p2, asn: 65002, address: "127.0.0.1")
+        try a.announce(["192.0.2.0/24"], path: [65001, 65020])
+        try b.announce(["198.51.100.0/24"], path: [65002, 65020])
+        func status() -> String { (try? CLI.vigil("collect", "--config", config, "--status").text) ?? "" }
+        waitFor("both sessions with their route", seconds: 20) {
+            let s = status().split(separator: "\n")
+            return s.contains { $0.hasPrefix("::1 ") && $0.contains("Established") && $0.contains("  1  ") }
+                && s.contains { $0.hasPrefix("127.0.0.1 ") && $0.contains("Established") && $0.contains("  1  ") }
+        }
+        a.close()
+        b.close()
+        vigil.stop()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/archive/v6").filter { $0.hasPrefix("updates.") }
+        let text = try files.map { try CLI.vigil("dump", "-m", dir.path + "/archive/v6/" + $0).text }.joined()
+        XCTAssertTrue(text.contains("|A|::1|65001|192.0.2.0/24|65001 65020|"), text)
+        XCTAssertTrue(text.contains("|A|127.0.0.1|65002|198.51.100.0/24|65002 65020|"), text)
+    }
+
+    func testActivePeerIsDialledAgainAfterItGoesAway() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-active-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The "router" listens; Vigil dials it.
+        let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(server) }
+        var one: Int32 = 1
+        setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = 0
+        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
+        XCTAssertEqual(withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }, 0)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &sa) { _ = $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(server, $0, &len) } }
+        let port = Int(UInt16(bigEndian: sa.sin_port))
+        listen(server, 4)
+        let config = dir.appendingPathComponent("vigil.toml").path
+        try """
+            [collector]
+            name = "act"
+            local_as = 12654
+            [[peer]]
+            address = "127.0.0.1"
+            port = \(port)
+            as = 65001
+            mode = "active"
+            [archive]
+            directory = ""
+            [store]
+            database = ""
+            status_file = "\(dir.path)/status.json"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let vigil = try Background(["collect", "--config", config], in: dir)
+        defer { vigil.stop(signal: SIGKILL) }
+        func accept1() throws -> TestSpeaker {
+            var tv = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            let fd = accept(server, nil, nil)
+            guard fd >= 0 else { throw NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: "Vigil did not dial within 20 s"]) }
+            return try TestSpeaker(connected: fd, asn: 65001)
+        }
+        let first = try accept1()
+        try first.announce(["203.0.113.0/24"], path: [65001])
+        func status() -> String { (try? CLI.vigil("collect", "--config", config, "--status").text) ?? "" }
+        waitFor("the route over the dialled session", seconds: 20) { status().contains("Established") && status().contains("  1  ") }
+        let gone = Date()
+        first.close()
+        let second = try accept1()
+        let after = Date().timeIntervalSince(gone)
+        XCTAssertLessThan(after, 5, "redialled after \(after) s: backoff starts at 1 s once a session was up")
+        waitFor("the second session", seconds: 20) { status().contains("Established") }
+        second.close()
+        XCTAssertTrue(vigil.stderr.contains("dialling 127.0.0.1 port \(port)"), vigil.stderr)
+    }
+}

@@ -100,37 +100,65 @@ final class TestSpeaker {
     let fd: Int32
     let options = SessionOptions(fourOctetAS: true, extendedMessages: false)
 
-    init(port: Int, asn: UInt32, address: String) throws {
-        signal(SIGPIPE, SIG_IGN)
+    /// Connects to a collector on `address` (IPv4 or IPv6) and does the OPEN exchange.
+    convenience init(port: Int, asn: UInt32, address: String) throws {
         var lastError = ""
         for _ in 0..<100 {
-            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            if let fd = TestSpeaker.connect(address, port) {
+                try self.init(connected: fd, asn: asn)
+                return
+            }
+            lastError = String(cString: strerror(errno))
+            usleep(100_000)
+        }
+        throw NSError(domain: "speaker", code: 2, userInfo: [NSLocalizedDescriptionKey: "cannot connect: \(lastError)"])
+    }
+
+    /// Takes over a connected socket (either side dialled) and does the OPEN exchange.
+    init(connected: Int32, asn: UInt32) throws {
+        signal(SIGPIPE, SIG_IGN)
+        fd = connected
+        let open = Open(myAS: UInt16(asn), holdTime: 90, bgpIdentifier: 0x0A00_0001 + asn,
+                        capabilities: [.multiprotocol(.ipv4Unicast), .fourOctetAS(asn)])
+        try send(BGPMessage.open(open).encode(options: options))
+        try send(BGPMessage.keepalive.encode(options: options))
+        // Wait for the collector's OPEN and KEEPALIVE before anything else.
+        var buf = [UInt8](repeating: 0, count: 4096)
+        var got = 0
+        while got < 19 + 29 + 19 {
+            let n = recv(fd, &buf, buf.count, 0)
+            guard n > 0 else { throw NSError(domain: "speaker", code: 1, userInfo: [NSLocalizedDescriptionKey: "collector closed the session"]) }
+            got += n
+        }
+    }
+
+    static func connect(_ address: String, _ port: Int) -> Int32? {
+        let v6 = address.contains(":")
+        let s = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var rc: Int32
+        if v6 {
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, address, &sa.sin6_addr)
+            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = in_port_t(UInt16(port).bigEndian)
             inet_pton(AF_INET, address, &sa.sin_addr)
-            let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            if rc == 0 {
-                fd = s
-                let open = Open(myAS: UInt16(asn), holdTime: 90, bgpIdentifier: 0x0A00_0001 + asn,
-                                capabilities: [.multiprotocol(.ipv4Unicast), .fourOctetAS(asn)])
-                try send(BGPMessage.open(open).encode(options: options))
-                try send(BGPMessage.keepalive.encode(options: options))
-                // Wait for the collector's OPEN and KEEPALIVE before the flood.
-                var buf = [UInt8](repeating: 0, count: 4096)
-                var got = 0
-                while got < 19 + 29 + 19 {
-                    let n = recv(fd, &buf, buf.count, 0)
-                    guard n > 0 else { throw NSError(domain: "speaker", code: 1, userInfo: [NSLocalizedDescriptionKey: "collector closed the session"]) }
-                    got += n
-                }
-                return
-            }
-            lastError = String(cString: strerror(errno))
-            Glibc.close(s)
-            usleep(100_000)
+            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
-        throw NSError(domain: "speaker", code: 2, userInfo: [NSLocalizedDescriptionKey: "cannot connect: \(lastError)"])
+        if rc == 0 { return s }
+        Glibc.close(s)
+        return nil
+    }
+
+    /// Announces prefixes with a path.
+    func announce(_ prefixes: [String], path: [UInt32]) throws {
+        let u = Update(attributes: [.origin(.igp), .asPath(ASPath(sequence: path)), .nextHop(0x7F00_0001)],
+                       nlri: prefixes.map { NLRI(Prefix($0)!) })
+        try send(BGPMessage.update(u).encode(options: options))
     }
 
     func send(_ bytes: [UInt8]) throws {
