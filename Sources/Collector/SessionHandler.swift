@@ -84,11 +84,13 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         pending!.writeBuffer(&incoming)
         while true {
             let options = machine.options
+            var framed: (type: UInt8, length: Int)? = nil
             let result: Result<(Int, [UInt8], BGPMessage)?, WireError> = pending!.withUnsafeReadableBytes { raw in
                 var r = ByteReader(raw, base: offset)
                 do throws(WireError) {
                     guard let (type, body) = try BGPMessage.frame(&r, options: options) else { return .success(nil) }
                     let used = r.offset
+                    framed = (type, used)
                     let bytes = Array(raw[0..<used])
                     return .success((used, bytes, try BGPMessage.decodeBody(type: type, body, options: options)))
                 } catch {
@@ -103,6 +105,13 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 pending!.moveReaderIndex(forwardBy: used)
                 offset += used
                 if case let .open(o) = message { peer.asn = o.asn }
+                if case let .unknown(type, _) = message {
+                    // RFC 4271 §6.1: Message Header Error / Bad Message Type, the type as data.
+                    host.events.onLog("\(peer.address) AS\(peer.asn): bad message type \(type)")
+                    carryOut(machine.handle(.decodeError(Notification(code: Notification.messageHeaderError, subcode: 3, data: [type]),
+                                                         "bad message type \(type)")), context)
+                    return
+                }
                 let (t, us) = now()
                 lastReceived = (t, us)
                 host.registry.update(peer.address) { $0.messages += 1; $0.lastMessage = t; $0.asn = peer.asn }
@@ -112,10 +121,24 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                                                          addPath: !(n?.options.addPath.isEmpty ?? true), messageBytes: bytes), timestamp: t)
                 carryOut(machine.handle(.message(message)), context)
             case let .failure(e):
-                // RFC 4271 §6.1/6.3: header errors 1/x, anything else in an UPDATE 3/1.
-                let n = e.field.contains("header") || e.field.contains("marker")
-                    ? Notification(code: Notification.messageHeaderError, subcode: e.description.contains("length") ? 2 : 1)
-                    : Notification(code: Notification.updateMessageError, subcode: 1)
+                let n: Notification
+                if let (type, length) = framed {
+                    // The header was good; the body of its type was not (RFC 4271 §6.1-6.3).
+                    switch type {
+                    case 1: n = Notification(code: Notification.openMessageError, subcode: 0)
+                    case 2:
+                        let network = ["NLRI", "prefix length", "prefix bytes", "path identifier"].contains(e.field)
+                        n = Notification(code: Notification.updateMessageError, subcode: network ? 10 : 1)
+                    default:  // a KEEPALIVE, NOTIFICATION or ROUTE-REFRESH of the wrong length
+                        n = Notification(code: Notification.messageHeaderError, subcode: 2, data: [UInt8(length >> 8), UInt8(length & 0xFF)])
+                    }
+                } else if e.description.contains("bad message length") {
+                    // The Data field holds the erroneous Length field.
+                    n = Notification(code: Notification.messageHeaderError, subcode: 2,
+                                     data: pending!.getBytes(at: pending!.readerIndex + 16, length: 2) ?? [])
+                } else {
+                    n = Notification(code: Notification.messageHeaderError, subcode: 1)
+                }
                 host.events.onLog("\(peer.address) AS\(peer.asn): offset \(e.offset): \(e.description)")
                 host.registry.update(peer.address) { $0.lastError = e.description }
                 carryOut(machine.handle(.decodeError(n, e.description)), context)
@@ -179,10 +202,18 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 host.registry.update(peer.address) { $0.state = "Established"; $0.asn = n.peerAS; $0.since = self.now().0; $0.lastError = nil }
                 host.events.onEstablished(peer, n)
             case let .sessionDown(reason):
+                host.events.onLog("\(peer): session down: \(reason)")
                 stateRecord(old: 6, new: 1)
                 host.registry.update(peer.address) { $0.state = "Idle"; $0.since = self.now().0; $0.lastError = reason }
                 host.events.onDown(peer, reason)
             case let .update(decision):
+                switch decision {
+                case let .treatAsWithdraw(withdrawn, reason):
+                    host.events.onLog("\(peer): treat-as-withdraw (\(withdrawn.count) routes): \(reason)")
+                case let .attributeDiscard(_, discarded):
+                    host.events.onLog("\(peer): attribute discard: malformed \(discarded.map { "\($0.rawValue)" }.joined(separator: ", "))")
+                default: break
+                }
                 let (t, us) = lastReceived
                 host.registry.update(peer.address) { $0.updates += 1 }
                 host.events.onUpdate(peer, decision, machine.options, t, us)

@@ -168,8 +168,7 @@ final class Collecting: @unchecked Sendable {
             pipeline.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
                                         oldState: 5, newState: 6)])
         }
-        events.onDown = { [self] peer, reason in
-            log("\(peer): session down: \(reason)")
+        events.onDown = { peer, _ in
             let t = wallClock()
             pipeline.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
                                         oldState: 6, newState: 1)])
@@ -177,11 +176,9 @@ final class Collecting: @unchecked Sendable {
         events.onUpdate = { [self] peer, decision, options, t, us in
             switch decision {
             case let .accept(u), let .attributeDiscard(u, _):
-                if case let .attributeDiscard(_, dropped) = decision { log("\(peer): attributes discarded (RFC 7606): \(dropped)") }
                 pipeline.submit(ElementExtractor.elements(of: u, peerAddress: peer.address, peerAS: peer.asn, fourOctetAS: options.fourOctetAS,
                                                           timestamp: t, microseconds: us))
-            case let .treatAsWithdraw(withdrawn, reason):
-                log("\(peer): UPDATE treated as withdraw (RFC 7606): \(reason)")
+            case let .treatAsWithdraw(withdrawn, _):
                 pipeline.submit(withdrawn.map {
                     BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.address, peerAS: peer.asn, prefix: $0.prefix, pathID: $0.pathID)
                 })

@@ -28,6 +28,11 @@ extension Update {
                 return .sessionReset(Notification(code: Notification.updateMessageError, subcode: 1), reason: "MP_REACH/MP_UNREACH_NLRI repeated")
             }
             seen.insert(t)
+            if case let .origin(o) = a, o.rawValue > 2 {
+                // §7.1: an undefined ORIGIN value is malformed.
+                withdrawReason = withdrawReason ?? "ORIGIN value \(o.rawValue) undefined"
+                continue
+            }
             guard case let .malformed(_, reason) = a else { continue }
             switch t {
             case .mpReachNLRI, .mpUnreachNLRI:

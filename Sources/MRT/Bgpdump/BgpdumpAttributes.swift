@@ -187,8 +187,19 @@ final class BgpdumpAttributes {
                 note("prefix of /\(bits) cut short: \(s.canRead) of \(n) bytes")
                 break
             }
+            let start = s.pos
             let (hi, lo) = s.getAddress(n)
-            out.append(BDPrefix(hi: hi, lo: lo, len: bits, pathID: id))
+            var len = bits, pathID = id
+            if n > 16 {
+                // bgpdump copies all n bytes into the 16-byte address of its `struct prefix`:
+                // byte 16 lands on `len`, bytes 20-23 on `path_id` (host order: little-endian).
+                len = s.base!.load(fromByteOffset: start + 16, as: UInt8.self)
+                for k in 20..<max(20, min(n, 24)) {
+                    let shift = UInt32(8 * (k - 20))
+                    pathID = pathID & ~(0xFF << shift) | UInt32(s.base!.load(fromByteOffset: start + k, as: UInt8.self)) << shift
+                }
+            }
+            out.append(BDPrefix(hi: hi, lo: lo, len: len, pathID: pathID))
         }
     }
 
