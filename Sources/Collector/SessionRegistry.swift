@@ -18,6 +18,8 @@ public final class SessionRegistry: @unchecked Sendable {
         /// Routes held from this peer (filled in from the routing state by the reporter).
         public var routes = 0
         public var via = "bgp"
+
+        public init(address: String) { self.address = address }
     }
 
     let lock = NIOLock()

@@ -282,15 +282,35 @@ final class Collecting: @unchecked Sendable {
         }
     }
 
+    var bmp: BMPStation?
+
+    /// The BMP station: each monitored peer is a collector peer (same archive, same pipeline).
     func startBMP(archive: SharedArchive?, events: CollectorEvents, registry: SessionRegistry) throws -> (() -> Void)? {
         guard !cfg.bmpListen.isEmpty else { return nil }
-        throw ValidationError("BMP is not available in this build")
+        let station = BMPStation(localAS: cfg.localAS, archive: archive, events: events)
+        for l in cfg.bmpListen {
+            let port = try station.start(host: l.host, port: l.port)
+            log("listening for BMP on \(l.host) port \(port)")
+        }
+        bmp = station
+        return { station.stop() }
     }
 
     func writeStatus(_ pipeline: LivePipeline, _ registry: SessionRegistry, _ archive: SharedArchive?) {
         guard let path = cfg.statusFile else { return }
         let p = pipeline.snapshot()
         var peers = registry.snapshot()
+        // Peers seen through BMP: one row each, named by the router that reports them.
+        for router in bmp?.routers() ?? [] {
+            for bp in router.peers {
+                var e = SessionRegistry.Entry(address: bp.peer.address.description)
+                e.asn = bp.peer.asn
+                e.state = bp.isUp ? "Established" : "Idle"
+                e.updates = bp.routeMonitoring
+                e.via = "bmp \(router.address)"
+                peers.append(e)
+            }
+        }
         for i in peers.indices { peers[i].routes = p.peerRoutes[peers[i].address] ?? 0 }
         let s = CollectorStatus(collector: cfg.name, pid: getpid(), started: started, updated: wallClock().0, elements: p.elements,
                                 routes: p.routes, prefixes: p.prefixes, queued: p.queued,

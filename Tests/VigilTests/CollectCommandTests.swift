@@ -163,4 +163,62 @@ final class CollectTransportTests: XCTestCase {
         second.close()
         XCTAssertTrue(vigil.stderr.contains("dialling 127.0.0.1 port \(port)"), vigil.stderr)
     }
+
+    func testBMPFedPeerIsACollectorPeer() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bmpcli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = 18900 + Int(getpid() % 400)
+        let config = dir.appendingPathComponent("vigil.toml").path
+        try """
+            [collector]
+            name = "bmp"
+            local_as = 12654
+            [bmp]
+            listen = "127.0.0.1:\(port)"
+            [archive]
+            directory = "\(dir.path)/archive"
+            gzip = false
+            [store]
+            database = ""
+            status_file = "\(dir.path)/status.json"
+            events_file = "\(dir.path)/events.jsonl"
+            [detect]
+            watch = ["AS64999"]
+            full_feed_v4 = 1
+            live_warmup = "1s"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let vigil = try Background(["collect", "--config", config], in: dir)
+        defer { vigil.stop(signal: SIGKILL) }
+        var fd: Int32?
+        waitFor("the BMP listener", seconds: 20) { fd = TestSpeaker.connect("127.0.0.1", port); return fd != nil }
+        let router = try TestSpeaker(raw: try XCTUnwrap(fd))
+        let now = UInt32(Date().timeIntervalSince1970)
+        let peer = BMPPeerHeader(address: IPAddress("192.0.2.1")!, asn: 65010, bgpID: 0xC000_0201, seconds: now)
+        let caps: [Capability] = [.multiprotocol(.ipv4Unicast), .fourOctetAS(65010)]
+        let up = BMPPeerUp(localAddress: IPAddress("192.0.2.254")!, localPort: 179, remotePort: 40000,
+                           sentOpen: Open(myAS: 12654, holdTime: 90, bgpIdentifier: 9, capabilities: caps),
+                           receivedOpen: Open(myAS: 65010, holdTime: 90, bgpIdentifier: 0xC000_0201, capabilities: caps))
+        let route = Update(attributes: [.origin(.igp), .asPath(ASPath(sequence: [65010, 64999])), .nextHop(0xC000_0201)],
+                           nlri: [NLRI(Prefix("203.0.113.0/24")!)])
+        try router.send(BMPMessage.initiation([BMPInformation(type: 2, text: "test-router")]).encode()
+                        + BMPMessage.peerUp(peer, up).encode() + BMPMessage.routeMonitoring(peer, route).encode())
+        func status() -> String { (try? CLI.vigil("collect", "--config", config, "--status").text) ?? "" }
+        waitFor("the BMP peer in the status", seconds: 20) {
+            status().split(separator: "\n").contains { $0.hasPrefix("192.0.2.1 ") && $0.contains("bmp 127.0.0.1") && $0.contains("Established") && $0.contains("  1  ") }
+        }
+        sleep(2)
+        // The monitored peer withdraws: a live outage, as for a BGP peer.
+        var header = peer
+        header.seconds = UInt32(Date().timeIntervalSince1970)
+        try router.send(BMPMessage.routeMonitoring(header, Update(withdrawn: [NLRI(Prefix("203.0.113.0/24")!)])).encode())
+        let events = dir.appendingPathComponent("events.jsonl").path
+        waitFor("the outage", seconds: 10) { ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("\"entity\":\"AS64999\"") }
+        router.close()
+        vigil.stop()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/archive/bmp").filter { $0.hasPrefix("updates.") }
+        let text = try files.map { try CLI.vigil("dump", "-m", dir.path + "/archive/bmp/" + $0).text }.joined()
+        XCTAssertTrue(text.contains("|A|192.0.2.1|65010|203.0.113.0/24|65010 64999|"), text)
+        XCTAssertTrue(text.contains("|W|192.0.2.1|65010|203.0.113.0/24"), text)
+    }
 }

@@ -132,6 +132,12 @@ final class TestSpeaker {
         }
     }
 
+    /// A connected socket with no BGP on it (a BMP router, say).
+    init(raw: Int32) throws {
+        signal(SIGPIPE, SIG_IGN)
+        fd = raw
+    }
+
     static func connect(_ address: String, _ port: Int) -> Int32? {
         let v6 = address.contains(":")
         let s = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
