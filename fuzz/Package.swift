@@ -10,5 +10,6 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzMRT", dependencies: [.product(name: "MRT", package: "Vigil"), .product(name: "BGPWire", package: "Vigil")]),
         .executableTarget(name: "FuzzBGP", dependencies: [.product(name: "BGPWire", package: "Vigil")]),
+        .executableTarget(name: "FuzzBMP", dependencies: [.product(name: "BGPWire", package: "Vigil")]),
     ]
 )
