@@ -163,6 +163,10 @@ live_warmup = "2s"
         return 0 if fired else 1
     finally:
         stop.set()
+        with open(os.path.join(tmp, "stderr")) as f:
+            tail = f.read().splitlines()[-15:]
+        if os.environ.get("VERBOSE") or not tail or any("NOTIFICATION" in l or "error" in l for l in tail):
+            print("vigil's log (last lines):\n  " + "\n  ".join(tail))
         if vigil.poll() is None:
             vigil.kill()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -216,17 +216,8 @@ final class Collecting: @unchecked Sendable {
         }
         let bmp = try startBMP(archive: archive, events: events, registry: registry)
 
-        // Stop on SIGINT/SIGTERM (or after --run-for): complete the archive files.
-        let done = DispatchSemaphore(value: 0)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { done.signal() }
-            s.resume()
-            return s
-        }
-        if let seconds { DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { done.signal() } }
+        // Signals arrive through a pipe (see SignalPipe): SIGINT/SIGTERM stop, SIGUSR1 asks for a RIB snapshot.
+        let signals = SignalPipe([SIGINT, SIGTERM, SIGUSR1])
         let statusTimer = DispatchSource.makeTimerSource(queue: .global())
         statusTimer.schedule(deadline: .now() + 1, repeating: 1)
         statusTimer.setEventHandler { [self] in
@@ -234,26 +225,31 @@ final class Collecting: @unchecked Sendable {
             writeStatus(pipeline, registry, archive)
         }
         statusTimer.resume()
-        let ribTimer = DispatchSource.makeTimerSource(queue: .global())
+        // (A dispatch source released without ever being resumed crashes: make one only when used.)
+        var ribTimer: (any DispatchSourceTimer)?
         if let archive {
+            let timer = DispatchSource.makeTimerSource(queue: .global())
             // RIB snapshots at the RIS times (multiples of the interval), the first at the next one.
             let now = Int64(wallClock().0)
             let first = (now / cfg.ribInterval + 1) * cfg.ribInterval
-            ribTimer.schedule(wallDeadline: .now() + .seconds(Int(first - now)), repeating: .seconds(Int(cfg.ribInterval)))
-            ribTimer.setEventHandler { [self] in snapshot(pipeline, archive) }
-            ribTimer.resume()
+            timer.schedule(wallDeadline: .now() + .seconds(Int(first - now)), repeating: .seconds(Int(cfg.ribInterval)))
+            timer.setEventHandler { [self] in snapshot(pipeline, archive) }
+            timer.resume()
+            ribTimer = timer
         }
-        // SIGUSR1: a RIB snapshot now (before maintenance, or for a test).
-        signal(SIGUSR1, SIG_IGN)
-        let usr1 = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
-        usr1.setEventHandler { [self] in if let archive { snapshot(pipeline, archive) } }
-        usr1.resume()
         log("collector \(cfg.name) running (pid \(getpid()))")
-        done.wait()
+        let deadline = seconds.map { monotonicSeconds() + $0 }
+        while true {
+            let wait = deadline.map { max(0, $0 - monotonicSeconds()) }
+            guard let sig = signals.next(timeout: wait) else { break }  // --run-for is over
+            if sig == SIGUSR1 {
+                if let archive { snapshot(pipeline, archive) }
+                continue
+            }
+            break
+        }
         log("stopping")
-        _ = sources
-        usr1.cancel()
-        ribTimer.cancel()
+        ribTimer?.cancel()
         statusTimer.cancel()
         connector.stop()
         listener.stop()
@@ -318,5 +314,50 @@ final class Collecting: @unchecked Sendable {
         guard let data = try? JSONEncoder().encode(s) else { return }
         let tmp = path + ".tmp"
         if FileManager.default.createFile(atPath: tmp, contents: data) { rename(tmp, path) }
+    }
+}
+
+/// Signals as bytes on a pipe: the handler only writes one byte (async-signal-safe),
+/// and the main thread reads them. A dispatch signal source is not used because on
+/// Linux it needs the signal blocked in every thread, including those the runtime
+/// started before `run()`; a handler works whatever thread the kernel picks.
+final class SignalPipe {
+    nonisolated(unsafe) static var writeFD: Int32 = -1
+    let readFD: Int32
+
+    init(_ signals: [Int32]) {
+        var fds: [Int32] = [0, 0]
+        _ = pipe(&fds)
+        readFD = fds[0]
+        SignalPipe.writeFD = fds[1]
+        // A parent may have started us with these signals blocked (Foundation's Process does):
+        // unblock them here, so the kernel has a thread to deliver them to.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for s in signals {
+            var sa = sigaction()
+            sa.__sigaction_handler.sa_handler = { sig in
+                var b = UInt8(truncatingIfNeeded: sig)
+                _ = write(SignalPipe.writeFD, &b, 1)
+            }
+            sigemptyset(&sa.sa_mask)
+            sa.sa_flags = SA_RESTART
+            sigaction(s, &sa, nil)
+        }
+    }
+
+    /// The next signal, or nil once `timeout` seconds pass (nil: wait for ever).
+    func next(timeout: Double?) -> Int32? {
+        var p = pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ms = timeout.map { Int32(min($0 * 1000, Double(Int32.max))) } ?? -1
+            let rc = poll(&p, 1, ms)
+            if rc < 0 && errno == EINTR { continue }
+            guard rc > 0 else { return nil }
+            var b: UInt8 = 0
+            if read(readFD, &b, 1) == 1 { return Int32(b) }
+        }
     }
 }
