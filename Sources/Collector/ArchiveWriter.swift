@@ -20,6 +20,10 @@ public final class ArchiveWriter {
     var current: (start: Int64, writer: MRTWriter, tmp: String, final: String)?
     public private(set) var completed: [String] = []
 
+    /// zlib level: 1 by default, since a live collector compresses on its receive path
+    /// (the files are ordinary gzip whatever the level).
+    public var gzipLevel: Int32 = 1
+
     public init(directory: String, updatesInterval: Int64 = 300, gzip: Bool = true) throws {
         self.directory = directory
         self.updatesInterval = updatesInterval
@@ -47,7 +51,7 @@ public final class ArchiveWriter {
         if current == nil {
             let final = "\(directory)/\(name(kind: "updates", start: start))"
             let tmp = "\(directory)/.\(name(kind: "updates", start: start)).tmp"
-            let w = try MRTWriter(path: tmp, gzip: gzip)
+            let w = try MRTWriter(path: tmp, gzip: gzip, level: gzipLevel)
             // A restart inside a period that already has a file (recovered after a crash)
             // carries it on: its records come first, so rotation loses nothing.
             for r in try records(of: final) { try w.write(bytes: r) }
@@ -72,7 +76,7 @@ public final class ArchiveWriter {
     public func writeSnapshot(at t: Int64, _ body: (MRTWriter) throws -> Void) throws -> String {
         let name = name(kind: "bview", start: t)
         let final = "\(directory)/\(name)", tmp = "\(directory)/.\(name).tmp"
-        let w = try MRTWriter(path: tmp, gzip: gzip)
+        let w = try MRTWriter(path: tmp, gzip: gzip, level: gzipLevel)
         do { try body(w) } catch {
             try? w.close()
             unlink(tmp)

@@ -32,6 +32,7 @@ public struct CollectConfig: Sendable {
     public var updatesInterval: Int64 = 300
     public var ribInterval: Int64 = 8 * 3600
     public var gzip = true
+    public var gzipLevel: Int32 = 1
     public var database: String? = "vigil.sqlite"
     public var statusFile: String? = "vigil-status.json"
     public var bin: Int64 = 300
@@ -54,7 +55,7 @@ public struct CollectConfig: Sendable {
         "collector": ["name", "local_as", "router_id", "hold_time", "listen"],
         "peer": ["address", "as", "mode", "port", "description"],
         "bmp": ["listen"],
-        "archive": ["directory", "updates_interval", "rib_interval", "gzip"],
+        "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
         "store": ["database", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window"],
     ]
@@ -156,6 +157,7 @@ public struct CollectConfig: Sendable {
             if let s = try string(a, "directory", "archive") { archiveDirectory = s.isEmpty ? nil : s }
             if let v = try duration(a, "updates_interval", "archive", min: 60) { updatesInterval = v }
             if let v = try duration(a, "rib_interval", "archive", min: 60) { ribInterval = v }
+            if let v = try int(a, "gzip_level", "archive", 1...9) { gzipLevel = Int32(v) }
             if let v = a["gzip"] {
                 guard let b = v.bool else { throw fail("archive.gzip", "must be true or false") }
                 gzip = b

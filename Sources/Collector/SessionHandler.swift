@@ -38,6 +38,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     var offset = 0
     var lastReceived: (UInt32, UInt32) = (0, 0)
     var refused = false
+    var holdRestarted = NIODeadline.uptimeNanoseconds(0)
 
     /// Called when the connection is gone (the active side reconnects with backoff).
     var onClosed: (@Sendable (Bool) -> Void)?
@@ -186,6 +187,12 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 break  // a listener waits for the peer; the connector has its own backoff
             case let .startTimer(kind, seconds):
                 guard context.channel.isActive else { break }
+                // Every message restarts the hold timer; during a table transfer that is
+                // thousands of reschedules a second. A restart within a second of the last
+                // changes nothing that matters against a hold time of at least 3 s.
+                let now = NIODeadline.now()
+                if kind == .hold, timers[kind] != nil, now - holdRestarted < .seconds(1) { break }
+                if kind == .hold { holdRestarted = now }
                 timers[kind]?.cancel()
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 timers[kind] = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {

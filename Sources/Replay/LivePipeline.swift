@@ -107,12 +107,14 @@ public final class LivePipeline: @unchecked Sendable {
 
     func run() {
         var nextTick = Date().timeIntervalSince1970 + options.tick
+        var batch: [BGPElement] = []
         while true {
             cond.lock()
             while queue.isEmpty && tasks.isEmpty && !stopping && Date().timeIntervalSince1970 < nextTick {
                 _ = cond.wait(until: Date(timeIntervalSince1970: nextTick))
             }
-            let batch = queue
+            // Swap buffers rather than copy: the queue keeps no second copy of a burst.
+            swap(&batch, &queue)
             queue.removeAll(keepingCapacity: true)
             let stop = stopping
             let work = tasks

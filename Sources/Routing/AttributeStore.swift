@@ -3,16 +3,35 @@ public import BGPWire
 /// The full attributes of every route, kept only where RIB snapshots are
 /// written (`vigil collect`): signals need just the AS path, a bview needs
 /// everything. Attribute sets are interned with reference counts — a full table
-/// has far fewer distinct sets than routes — and each peer holds a 4-byte set id
-/// per prefix in a `PeerTable`, keyed by the routing state's prefix ids. With
-/// ADD-PATH the last path announced for a prefix is the one kept.
+/// has far fewer distinct sets than routes — as their encoded bytes (4-octet AS,
+/// MP_REACH without its NLRI), several times smaller than decoded arrays and
+/// cheaper to hash; they are decoded again only to write a snapshot. Each peer
+/// holds a 4-byte set id per prefix in a `PeerTable`, keyed by the routing
+/// state's prefix ids. With ADD-PATH the last path announced for a prefix is the one kept.
 public final class AttributeStore {
-    var ids: [[PathAttribute]: UInt32] = [:]
-    public private(set) var sets: [[PathAttribute]] = []
+    var ids: [[UInt8]: UInt32] = [:]
+    var sets: [[UInt8]] = []
+    static let context = AttributeContext(options: SessionOptions(fourOctetAS: true, extendedMessages: true))
     var refs: [UInt32] = []
     var free: [UInt32] = []
     var tables: [PeerTable] = []
     var last: (attrs: [PathAttribute], id: UInt32)?
+
+    /// The bytes a set is interned as: the prefixes of an update are not part of it.
+    static func encode(_ attrs: [PathAttribute]) -> [UInt8] {
+        let kept = attrs.compactMap { a -> PathAttribute? in
+            switch a {
+            case var .mpReach(m):
+                m.nlri = []
+                return .mpReach(m)
+            case .mpUnreach:
+                return nil
+            default:
+                return a
+            }
+        }
+        return PathAttribute.encodeAll(kept, context)
+    }
 
     public init() {}
 
@@ -21,18 +40,19 @@ public final class AttributeStore {
     func intern(_ a: [PathAttribute]) -> UInt32 {
         // The prefixes of one update share their array: Array == returns at once for the same storage.
         if let l = last, l.attrs == a { refs[Int(l.id)] += 1; return l.id }
+        let bytes = Self.encode(a)
         let id: UInt32
-        if let existing = ids[a] {
+        if let existing = ids[bytes] {
             id = existing
         } else if let f = free.popLast() {
             id = f
-            sets[Int(f)] = a
-            ids[a] = f
+            sets[Int(f)] = bytes
+            ids[bytes] = f
         } else {
             id = UInt32(sets.count)
-            sets.append(a)
+            sets.append(bytes)
             refs.append(0)
-            ids[a] = id
+            ids[bytes] = id
         }
         refs[Int(id)] += 1
         last = (a, id)
@@ -68,10 +88,11 @@ public final class AttributeStore {
     /// The attributes a peer holds for a prefix id.
     public func attributes(peer: Int, prefix: UInt32) -> [PathAttribute]? {
         guard peer < tables.count, let id = tables[peer].path(prefix) else { return nil }
-        return sets[Int(id)]
+        // They were encoded by this store, so they decode.
+        return try? withReader(sets[Int(id)]) { (r) throws(WireError) in try PathAttribute.decodeAll(&r, Self.context) }
     }
 
     public var storageBytes: Int {
-        tables.reduce(0) { $0 + $1.storageBytes } + sets.count * 24 + refs.count * 4
+        tables.reduce(0) { $0 + $1.storageBytes } + sets.reduce(0) { $0 + 32 + $1.count } + refs.count * 4
     }
 }

@@ -2,8 +2,13 @@ public import BGPWire
 
 /// Gives every prefix seen a dense `UInt32` id, so per-peer tables can be
 /// flat arrays of 4-byte entries instead of dictionaries keyed by prefix.
+///
+/// IPv4 prefixes (most of any table) are keyed by one `UInt64` (address and
+/// length): a third of the memory of a `Prefix` key, which is sized for IPv6,
+/// and a cheaper hash.
 public struct PrefixIndex {
-    var ids: [Prefix: UInt32] = [:]
+    var ids4: [UInt64: UInt32] = [:]
+    var ids6: [Prefix: UInt32] = [:]
     public private(set) var prefixes: [Prefix] = []
 
     public init() {}
@@ -12,14 +17,23 @@ public struct PrefixIndex {
 
     @inline(__always)
     public mutating func id(_ p: Prefix) -> UInt32 {
-        if let i = ids[p] { return i }
-        let i = UInt32(prefixes.count)
-        ids[p] = i
-        prefixes.append(p)
+        let next = UInt32(prefixes.count)
+        let i: UInt32
+        if case let .v4(a) = p.address {
+            i = ids4[UInt64(a) << 8 | UInt64(p.length), default: next]
+            if i == next { ids4[UInt64(a) << 8 | UInt64(p.length)] = next }
+        } else {
+            i = ids6[p, default: next]
+            if i == next { ids6[p] = next }
+        }
+        if i == next { prefixes.append(p) }
         return i
     }
 
-    public func existingID(_ p: Prefix) -> UInt32? { ids[p] }
+    public func existingID(_ p: Prefix) -> UInt32? {
+        if case let .v4(a) = p.address { return ids4[UInt64(a) << 8 | UInt64(p.length)] }
+        return ids6[p]
+    }
 
     public subscript(_ id: UInt32) -> Prefix { prefixes[Int(id)] }
 }

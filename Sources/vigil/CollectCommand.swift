@@ -119,6 +119,7 @@ final class Collecting: @unchecked Sendable {
         if let dir = cfg.archiveDirectory {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let writer = try ArchiveWriter(directory: "\(dir)/\(cfg.name)", updatesInterval: cfg.updatesInterval, gzip: cfg.gzip)
+            writer.gzipLevel = cfg.gzipLevel
             for r in try writer.recover() { log("archive: recovered \(r.records) complete records into \(r.file)") }
             archive = SharedArchive(writer) { [self] in log($0) }
         }
