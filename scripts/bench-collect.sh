@@ -295,8 +295,20 @@ round() {
     size=$(cat "${files[@]}" | wc -c)
     count=$("$vigil" dump --count --type A "${files[@]}" | awk '/^elements:/ { print $2 }')
     local check="OK"; [ "$count" = "$prefixes" ] || check="MISMATCH"
+    # Exact: from the archive itself, session up (STATE_CHANGE to Established) to the last route archived (µs stamps).
+    local exact
+    exact=$("$vigil" dump --json "${files[@]}" | python3 -c '
+import json, sys
+est = last = None
+for line in sys.stdin:
+    e = json.loads(line)
+    if e["type"] == "STATE" and e.get("new_state") == 6 and est is None: est = e["timestamp"]
+    if e["type"] == "A": last = e["timestamp"]
+print("%.2f" % (last - est) if est is not None and last is not None else "")')
+    local status_hi=$secs
+    [ -n "$exact" ] && secs=$exact
     log "round $name: vigil archive: ${#files[@]} file(s), $size bytes, dump --count --type A: $count announcements ($check)"
-    results+=("$name vigil $secs $c $hwm $rss $v_idle end_in=(${lo},${secs}]s,archive=${size}B,$(awk -v s="$size" -v n="$prefixes" 'BEGIN { printf "%.1f", s / n }')B/route,A=$count($check),stop=$stop")
+    results+=("$name vigil $secs $c $hwm $rss $v_idle state_full_in=(${lo},${status_hi}]s,archive=${size}B,$(awk -v s="$size" -v n="$prefixes" 'BEGIN { printf "%.1f", s / n }')B/route,A=$count($check),stop=$stop")
     birdc -s "$sockS" disable to_vigil > /dev/null
   fi
   if [[ $who == *b* && -n $b_done ]]; then
@@ -336,7 +348,7 @@ for r in "${results[@]}"; do
   awk -v rn="$rn" -v tool="$tool" -v s="$secs" -v c="$c" -v h="$hwm" -v r="$rss" -v i="$idle" -v n="$prefixes" -v x="$extra" 'BEGIN {
     printf "%-9s %-6s %10.2f %10.0f %8.1f %9.1f %9.1f %10.1f %10.1f  %s\n", rn, tool, s, (s > 0 ? n / s : 0), c, h / 1024, r / 1024, r * 1024 / n, (r - i) * 1024 / n, x }'
 done
-echo "seconds: Established -> full table (vigil's end is the mtime of the first status file with the full table; the status is written every second, so the true end is in end_in); B/route: whole-process VmRSS / routes; +B/route: VmRSS growth over the idle process / routes"
+echo "seconds: Established -> full table (vigil: from its own archive, the Established STATE_CHANGE to the last route archived, both with microseconds; end_in brackets when the routing state held the full table, from the status file written every second); B/route: whole-process VmRSS / routes; +B/route: VmRSS growth over the idle process / routes"
 # Ratios vigil/BIRD per kind of round (mean over the rounds of that kind).
 for kind in together alone; do
   printf '%s\n' "${results[@]}" | awk -v k="$kind" '
