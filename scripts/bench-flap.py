@@ -63,6 +63,12 @@ class Peer(threading.Thread):
         self.withdrew_at = None
 
     def run(self):
+        try:
+            self.flap()
+        except OSError:
+            pass  # the collector closed the session at the end of the run
+
+    def flap(self):
         while not self.stop.is_set():
             if self.go_withdraw.is_set() and self.withdrew_at is None:
                 self.sock.sendall(withdraw(WATCHED))
