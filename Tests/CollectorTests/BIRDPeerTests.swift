@@ -115,28 +115,8 @@ final class BIRDPeerTests: XCTestCase {
         listener.stop()
 
         // The archive: the same story, readable by Vigil and by Debian's bgpdump.
-        let files = try FileManager.default.contentsOfDirectory(atPath: archiveDir).filter { $0.hasPrefix("updates.") }.sorted()
-        XCTAssertFalse(files.isEmpty)
-        var text = ""
-        for f in files {
-            let path = archiveDir + "/" + f
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/bgpdump")
-            p.arguments = ["-q", "-m", path]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let theirs = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            var ours: [UInt8] = []
-            let r = try MRTReader(path: path)
-            let fmt = BgpdumpFormatter()
-            while let rec = try r.next() { _ = fmt.format(rec, into: &ours) }
-            XCTAssertEqual(String(decoding: ours, as: UTF8.self), theirs, f)
-            XCTAssertTrue(r.issues.isEmpty, "\(r.issues)")
-            text += theirs
-        }
-        let lines = text.split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+        let lines = try PeerLab.readArchive(archiveDir)
+        let text = lines.map { $0.joined(separator: "|") }.joined(separator: "\n")
         XCTAssertEqual(Set(lines.filter { $0[2] == "A" }.map { $0[5] }), routes, text)
         XCTAssertEqual(Set(lines.filter { $0[2] == "W" }.map { $0[5] }), routes, text)
         XCTAssertTrue(lines.filter { $0[2] == "A" }.allSatisfy { $0[3] == theirs && $0[4] == "65010" && $0[6] == "65010" }, text)

@@ -221,28 +221,8 @@ final class FRRBMPTests: XCTestCase {
         }
 
         // The archive: the same story under BIRD's address and AS, read identically by Vigil and by bgpdump.
-        let files = try FileManager.default.contentsOfDirectory(atPath: archiveDir).filter { $0.hasPrefix("updates.") }.sorted()
-        XCTAssertFalse(files.isEmpty)
-        var text = ""
-        for f in files {
-            let path = archiveDir + "/" + f
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/bgpdump")
-            p.arguments = ["-q", "-m", path]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let theirs = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            var ours: [UInt8] = []
-            let r = try MRTReader(path: path)
-            let fmt = BgpdumpFormatter()
-            while let rec = try r.next() { _ = fmt.format(rec, into: &ours) }
-            XCTAssertEqual(String(decoding: ours, as: UTF8.self), theirs, f)
-            XCTAssertTrue(r.issues.isEmpty, "\(r.issues)")
-            text += theirs
-        }
-        let lines = text.split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+        let lines = try PeerLab.readArchive(archiveDir)
+        let text = lines.map { $0.joined(separator: "|") }.joined(separator: "\n")
         let announcements = lines.filter { $0[2] == "A" }, withdrawals = lines.filter { $0[2] == "W" }
         XCTAssertEqual(Set(announcements.map { $0[5] }), routes, text)
         XCTAssertEqual(Set(withdrawals.map { $0[5] }), routes, text)
