@@ -57,7 +57,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
+        .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(

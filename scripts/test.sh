@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: bgpdump is the reference for `vigil dump -m`;
 # the routing daemons write real MRT archives; iproute2 makes the namespaces.
-packages=(bgpdump bird2 frr gobgpd exabgp iproute2 gzip bzip2 libsqlite3-dev python3)
+packages=(bgpdump bird2 frr gobgpd exabgp nftables iproute2 gzip bzip2 libsqlite3-dev python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

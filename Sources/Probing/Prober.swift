@@ -1,0 +1,367 @@
+public import BGPWire
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one target got from a `Prober.probe` call.
+public struct ProbeResult: Equatable, Sendable {
+    public var target: IPAddress
+    /// Echo requests handed to the kernel.
+    public var sent: Int
+    /// Distinct probes answered (duplicates count once).
+    public var answered: Int
+    /// Round-trip times in seconds of the answered probes, in probe order.
+    public var rtts: [Double]
+
+    public init(target: IPAddress, sent: Int = 0, answered: Int = 0, rtts: [Double] = []) {
+        self.target = target
+        self.sent = sent
+        self.answered = answered
+        self.rtts = rtts
+    }
+}
+
+/// Totals of the last `probe` call.
+public struct ProbeStats: Equatable, Sendable {
+    public var sent = 0
+    public var sendErrors = 0
+    public var answered = 0
+    /// Replies with our identifier and run that matched no probe (wrong source, duplicate).
+    public var unmatched = 0
+    /// Matched replies whose receive time came from the kernel (SO_TIMESTAMPNS).
+    public var kernelTimestamps = 0
+    /// Seconds from the first send to the last send.
+    public var sendSeconds = 0.0
+    public var totalSeconds = 0.0
+    public init() {}
+}
+
+public enum ProbeError: Error, CustomStringConvertible {
+    case socket(String, Int32)
+    case badRate(Double)
+
+    public var description: String {
+        switch self {
+        case let .socket(what, e): return "\(what): \(String(cString: strerror(e)))"
+        case let .badRate(r): return "bad probe rate \(r)"
+        }
+    }
+}
+
+/// One raw-socket ICMP echo sender/receiver pair (IPv4 and IPv6). The caller's thread
+/// sends at `rate` packets/s (token bucket); one receive thread polls both sockets and
+/// matches replies by identifier, run (sequence) and probe id. No thread per probe.
+/// Only the addresses passed to `probe` are ever sent to. Needs CAP_NET_RAW.
+public final class Prober {
+    public let identifier: UInt16
+    /// Packets per second, all targets together.
+    public var rate: Double
+    /// Seconds to wait for replies after the last send.
+    public var timeout: Double
+    public private(set) var lastStats = ProbeStats()
+
+    private let fd4: Int32
+    private let fd6: Int32  // -1 when IPv6 is unavailable
+    private var run: UInt16
+
+    public var hasIPv6: Bool { fd6 >= 0 }
+
+    /// SO_TIMESTAMPNS / SCM_TIMESTAMPNS (asm-generic and x86: 35); not imported by Glibc.
+    static let soTimestampNS: Int32 = 35
+
+    /// `identifier` defaults to one derived from the process id.
+    public init(identifier: UInt16? = nil, rate: Double = 10_000, timeout: Double = 3) throws(ProbeError) {
+        guard rate > 0, rate.isFinite else { throw .badRate(rate) }
+        self.identifier = identifier ?? UInt16(truncatingIfNeeded: getpid())
+        self.rate = rate
+        self.timeout = timeout
+        self.run = UInt16.random(in: 0...UInt16.max)
+        fd4 = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
+        guard fd4 >= 0 else { throw .socket("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)", errno) }
+        fd6 = socket(AF_INET6, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMPV6))
+        for fd in [fd4, fd6] where fd >= 0 {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            var on: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, Prober.soTimestampNS, &on, socklen_t(MemoryLayout<Int32>.size))
+            var size: Int32 = 8 << 20
+            if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
+            size = 4 << 20
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+    }
+
+    deinit {
+        close(fd4)
+        if fd6 >= 0 { close(fd6) }
+    }
+
+    /// Sends `count` echo requests to each target (round-robin over the list), waits up to
+    /// `timeout` after the last send (less once everything is answered), and returns one
+    /// result per target, in order. IPv6 targets are skipped (sent 0) if IPv6 is unavailable.
+    public func probe(_ targets: [IPAddress], count: Int = 1) -> [ProbeResult] {
+        let count = max(0, count)
+        run &+= 1
+        let total = targets.count * count
+        guard total > 0, total <= Int(UInt32.max) else {
+            lastStats = ProbeStats()
+            return targets.map { ProbeResult(target: $0) }
+        }
+        let state = ReceiveState(targets: targets, count: count, identifier: identifier, run: run, fd4: fd4, fd6: fd6)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread { state.receiveLoop(); done.signal() }
+        thread.name = "vigil-probe-rx"
+        thread.start()
+
+        let started = Prober.monotonic()
+        var sentFlags = [Bool](repeating: false, count: total)
+        var stats = ProbeStats()
+        let burst = max(1.0, min(rate / 100, 256))
+        var tokens = 1.0
+        var last = started
+        var buf = [UInt8](repeating: 0, count: ICMP.echoSize)
+        for k in 0..<count {
+            for (t, target) in targets.enumerated() {
+                let probeID = k * targets.count + t
+                // Token bucket: wait (bounded: rate > 0 refills) for one token.
+                while tokens < 1 {
+                    let now = Prober.monotonic()
+                    tokens = min(burst, tokens + (now - last) * rate)
+                    last = now
+                    if tokens < 1 { Prober.sleep(seconds: (1 - tokens) / rate) }
+                }
+                tokens -= 1
+                let echo = ICMP.Echo(v6: target.isIPv6, isReply: false, identifier: identifier, sequence: run,
+                                     probeID: UInt32(probeID), sentNanos: Prober.realtimeNanos())
+                if send(echo, to: target, buffer: &buf) {
+                    sentFlags[probeID] = true
+                    stats.sent += 1
+                } else {
+                    stats.sendErrors += 1
+                }
+            }
+        }
+        let lastSend = Prober.monotonic()
+        stats.sendSeconds = lastSend - started
+        state.finishSending(sent: stats.sent, deadline: lastSend + max(0, timeout))
+        done.wait()
+
+        var results = targets.map { ProbeResult(target: $0) }
+        for probeID in 0..<total where sentFlags[probeID] {
+            let t = probeID % targets.count
+            results[t].sent += 1
+            let rtt = state.rtts[probeID]
+            if rtt >= 0 {
+                results[t].answered += 1
+                results[t].rtts.append(rtt)
+            }
+        }
+        stats.answered = results.reduce(0) { $0 + $1.answered }
+        stats.unmatched = state.unmatched
+        stats.kernelTimestamps = state.kernelTimestamps
+        stats.totalSeconds = Prober.monotonic() - started
+        lastStats = stats
+        return results
+    }
+
+    private func send(_ echo: ICMP.Echo, to target: IPAddress, buffer: inout [UInt8]) -> Bool {
+        let fd: Int32
+        switch target {
+        case .v4: fd = fd4
+        case .v6: fd = fd6
+        }
+        guard fd >= 0 else { return false }
+        return buffer.withUnsafeMutableBytes { buf -> Bool in
+            let n = ICMP.write(echo, into: buf)
+            // Bounded retry when the socket buffer is full.
+            for _ in 0..<20 {
+                let r: Int
+                switch target {
+                case let .v4(a):
+                    var sa = sockaddr_in()
+                    sa.sin_family = sa_family_t(AF_INET)
+                    sa.sin_addr.s_addr = a.bigEndian
+                    r = withUnsafePointer(to: &sa) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(fd, buf.baseAddress, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        }
+                    }
+                case let .v6(hi, lo):
+                    var sa = sockaddr_in6()
+                    sa.sin6_family = sa_family_t(AF_INET6)
+                    withUnsafeMutableBytes(of: &sa.sin6_addr) { p in
+                        ICMP.putBE(hi, p, 0)
+                        ICMP.putBE(lo, p, 8)
+                    }
+                    r = withUnsafePointer(to: &sa) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(fd, buf.baseAddress, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                        }
+                    }
+                }
+                if r == n { return true }
+                let e = errno
+                guard r < 0, e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR else { return false }
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&p, 1, 5)
+            }
+            return false
+        }
+    }
+
+    static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// CLOCK_REALTIME in ns: the clock SO_TIMESTAMPNS stamps packets with.
+    static func realtimeNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        _ = nanosleep(&ts, nil)
+    }
+}
+
+/// State owned by the receive thread; the sender only hands it the final count and deadline.
+private final class ReceiveState: @unchecked Sendable {
+    let targets: [IPAddress]
+    let count: Int
+    let identifier: UInt16
+    let run: UInt16
+    let fd4: Int32
+    let fd6: Int32
+    /// Seconds per probe; -1 unanswered. Written only by the receive thread; read after it ends.
+    var rtts: [Double]
+    var unmatched = 0
+    var kernelTimestamps = 0
+    private var answered = 0
+
+    private let lock = NSLock()
+    private var sendingDone = false
+    private var sentTotal = 0
+    private var deadline = Double.infinity
+
+    init(targets: [IPAddress], count: Int, identifier: UInt16, run: UInt16, fd4: Int32, fd6: Int32) {
+        self.targets = targets
+        self.count = count
+        self.identifier = identifier
+        self.run = run
+        self.fd4 = fd4
+        self.fd6 = fd6
+        rtts = [Double](repeating: -1, count: targets.count * count)
+    }
+
+    func finishSending(sent: Int, deadline: Double) {
+        lock.lock()
+        sendingDone = true
+        sentTotal = sent
+        self.deadline = deadline
+        lock.unlock()
+    }
+
+    private func shouldStop(now: Double) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return sendingDone && (answered >= sentTotal || now >= deadline)
+    }
+
+    func receiveLoop() {
+        var fds = [pollfd(fd: fd4, events: Int16(POLLIN), revents: 0)]
+        if fd6 >= 0 { fds.append(pollfd(fd: fd6, events: Int16(POLLIN), revents: 0)) }
+        let packet = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+        let control = UnsafeMutableRawBufferPointer.allocate(byteCount: 512, alignment: 8)
+        defer { packet.deallocate(); control.deallocate() }
+        // Ends: once sending is done the deadline is finite, and each pass polls ≤ 10 ms
+        // and drains at most a bounded number of packets.
+        while !shouldStop(now: Prober.monotonic()) {
+            for i in fds.indices { fds[i].revents = 0 }
+            let r = poll(&fds, nfds_t(fds.count), 10)
+            if r <= 0 { continue }
+            for i in fds.indices where fds[i].revents & Int16(POLLIN) != 0 {
+                drain(fd: fds[i].fd, v6: fds[i].fd == fd6, packet: packet, control: control)
+            }
+        }
+    }
+
+    private func drain(fd: Int32, v6: Bool, packet: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawBufferPointer) {
+        for _ in 0..<4096 {
+            var name = sockaddr_storage()
+            var iov = iovec(iov_base: packet.baseAddress, iov_len: packet.count)
+            let n = withUnsafeMutablePointer(to: &name) { namePtr in
+                withUnsafeMutablePointer(to: &iov) { iovPtr in
+                    var msg = msghdr()
+                    msg.msg_name = UnsafeMutableRawPointer(namePtr)
+                    msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                    msg.msg_iov = iovPtr
+                    msg.msg_iovlen = 1
+                    msg.msg_control = control.baseAddress
+                    msg.msg_controllen = control.count
+                    let n = recvmsg(fd, &msg, 0)
+                    return (n, msg.msg_controllen)
+                }
+            }
+            let (got, controlLen) = n
+            if got < 0 { return }  // EAGAIN (drained) or error
+            let kernelNanos = ReceiveState.timestamp(control: UnsafeRawBufferPointer(rebasing: control[0..<min(controlLen, control.count)]))
+            let receivedNanos = kernelNanos ?? Prober.realtimeNanos()
+            let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<got])
+            let source: IPAddress
+            let echo: ICMP.Echo
+            if v6 {
+                guard let e = ICMP.parse(icmp: bytes, v6: true), name.ss_family == sa_family_t(AF_INET6) else { continue }
+                source = withUnsafeBytes(of: &name) { raw in
+                    // sockaddr_in6: family(2) port(2) flowinfo(4) addr(16)
+                    .v6(ICMP.getBE64(raw, 8), ICMP.getBE64(raw, 16))
+                }
+                echo = e
+            } else {
+                guard let (s, e) = ICMP.parse(ipv4Packet: bytes) else { continue }
+                source = s
+                echo = e
+            }
+            guard echo.isReply, echo.identifier == identifier, echo.sequence == run else { continue }
+            let probeID = Int(echo.probeID)
+            guard probeID < rtts.count, targets[probeID % targets.count] == source, rtts[probeID] < 0 else {
+                unmatched += 1
+                continue
+            }
+            let rtt = receivedNanos >= echo.sentNanos ? Double(receivedNanos - echo.sentNanos) / 1e9 : 0
+            rtts[probeID] = rtt
+            if kernelNanos != nil { kernelTimestamps += 1 }
+            lock.lock()
+            answered += 1
+            lock.unlock()
+        }
+    }
+
+    /// The SCM_TIMESTAMPNS value among the control messages, in ns (CLOCK_REALTIME).
+    static func timestamp(control c: UnsafeRawBufferPointer) -> UInt64? {
+        // struct cmsghdr { size_t len; int level; int type; } then data, aligned to size_t.
+        let header = 16
+        var off = 0
+        for _ in 0..<16 {
+            guard off + header <= c.count else { return nil }
+            let len = Int(c.loadUnaligned(fromByteOffset: off, as: UInt64.self))
+            let level = c.loadUnaligned(fromByteOffset: off + 8, as: Int32.self)
+            let type = c.loadUnaligned(fromByteOffset: off + 12, as: Int32.self)
+            guard len >= header, off + len <= c.count else { return nil }
+            if level == SOL_SOCKET, type == Prober.soTimestampNS, len >= header + 16 {
+                let sec = c.loadUnaligned(fromByteOffset: off + header, as: Int64.self)
+                let nsec = c.loadUnaligned(fromByteOffset: off + header + 8, as: Int64.self)
+                guard sec >= 0, nsec >= 0 else { return nil }
+                return UInt64(sec) &* 1_000_000_000 &+ UInt64(nsec)
+            }
+            off += (len + 7) & ~7
+        }
+        return nil
+    }
+}
