@@ -144,11 +144,13 @@ public final class SignalEngine {
         switch e.kind {
         case .rib:
             if let p = e.prefix {
-                _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]), attributes: e.attributes)
+                _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]),
+                                  attributes: state.attributeStore == nil ? [] : e.attributes)
             }
         case .announcement:
             guard let p = e.prefix else { break }
-            let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]), attributes: e.attributes)
+            let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]),
+                                        attributes: state.attributeStore == nil ? [] : e.attributes)
             // A session that just came up sends its whole table: state, not churn.
             if peer < resyncUntil.count && e.timestamp < resyncUntil[peer] { break }
             count(change, origin: e.originAS ?? 0)
