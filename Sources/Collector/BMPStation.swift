@@ -37,7 +37,7 @@ public final class BMPStation: @unchecked Sendable {
     /// What `routers()` reports, per connection; peers keyed for the per-message updates.
     struct RouterRecord {
         var status: RouterStatus
-        var peers: [PeerKey: PeerStatus] = [:]
+        var peers: [MonitoredPeerKey: PeerStatus] = [:]
     }
 
     let lock = NIOLock()
@@ -157,14 +157,14 @@ public final class BMPStation: @unchecked Sendable {
         }
     }
 
-    func updatePeer(_ id: Int, _ key: PeerKey, _ body: (inout PeerStatus) -> Void) {
+    func updatePeer(_ id: Int, _ key: MonitoredPeerKey, _ body: (inout PeerStatus) -> Void) {
         lock.withLock {
             if registry[id]?.peers[key] != nil { body(&registry[id]!.peers[key]!) }
         }
     }
 
     /// Adds a peer to a router's status, or updates what a Peer Up/Down changes.
-    func recordPeer(_ id: Int, _ key: PeerKey, _ fresh: PeerStatus) {
+    func recordPeer(_ id: Int, _ key: MonitoredPeerKey, _ fresh: PeerStatus) {
         lock.withLock {
             guard registry[id] != nil else { return }
             if var p = registry[id]!.peers[key] {
@@ -185,7 +185,7 @@ public final class BMPStation: @unchecked Sendable {
 }
 
 /// A monitored peer's identity on one router (RFC 7854 §4.2).
-struct PeerKey: Hashable {
+struct MonitoredPeerKey: Hashable {
     var peerType: UInt8
     var distinguisher: UInt64
     var address: IPAddress
@@ -220,7 +220,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     var offset = 0
     var router: IPAddress = .v4Zero
     var id = 0
-    var peers: [PeerKey: Peer] = [:]
+    var peers: [MonitoredPeerKey: Peer] = [:]
     var lastTime: (UInt32, UInt32) = (0, 0)
     var closing = false
 
@@ -300,7 +300,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func options(for h: BMPPeerHeader) -> SessionOptions {
-        var o = peers[PeerKey(h)]?.options ?? SessionOptions(fourOctetAS: true, extendedMessages: true)
+        var o = peers[MonitoredPeerKey(h)]?.options ?? SessionOptions(fourOctetAS: true, extendedMessages: true)
         if h.isLegacyASPath { o.fourOctetAS = false }
         return o
     }
@@ -334,12 +334,12 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func peer(_ h: BMPPeerHeader) -> Peer {
-        peers[PeerKey(h)] ?? Peer(info: PeerInfo(address: h.address, asn: h.asn), localAS: station.localAS,
+        peers[MonitoredPeerKey(h)] ?? Peer(info: PeerInfo(address: h.address, asn: h.asn), localAS: station.localAS,
                                   localAddress: h.address.isIPv6 ? .v6Zero : .v4Zero)
     }
 
     func track(_ h: BMPPeerHeader, _ p: Peer) {
-        let key = PeerKey(h)
+        let key = MonitoredPeerKey(h)
         peers[key] = p
         station.recordPeer(id, key, BMPStation.PeerStatus(peer: p.info, peerType: h.peerType, distinguisher: h.distinguisher, bgpID: h.bgpID,
                                                           isUp: p.isUp, options: p.options, routeMonitoring: 0, statistics: [],
@@ -355,7 +355,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             guard let options, let decision else { return }
             let p = peer(h)
-            if peers[PeerKey(h)] == nil { track(h, p) }
+            if peers[MonitoredPeerKey(h)] == nil { track(h, p) }
             let (t, us) = time(h)
             station.archive?.append(BGP4MPMessage.rawRecord(timestamp: t, microseconds: us, peering: peering(p, fourOctetAS: options.fourOctetAS),
                                                             fourOctetAS: options.fourOctetAS, addPath: !options.addPath.isEmpty,
@@ -364,7 +364,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 events.onLog("router \(router): peer \(p.info): UPDATE unusable: \(reason)")
             }
             events.onUpdate(p.info, decision, options, t, us)
-            station.updatePeer(id, PeerKey(h)) { $0.routeMonitoring += 1 }
+            station.updatePeer(id, MonitoredPeerKey(h)) { $0.routeMonitoring += 1 }
 
         case let .peerUp(h, up):
             var p = peer(h)
@@ -385,10 +385,10 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             events.onEstablished(p.info, n)
 
         case let .peerDown(h, down):
-            guard var p = peers[PeerKey(h)], p.isUp else {
+            guard var p = peers[MonitoredPeerKey(h)], p.isUp else {
                 // FRR announces every configured peer at connection time, up or not.
                 station.onDebug("router \(router): Peer Down for \(h.address) AS\(h.asn), not up: \(down.text)")
-                if peers[PeerKey(h)] == nil { track(h, peer(h)) }
+                if peers[MonitoredPeerKey(h)] == nil { track(h, peer(h)) }
                 return
             }
             p.isUp = false
@@ -397,8 +397,8 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             events.onDown(p.info, down.text)
 
         case let .statisticsReport(h, stats):
-            if peers[PeerKey(h)] == nil { track(h, peer(h)) }
-            station.updatePeer(id, PeerKey(h)) {
+            if peers[MonitoredPeerKey(h)] == nil { track(h, peer(h)) }
+            station.updatePeer(id, MonitoredPeerKey(h)) {
                 $0.statistics = stats
                 $0.statisticsSeconds = h.seconds
                 $0.statisticsMicroseconds = h.microseconds

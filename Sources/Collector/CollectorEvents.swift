@@ -1,17 +1,11 @@
 public import BGPWire
 public import MRT
+public import Routing
 import NIOConcurrencyHelpers
 
-/// A peer as the collector knows it: BGP peers and BMP-monitored peers alike.
-public struct PeerInfo: Sendable, Hashable, CustomStringConvertible {
-    public var address: IPAddress
-    public var asn: UInt32
-    public init(address: IPAddress, asn: UInt32) {
-        self.address = address
-        self.asn = asn
-    }
-    public var description: String { "\(address) AS\(asn)" }
-}
+/// A peer as the collector knows it (BGP peers and BMP-monitored peers alike):
+/// the routing state's peer identity, address and AS.
+public typealias PeerInfo = PeerKey
 
 /// What a collector front end (BGP listener, active peer, BMP station) reports.
 /// Callbacks come from event-loop threads: keep them short and thread-safe.

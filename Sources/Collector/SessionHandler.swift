@@ -83,6 +83,14 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         guard !refused else { return }
         var incoming = unwrapInboundIn(data)
         pending!.writeBuffer(&incoming)
+        // The status registry is shared (a lock): counted once per read, not per message.
+        var received = 0
+        defer {
+            if received > 0 {
+                let (t, asn) = (lastReceived.0, peer.asn)
+                host.registry.update(peer.address) { $0.messages += received; $0.lastMessage = t; $0.asn = asn }
+            }
+        }
         while true {
             let options = machine.options
             var framed: (type: UInt8, length: Int)? = nil
@@ -115,7 +123,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
                 let (t, us) = now()
                 lastReceived = (t, us)
-                host.registry.update(peer.address) { $0.messages += 1; $0.lastMessage = t; $0.asn = peer.asn }
+                received += 1
                 let n = machine.negotiated
                 let peering = BGP4MPPeering(peerAS: peer.asn, localAS: machine.config.localAS, peerAddress: peer.address, localAddress: local)
                 host.archive?.append(BGP4MPMessage.rawRecord(timestamp: t, microseconds: us, peering: peering, fourOctetAS: true,

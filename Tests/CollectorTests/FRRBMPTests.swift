@@ -24,16 +24,7 @@ final class FRRBMPTests: XCTestCase {
     }
 
     @discardableResult
-    func sh(_ args: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
+    func sh(_ args: [String]) throws -> Int32 { PeerLab.sh(args).status }
 
     func wait(_ what: String, seconds: Double = 40, detail: () -> String = { "" }, _ ok: () -> Bool) {
         let until = Date().addingTimeInterval(seconds)
