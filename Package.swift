@@ -45,21 +45,21 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector",
+                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Probing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
                                                   .product(name: "NIOPosix", package: "swift-nio"),
                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["MRT", "BGPWire", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
-        .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
-        .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire"], swiftSettings: swiftSettings),
+        .target(name: "Probing", dependencies: ["BGPWire", "Signals", "Entities"], swiftSettings: swiftSettings),
+        .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire", "Probing"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals", "Entities"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(

@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: bgpdump is the reference for `vigil dump -m`;
-# the routing daemons write real MRT archives; iproute2 makes the namespaces.
-packages=(bgpdump bird2 frr gobgpd exabgp nftables iproute2 gzip bzip2 libsqlite3-dev python3)
+# the routing daemons write real MRT archives; iproute2 makes the namespaces and shapes
+# links (tc tbf); nftables drops packets; util-linux's setpriv drops CAP_NET_RAW for the
+# unprivileged ICMP socket test.
+packages=(bgpdump bird2 frr gobgpd exabgp nftables iproute2 util-linux gzip bzip2 libsqlite3-dev python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

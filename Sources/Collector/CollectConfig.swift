@@ -1,5 +1,6 @@
 public import BGPWire
 public import Entities
+public import Probing
 import TOMLKit
 
 /// `vigil collect`'s configuration (format in README.md, "Live collector"):
@@ -43,6 +44,15 @@ public struct CollectConfig: Sendable {
     public var liveWarmup: Int64 = 600
     public var liveWindow: Int64 = 3600
     public var eventsFile: String?
+    /// Active probing (`[probe]`); nil: off (it stays off until targets are configured).
+    public var probe: ProbePlan?
+    /// "raw", "datagram" (the unprivileged ICMP socket) or "auto".
+    public var probeSocket = "raw"
+    /// Data-plane detection: share of judged blocks down for an outage, RTT factor over
+    /// the baseline for a degradation, rounds of history before a baseline is trusted.
+    public var probeDownShare = 0.1
+    public var probeRTTFactor = 3.0
+    public var probeBaselineRounds = 3
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -51,16 +61,20 @@ public struct CollectConfig: Sendable {
     public init() {}
 
     static let keys: [String: Set<String>] = [
-        "": ["collector", "peer", "bmp", "archive", "store", "detect"],
+        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe"],
         "collector": ["name", "local_as", "router_id", "hold_time", "listen"],
         "peer": ["address", "as", "mode", "port", "description"],
         "bmp": ["listen"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
         "store": ["database", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window"],
+        "probe": ["rate", "round", "timeout", "max_probes", "census_interval", "socket", "never", "target", "down_share",
+                  "rtt_factor", "baseline_rounds", "max_blocks"],
+        "probe.target": ["prefix", "entity", "why", "hosts"],
     ]
 
-    public init(toml text: String, file: String) throws {
+    /// `forProbing`: read for `vigil probe` — the BGP side may be absent, `[probe]` targets may not.
+    public init(toml text: String, file: String, forProbing: Bool = false) throws {
         let lines = KeyLines(text)
         func fail(_ key: String, _ what: String) -> Problem {
             let line = lines.line(of: key).map { ":\($0)" } ?? ""
@@ -183,6 +197,13 @@ public struct CollectConfig: Sendable {
             if let v = try int(d, "full_feed_v6", "detect", 1...10_000_000) { fullFeedV6 = v }
             if let v = try duration(d, "live_warmup", "detect", min: 1) { liveWarmup = v }
             if let v = try duration(d, "live_window", "detect", min: 1) { liveWindow = v }
+        }
+        if let p = try table("probe") {
+            try parseProbe(p, fail: fail, checkKeys: checkKeys, int: int, string: string, duration: duration)
+        }
+        if forProbing {
+            guard probe != nil else { throw Problem(description: "\(file): nothing to probe: add a [probe] section with [[probe.target]] prefixes") }
+            return
         }
         if listen.isEmpty && bmpListen.isEmpty && !peers.contains(where: \.active) {
             throw Problem(description: "\(file): nothing to collect from: set collector.listen, bmp.listen or an active [[peer]]")

@@ -49,20 +49,39 @@ public enum ProbeError: Error, CustomStringConvertible {
     }
 }
 
-/// One raw-socket ICMP echo sender/receiver pair (IPv4 and IPv6). The caller's thread
-/// sends at `rate` packets/s (token bucket); one receive thread polls both sockets and
+/// Which kind of ICMP socket a `Prober` uses.
+public enum SocketKind: String, Sendable {
+    /// SOCK_RAW: needs CAP_NET_RAW; the socket sees all ICMP traffic and filters by identifier.
+    case raw
+    /// Linux's unprivileged "ping" socket (SOCK_DGRAM + IPPROTO_ICMP/ICMPV6): no capability,
+    /// but the process's group must be within `net.ipv4.ping_group_range` (per network
+    /// namespace, IPv6 included; default "1 0" = nobody). The kernel assigns the identifier.
+    case datagram
+    /// Raw when permitted, else (EPERM/EACCES) datagram. `Prober.socketKind` tells which.
+    case auto
+}
+
+/// One ICMP echo sender/receiver pair (IPv4 and IPv6) over raw or ping sockets. The caller's
+/// thread sends at `rate` packets/s (token bucket); one receive thread polls both sockets and
 /// matches replies by identifier, run (sequence) and probe id. No thread per probe.
-/// Only the addresses passed to `probe` are ever sent to. Needs CAP_NET_RAW.
+/// Only the addresses passed to `probe` are ever sent to.
 public final class Prober {
+    /// Echo identifier of IPv4 probes. With datagram sockets it is the one the kernel assigned
+    /// to the IPv4 socket (the `identifier` argument is then ignored).
     public let identifier: UInt16
+    /// Echo identifier of IPv6 probes: `identifier` for raw sockets; for datagram sockets the
+    /// kernel assigns one per socket, and the IPv6 socket gets its own.
+    public let identifierV6: UInt16
+    /// The kind actually in use: `.raw` or `.datagram`, never `.auto`.
+    public let socketKind: SocketKind
     /// Packets per second, all targets together.
     public var rate: Double
     /// Seconds to wait for replies after the last send.
     public var timeout: Double
     public private(set) var lastStats = ProbeStats()
 
-    private let fd4: Int32
-    private let fd6: Int32  // -1 when IPv6 is unavailable
+    let fd4: Int32
+    let fd6: Int32  // -1 when IPv6 is unavailable
     private var run: UInt16
 
     public var hasIPv6: Bool { fd6 >= 0 }
@@ -70,16 +89,20 @@ public final class Prober {
     /// SO_TIMESTAMPNS / SCM_TIMESTAMPNS (asm-generic and x86: 35); not imported by Glibc.
     static let soTimestampNS: Int32 = 35
 
-    /// `identifier` defaults to one derived from the process id.
-    public init(identifier: UInt16? = nil, rate: Double = 10_000, timeout: Double = 3) throws(ProbeError) {
+    /// `identifier` defaults to one derived from the process id (raw sockets only).
+    /// `kind` picks raw sockets (CAP_NET_RAW), Linux ping sockets, or the first that works.
+    public init(identifier: UInt16? = nil, rate: Double = 10_000, timeout: Double = 3,
+                kind: SocketKind = .raw) throws(ProbeError) {
         guard rate > 0, rate.isFinite else { throw .badRate(rate) }
-        self.identifier = identifier ?? UInt16(truncatingIfNeeded: getpid())
+        let s = try Prober.openSockets(kind, identifier: identifier ?? UInt16(truncatingIfNeeded: getpid()))
+        self.identifier = s.id4
+        self.identifierV6 = s.id6
+        self.socketKind = s.kind
         self.rate = rate
         self.timeout = timeout
         self.run = UInt16.random(in: 0...UInt16.max)
-        fd4 = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
-        guard fd4 >= 0 else { throw .socket("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)", errno) }
-        fd6 = socket(AF_INET6, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMPV6))
+        fd4 = s.fd4
+        fd6 = s.fd6
         for fd in [fd4, fd6] where fd >= 0 {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var on: Int32 = 1
@@ -109,7 +132,8 @@ public final class Prober {
             lastStats = ProbeStats()
             return targets.map { ProbeResult(target: $0) }
         }
-        let state = ReceiveState(targets: targets, count: count, identifier: identifier, run: run, fd4: fd4, fd6: fd6)
+        let state = ReceiveState(targets: targets, count: count, identifier4: identifier, identifier6: identifierV6,
+                                 datagram: socketKind == .datagram, run: run, fd4: fd4, fd6: fd6)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread { state.receiveLoop(); done.signal() }
         thread.name = "vigil-probe-rx"
@@ -121,21 +145,10 @@ public final class Prober {
         let burst = max(1.0, min(rate / 100, 256))
         var tokens = 1.0
         var last = started
-        var buf = [UInt8](repeating: 0, count: ICMP.echoSize)
-        for k in 0..<count {
-            for (t, target) in targets.enumerated() {
-                let probeID = k * targets.count + t
-                // Token bucket: wait (bounded: rate > 0 refills) for one token.
-                while tokens < 1 {
-                    let now = Prober.monotonic()
-                    tokens = min(burst, tokens + (now - last) * rate)
-                    last = now
-                    if tokens < 1 { Prober.sleep(seconds: (1 - tokens) / rate) }
-                }
-                tokens -= 1
-                let echo = ICMP.Echo(v6: target.isIPv6, isReply: false, identifier: identifier, sequence: run,
-                                     probeID: UInt32(probeID), sentNanos: Prober.realtimeNanos())
-                if send(echo, to: target, buffer: &buf) {
+        let batch = SendBatch()
+        func flush() {
+            batch.flush { probeID, ok in
+                if ok {
                     sentFlags[probeID] = true
                     stats.sent += 1
                 } else {
@@ -143,6 +156,35 @@ public final class Prober {
                 }
             }
         }
+        for k in 0..<count {
+            for (t, target) in targets.enumerated() {
+                let probeID = k * targets.count + t
+                // Token bucket: wait (bounded: rate > 0 refills) for one token; what is
+                // gathered leaves before any wait, so no probe sits stamped in the batch.
+                while tokens < 1 {
+                    let now = Prober.monotonic()
+                    tokens = min(burst, tokens + (now - last) * rate)
+                    last = now
+                    if tokens < 1 {
+                        flush()
+                        Prober.sleep(seconds: (1 - tokens) / rate)
+                    }
+                }
+                tokens -= 1
+                let v6 = target.isIPv6
+                let fd = v6 ? fd6 : fd4
+                guard fd >= 0 else {
+                    stats.sendErrors += 1
+                    continue
+                }
+                if batch.count > 0 && (batch.fd != fd || batch.isFull) { flush() }
+                // Ping sockets overwrite the identifier anyway; writing theirs keeps packets self-describing.
+                let echo = ICMP.Echo(v6: v6, isReply: false, identifier: v6 ? identifierV6 : identifier, sequence: run,
+                                     probeID: UInt32(probeID), sentNanos: Prober.realtimeNanos())
+                batch.add(echo, to: target, fd: fd, probeID: probeID)
+            }
+        }
+        flush()
         let lastSend = Prober.monotonic()
         stats.sendSeconds = lastSend - started
         state.finishSending(sent: stats.sent, deadline: lastSend + max(0, timeout))
@@ -164,51 +206,6 @@ public final class Prober {
         stats.totalSeconds = Prober.monotonic() - started
         lastStats = stats
         return results
-    }
-
-    private func send(_ echo: ICMP.Echo, to target: IPAddress, buffer: inout [UInt8]) -> Bool {
-        let fd: Int32
-        switch target {
-        case .v4: fd = fd4
-        case .v6: fd = fd6
-        }
-        guard fd >= 0 else { return false }
-        return buffer.withUnsafeMutableBytes { buf -> Bool in
-            let n = ICMP.write(echo, into: buf)
-            // Bounded retry when the socket buffer is full.
-            for _ in 0..<20 {
-                let r: Int
-                switch target {
-                case let .v4(a):
-                    var sa = sockaddr_in()
-                    sa.sin_family = sa_family_t(AF_INET)
-                    sa.sin_addr.s_addr = a.bigEndian
-                    r = withUnsafePointer(to: &sa) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            sendto(fd, buf.baseAddress, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                        }
-                    }
-                case let .v6(hi, lo):
-                    var sa = sockaddr_in6()
-                    sa.sin6_family = sa_family_t(AF_INET6)
-                    withUnsafeMutableBytes(of: &sa.sin6_addr) { p in
-                        ICMP.putBE(hi, p, 0)
-                        ICMP.putBE(lo, p, 8)
-                    }
-                    r = withUnsafePointer(to: &sa) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            sendto(fd, buf.baseAddress, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                        }
-                    }
-                }
-                if r == n { return true }
-                let e = errno
-                guard r < 0, e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR else { return false }
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, 5)
-            }
-            return false
-        }
     }
 
     static func monotonic() -> Double {
@@ -235,7 +232,10 @@ public final class Prober {
 private final class ReceiveState: @unchecked Sendable {
     let targets: [IPAddress]
     let count: Int
-    let identifier: UInt16
+    let identifier4: UInt16
+    let identifier6: UInt16
+    /// Ping sockets: IPv4 replies come without the IP header, the source in msg_name.
+    let datagram: Bool
     let run: UInt16
     let fd4: Int32
     let fd6: Int32
@@ -250,10 +250,13 @@ private final class ReceiveState: @unchecked Sendable {
     private var sentTotal = 0
     private var deadline = Double.infinity
 
-    init(targets: [IPAddress], count: Int, identifier: UInt16, run: UInt16, fd4: Int32, fd6: Int32) {
+    init(targets: [IPAddress], count: Int, identifier4: UInt16, identifier6: UInt16, datagram: Bool,
+         run: UInt16, fd4: Int32, fd6: Int32) {
         self.targets = targets
         self.count = count
-        self.identifier = identifier
+        self.identifier4 = identifier4
+        self.identifier6 = identifier6
+        self.datagram = datagram
         self.run = run
         self.fd4 = fd4
         self.fd6 = fd6
@@ -289,7 +292,18 @@ private final class ReceiveState: @unchecked Sendable {
             for i in fds.indices where fds[i].revents & Int16(POLLIN) != 0 {
                 drain(fd: fds[i].fd, v6: fds[i].fd == fd6, packet: packet, control: control)
             }
+            // Let replies gather for a moment rather than wake per packet: on one core the
+            // sender and this thread would otherwise switch for every reply (measured: the
+            // largest cost of a fast scan). RTTs come from kernel receive stamps, so waiting
+            // here does not lengthen them; the socket buffer holds far more than 1 ms of replies.
+            if isSending { Prober.sleep(seconds: 0.001) }
         }
+    }
+
+    private var isSending: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !sendingDone
     }
 
     private func drain(fd: Int32, v6: Bool, packet: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawBufferPointer) {
@@ -323,12 +337,18 @@ private final class ReceiveState: @unchecked Sendable {
                     .v6(ICMP.getBE64(raw, 8), ICMP.getBE64(raw, 16))
                 }
                 echo = e
+            } else if datagram {
+                guard let e = ICMP.parse(icmp: bytes, v6: false), name.ss_family == sa_family_t(AF_INET) else { continue }
+                // sockaddr_in: family(2) port(2) addr(4)
+                source = withUnsafeBytes(of: &name) { .v4(ICMP.getBE32($0, 4)) }
+                echo = e
             } else {
                 guard let (s, e) = ICMP.parse(ipv4Packet: bytes) else { continue }
                 source = s
                 echo = e
             }
-            guard echo.isReply, echo.identifier == identifier, echo.sequence == run else { continue }
+            // Each ping socket has its own kernel-assigned identifier, hence one per family.
+            guard echo.isReply, echo.identifier == (v6 ? identifier6 : identifier4), echo.sequence == run else { continue }
             let probeID = Int(echo.probeID)
             guard probeID < rtts.count, targets[probeID % targets.count] == source, rtts[probeID] < 0 else {
                 unmatched += 1

@@ -20,6 +20,7 @@ public final class LivePipeline: @unchecked Sendable {
         public var detector = Detector.Config()
         public var live = LiveDetector.Config()
         public var tick = 1.0
+        public var dataPlane = DataPlaneDetector.Config()
         /// Keep every route's attributes (for RIB snapshots).
         public var keepAttributes = false
         public init() {}
@@ -36,6 +37,8 @@ public final class LivePipeline: @unchecked Sendable {
         public var lastTick = 0.0
         /// Routes held per peer ("ADDRESS AS").
         public var peerRoutes: [String: Int] = [:]
+        /// The last probing round's rows, when probing runs alongside.
+        public var probes: [ProbeRow] = []
     }
 
     public let options: Options
@@ -43,6 +46,7 @@ public final class LivePipeline: @unchecked Sendable {
     let engine: SignalEngine
     let detector: Detector
     let live: LiveDetector
+    let dataPlane: DataPlaneDetector
     /// Called on the pipeline thread: the change, and for live openings the seconds since the last withdrawal arrived.
     public var onEvent: @Sendable (Detector.Change, Double?) -> Void = { _, _ in }
     public var onError: @Sendable (String) -> Void = { _ in }
@@ -64,6 +68,7 @@ public final class LivePipeline: @unchecked Sendable {
         if options.keepAttributes { engine.state.attributeStore = AttributeStore() }
         detector = Detector(binSeconds: options.binSeconds, config: options.detector)
         live = LiveDetector(config: options.live)
+        dataPlane = DataPlaneDetector(config: options.dataPlane)
     }
 
     /// Thread-safe: queues elements for the pipeline thread.
@@ -196,7 +201,7 @@ public final class LivePipeline: @unchecked Sendable {
         cond.lock()
         status.routes = engine.state.routeCount
         status.prefixes = engine.state.prefixes.count
-        status.openEvents = live.openEvents + detector.openEvents.filter { $0.kind != .outage || !options.watch.map(\.description).contains($0.entity) }
+        status.openEvents = live.openEvents + dataPlane.openEvents + detector.openEvents.filter { $0.kind != .outage || !options.watch.map(\.description).contains($0.entity) }
         status.lastTick = now
         status.peerRoutes = Dictionary(engine.state.peers.enumerated().map { ($1.address.description, engine.state.tables[$0].count) },
                                        uniquingKeysWith: +)

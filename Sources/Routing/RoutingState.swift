@@ -181,3 +181,18 @@ public final class RoutingState {
         return (routeCount, tableBytes, pathBytes)
     }
 }
+
+extension RoutingState {
+    /// The most specific route covering `block` that any peer carries: its prefix,
+    /// how many peers carry it, and its origin. nil when no peer routes the block.
+    /// (At most one hash lookup per prefix length: cheap enough per probed block.)
+    public func route(covering block: Prefix) -> (prefix: Prefix, peers: Int, origin: UInt32)? {
+        for len in stride(from: Int(block.length), through: 0, by: -1) {
+            let p = Prefix(address: block.address, length: UInt8(len)).masked
+            guard let id = prefixes.existingID(p) else { continue }
+            let n = tables.reduce(0) { $0 + ($1.path(id) != nil ? 1 : 0) }
+            if n > 0 { return (p, n, origin[Int(id)]) }
+        }
+        return nil
+    }
+}

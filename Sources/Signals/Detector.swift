@@ -247,6 +247,14 @@ public final class Detector {
         return (st.instability != nil || recent, instabilityBefore(t, st))
     }
 
+    /// Adds a note to the entity's open outage (e.g. the data plane confirming it); returns the event.
+    public func annotate(entity: String, note: String) -> Event? {
+        guard var e = states[entity]?.outage else { return nil }
+        e.evidence.note += "; " + note
+        states[entity]?.outage = e
+        return e
+    }
+
     /// Events still open at the end of the input (their `end` stays nil).
     public var openEvents: [Event] {
         states.values.flatMap { [$0.outage, $0.instability].compactMap { $0 } }

@@ -100,6 +100,14 @@ public final class LiveDetector {
         return out
     }
 
+    /// Adds a note to the entity's open outage (e.g. the data plane confirming it); returns the event.
+    public func annotate(entity: String, note: String) -> Event? {
+        guard var e = states[entity]?.outage else { return nil }
+        e.evidence.note += "; " + note
+        states[entity]?.outage = e
+        return e
+    }
+
     /// Outages open now.
     public var openEvents: [Event] { states.values.compactMap(\.outage) }
 }

@@ -67,6 +67,7 @@ public final class SQLiteStore: SeriesStore {
                 """)
             try db.execute(sql: "CREATE INDEX events_by_entity ON events (entity, start)")
         }
+        m.registerMigration("v3-probes", migrate: ProbeTables.create)
         return m
     }
 

@@ -19,6 +19,12 @@ public protocol SeriesStore: AnyObject {
     /// Writes events, replacing any with the same entity, kind and start.
     func writeEvents(_ events: [Event]) throws
     func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event]
+    /// Data-plane signals: one row per entity per probing round, replacing any of the same round.
+    func writeProbes(_ rows: [ProbeRow]) throws
+    func probeSeries(entity: String, from: Int64?, until: Int64?) throws -> [ProbeRow]
+    /// Probed blocks' latest state and why they are probed, replacing earlier records of the same blocks.
+    func writeBlocks(_ blocks: [BlockRecord]) throws
+    func blocks(entity: String?) throws -> [BlockRecord]
 }
 
 /// Keeps everything in memory: for tests and for runs that store nothing.
@@ -53,5 +59,16 @@ public final class MemoryStore: SeriesStore {
     }
     public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
         origins.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.prefix < $1.prefix }
+    }
+    var probes: [String: [Int64: ProbeRow]] = [:]
+    public func writeProbes(_ rows: [ProbeRow]) throws { for r in rows { probes[r.entity, default: [:]][r.time] = r } }
+    public func probeSeries(entity: String, from: Int64?, until: Int64?) throws -> [ProbeRow] {
+        (probes[entity] ?? [:]).values.filter { r in (from.map { r.time >= $0 } ?? true) && (until.map { r.time < $0 } ?? true) }
+            .sorted { $0.time < $1.time }
+    }
+    var blockRecords: [Prefix: BlockRecord] = [:]
+    public func writeBlocks(_ blocks: [BlockRecord]) throws { for b in blocks { blockRecords[b.block] = b } }
+    public func blocks(entity: String?) throws -> [BlockRecord] {
+        blockRecords.values.filter { entity == nil || $0.entity == entity }.sorted { $0.block < $1.block }
     }
 }

@@ -3,6 +3,7 @@
 //   vigil-bench rib OUT.gz [PREFIXES] [PEERS]
 // Every peer carries every prefix; paths are peerAS, a tier-1 (chosen per peer and
 // origin), a transit (per origin), the origin: realistic sharing of paths.
+// `vigil-bench probe-blocks [N]` measures memory per probed block (ProbeBlocks.swift).
 import BGPWire
 import MRT
 #if canImport(Glibc)
@@ -10,15 +11,22 @@ import Glibc
 #endif
 
 let args = CommandLine.arguments
+if args.count >= 2, args[1] == "probe-blocks" {
+    try probeBlocks(args.count > 2 ? Int(args[2])! : 5_000_000)
+    exit(0)
+}
 guard args.count >= 3, args[1] == "rib" else {
-    print("usage: vigil-bench rib OUT.gz [PREFIXES=1000000] [PEERS=20]")
+    print("usage: vigil-bench rib OUT.gz [PREFIXES=1000000] [PEERS=20] | vigil-bench probe-blocks [BLOCKS=5000000]")
     exit(2)
 }
 let out = args[2]
 let prefixes = args.count > 3 ? Int(args[3])! : 1_000_000
 let peerCount = args.count > 4 ? Int(args[4])! : 20
 let t0: UInt32 = 1_419_206_400
-let peers = (0..<peerCount).map { PeerIndexTable.Peer(bgpID: UInt32($0 + 1), address: .v4(0x0A00_0000 | UInt32($0 + 1)), asn: 64_600 + UInt32($0)) }
+let peers = (0..<peerCount).map { (i: Int) -> PeerIndexTable.Peer in
+    let n = UInt32(i)
+    return PeerIndexTable.Peer(bgpID: n + 1, address: IPAddress.v4(0x0A00_0000 | (n + 1)), asn: 64_600 + n)
+}
 let tier1: [UInt32] = [174, 209, 701, 1239, 1299, 2828, 2914, 3257, 3320, 3356, 3491, 5511, 6453, 6461, 6762, 6830, 7018, 12956, 4637, 4837]
 let w = try MRTWriter(path: out, gzip: true, level: 1)
 try w.write(MRTRecord(timestamp: t0, body: .peerIndexTable(PeerIndexTable(collectorID: 1, viewName: Array("bench".utf8), peers: peers))))

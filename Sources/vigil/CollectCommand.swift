@@ -51,7 +51,8 @@ struct CollectCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if check {
-            print("\(config): OK: \(cfg.peers.count) peers, listening on \(cfg.listen.count) addresses, BMP on \(cfg.bmpListen.count)")
+            let probing = cfg.probe.map { ", probing \($0.targets.count) targets" } ?? ""
+            print("\(config): OK: \(cfg.peers.count) peers, listening on \(cfg.listen.count) addresses, BMP on \(cfg.bmpListen.count)\(probing)")
             return
         }
         if status {
@@ -78,6 +79,8 @@ struct CollectorStatus: Codable {
     var archive: String?
     var peers: [SessionRegistry.Entry]
     var openEvents: [Event]
+    /// The last probing round per entity (absent when not probing).
+    var probes: [ProbeRow]?
 
     func table() -> String {
         var out = "collector \(collector) (pid \(pid)), up since \(UTCTime.format(Int64(started))), status at \(UTCTime.format(Int64(updated)))\n"
@@ -93,6 +96,10 @@ struct CollectorStatus: Codable {
         for r in rows {
             out += r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        if let probes, !probes.isEmpty {
+            out += "probing, last round at \(UTCTime.format(probes[0].time)):\n"
+            for r in probes { out += "  \(r.entity): \(ProbeCommand.summary(r))\n" }
         }
         if !openEvents.isEmpty {
             out += "open events:\n"
@@ -132,34 +139,15 @@ final class Collecting: @unchecked Sendable {
         options.live.warmup = cfg.liveWarmup
         options.live.window = cfg.liveWindow
         options.keepAttributes = archive != nil
+        options.dataPlane.downShare = cfg.probeDownShare
+        options.dataPlane.rttFactor = cfg.probeRTTFactor
+        options.dataPlane.minimumHistory = cfg.probeBaselineRounds
         let pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
-        let eventsOut: FileHandle? = try cfg.eventsFile.map { path in
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-            guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("\(path): cannot write events") }
-            return h
-        }
-        eventsOut?.seekToEndOfFile()
-        pipeline.onEvent = { [self] change, latency in
-            let e = change.event
-            switch change {
-            case .opened:
-                let after = latency.map { String(format: ", %.2f s after the last withdrawal", $0) } ?? ""
-                print("\(UTCTime.format(e.start))  OPEN       \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue))\(after)")
-            case .closed:
-                print("\(UTCTime.format(e.end ?? e.start))  \(e.kind == .outage ? "RECOVERED" : "ENDED    ")  \(e.entity) \(e.kind.rawValue) after \(EventFormat.duration(e))")
-            case .updated:
-                break
-            }
-            fflush(nil)
-            if let out = eventsOut {
-                let what = switch change { case .opened: "opened"; case .updated: "updated"; case .closed: "closed" }
-                var line = "{\"change\":\"\(what)\"," + EventFormat.json(e).dropFirst()
-                if case .opened = change, let l = latency { line = String(line.dropLast()) + ",\"detected_after_s\":\(String(format: "%.3f", l))}" }
-                out.write(Data((line + "\n").utf8))
-            }
-        }
+        let sink = try EventSink(path: cfg.eventsFile)
+        pipeline.onEvent = { change, latency in sink.report(change, latency: latency) }
         pipeline.onError = { [self] in log($0) }
         pipeline.start()
+        let probing = try startProbing(pipeline)
 
         var events = CollectorEvents()
         events.onLog = { [self] in log($0) }
@@ -252,6 +240,7 @@ final class Collecting: @unchecked Sendable {
         log("stopping")
         ribTimer?.cancel()
         statusTimer.cancel()
+        probing?.stop()
         connector.stop()
         listener.stop()
         bmp?()
@@ -311,7 +300,8 @@ final class Collecting: @unchecked Sendable {
         for i in peers.indices { peers[i].routes = p.peerRoutes[peers[i].address] ?? 0 }
         let s = CollectorStatus(collector: cfg.name, pid: getpid(), started: started, updated: wallClock().0, elements: p.elements,
                                 routes: p.routes, prefixes: p.prefixes, queued: p.queued,
-                                archive: archive.map { $0.writer.directory }, peers: peers, openEvents: p.openEvents)
+                                archive: archive.map { $0.writer.directory }, peers: peers, openEvents: p.openEvents,
+                                probes: cfg.probe == nil ? nil : p.probes)
         guard let data = try? JSONEncoder().encode(s) else { return }
         let tmp = path + ".tmp"
         if FileManager.default.createFile(atPath: tmp, contents: data) { rename(tmp, path) }

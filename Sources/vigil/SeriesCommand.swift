@@ -12,6 +12,7 @@ struct SeriesCommand: ParsableCommand {
             Examples:
               vigil series KP
               vigil series AS131279 --signal routed_v4 --from 2014-12-22 --until 2014-12-23 --format csv
+              vigil series AS131279 --probes --signal rtt_median --signal down
             """
     )
 
@@ -20,8 +21,11 @@ struct SeriesCommand: ParsableCommand {
     @Argument(help: "Entity: KP, AS131279 or 175.45.176.0/22.")
     var entity: String
 
-    @Option(name: .customLong("signal"), help: "Signal(s) to print (default: all): \(SeriesRow.signalNames.joined(separator: ", ")).")
+    @Option(name: .customLong("signal"), help: "Signal(s) to print (default: all): \(SeriesRow.signalNames.joined(separator: ", ")); with --probes: \(ProbeRow.signalNames.joined(separator: ", ")).")
     var signals: [String] = []
+
+    @Flag(help: "The data-plane signals (one row per probing round) instead of the BGP ones.")
+    var probes = false
 
     @Option var from: TimeArgument?
     @Option var until: TimeArgument?
@@ -30,20 +34,24 @@ struct SeriesCommand: ParsableCommand {
 
     func validate() throws {
         guard Entity(entity) != nil else { throw ValidationError("\(entity): use a country code (KP), an AS (AS131279) or a prefix") }
-        for s in signals where !SeriesRow.signalNames.contains(s) {
-            throw ValidationError("unknown signal \(s); known: \(SeriesRow.signalNames.joined(separator: ", "))")
+        let known = probes ? ProbeRow.signalNames : SeriesRow.signalNames
+        for s in signals where !known.contains(s) {
+            throw ValidationError("unknown signal \(s); known: \(known.joined(separator: ", "))")
         }
     }
 
     func run() throws {
         let store = try SQLiteStore(path: db)
         let name = Entity(entity)!.description
-        let rows = try store.series(entity: name, from: from?.seconds, until: until?.seconds)
+        // Rows as (time, signal → value), BGP bins or probing rounds alike.
+        let rows: [(bin: Int64, value: (String) -> Double?)] = probes
+            ? try store.probeSeries(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.time, r.value) }
+            : try store.series(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.bin, r.value) }
         if rows.isEmpty {
-            printError("vigil: no stored series for \(name) in \(db) (run vigil replay first)")
+            printError("vigil: no stored \(probes ? "probing rounds" : "series") for \(name) in \(db) (run vigil \(probes ? "probe" : "replay") first)")
             throw ExitCode(1)
         }
-        let names = signals.isEmpty ? SeriesRow.signalNames : signals
+        let names = signals.isEmpty ? (probes ? ProbeRow.signalNames : SeriesRow.signalNames) : signals
         func num(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
         switch format {
         case .csv:

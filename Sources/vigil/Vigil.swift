@@ -13,6 +13,6 @@ struct Vigil: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EventsCommand.self, EntitiesCommand.self, FetchCommand.self,
-                      SimulateCommand.self, DemoCommand.self, EvaluateCommand.self, CollectCommand.self]
+                      SimulateCommand.self, DemoCommand.self, EvaluateCommand.self, CollectCommand.self, ProbeCommand.self]
     )
 }

@@ -129,7 +129,7 @@ struct SplitMix {
 // MARK: - Real packets in a network namespace
 
 @discardableResult
-private func sh(_ args: [String]) throws -> Int32 {
+func sh(_ args: [String]) throws -> Int32 {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
@@ -140,7 +140,7 @@ private func sh(_ args: [String]) throws -> Int32 {
     return p.terminationStatus
 }
 
-private func must(_ args: [String]) throws {
+func must(_ args: [String]) throws {
     let rc = try sh(args)
     guard rc == 0 else {
         throw NSError(domain: "probing-tests", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "\(args.joined(separator: " ")) failed (\(rc))"])

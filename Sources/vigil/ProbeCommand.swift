@@ -1,0 +1,194 @@
+import ArgumentParser
+import BGPWire
+import Collector
+import Entities
+import Foundation
+import MRT
+import Probing
+import Signals
+import Store
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Probe address blocks with ICMP, Trinocular-style: is the network reachable, and how well?",
+        discussion: """
+            Learns each block's ever-responsive addresses with a census (every address once), \
+            then every round (default 10 minutes) probes each block adaptively — one probe when \
+            nothing changed, up to 14 while the belief that it is up is uncertain — and reports \
+            per entity: blocks up/down/uncertain, probes sent/answered, loss, RTT median and 95th \
+            percentile. Results and events go to the store; data-plane outages and latency \
+            degradation are detected against the entity's own baseline. Only configured targets \
+            are ever probed; never-probe ranges are honoured everywhere. Raw ICMP sockets need root \
+            (CAP_NET_RAW); `--socket datagram` uses the unprivileged ICMP socket where \
+            net.ipv4.ping_group_range allows it. Run alongside the BGP collector (a [probe] section \
+            in `vigil collect`'s file) to tell routes withdrawn from unreachable-while-routed.
+
+            Examples:
+              vigil probe --config vigil.toml
+              vigil probe --target 192.0.2.0/24=AS64500 --round 60 --rounds 10
+              vigil probe --scan 10.77.0.0/16 --rate 100000 --timeout 1
+            """
+    )
+
+    @Option(help: "Configuration file (TOML) with a [probe] section (README.md, \"Active probing\").")
+    var config: String?
+
+    @Option(name: .customLong("target"), help: "A prefix to probe, optionally with its entity: PREFIX[=ENTITY] (repeatable).")
+    var targets: [String] = []
+
+    @Option(help: "A prefix never to probe (repeatable).")
+    var never: [String] = []
+
+    @Option(help: "Packets per second, all targets together (default 10000).")
+    var rate: Double?
+
+    @Option(help: "Seconds between rounds (default 600).")
+    var round: Double?
+
+    @Option(help: "Seconds to wait for a reply (default 3).")
+    var timeout: Double?
+
+    @Option(help: "Stop after this many rounds (default: run until interrupted).")
+    var rounds: Int?
+
+    @Option(help: "ICMP socket: raw, datagram (unprivileged) or auto.")
+    var socket: String?
+
+    @Option(help: "SQLite database file for rows, blocks and events (default: the config's store.database, else vigil.db; \"\" for none).")
+    var db: String?
+
+    @Option(help: "Append event changes as JSON lines to this file.")
+    var eventsFile: String?
+
+    @Option(help: "Probe every address of PREFIX once, print one JSON line of totals and exit (a sweep, for benchmarks).")
+    var scan: String?
+
+    func run() throws {
+        var cfg = CollectConfig()
+        if let path = config {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw ValidationError("\(path): cannot read: \(error.localizedDescription)")
+            }
+            do { cfg = try CollectConfig(toml: text, file: path, forProbing: scan == nil) } catch let p as CollectConfig.Problem {
+                printError("vigil: \(p.description)")
+                throw ExitCode(2)
+            }
+        }
+        var plan = cfg.probe ?? ProbePlan()
+        for t in targets {
+            let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let p = Prefix(parts[0]) else { throw ValidationError("--target \(t): '\(parts[0])' is not a prefix") }
+            var entity: String?
+            if parts.count == 2 {
+                guard let e = Entity(parts[1]) else { throw ValidationError("--target \(t): '\(parts[1])' is not a country code, ASn or prefix") }
+                entity = e.description
+            }
+            plan.targets.append(ProbePlan.Target(prefix: p, entity: entity))
+        }
+        for n in never {
+            guard let p = Prefix(n) else { throw ValidationError("--never \(n): not a prefix") }
+            plan.never.append(p)
+        }
+        if let rate { guard rate > 0 else { throw ValidationError("--rate must be positive") }; plan.rate = rate }
+        if let round { guard round >= 1 else { throw ValidationError("--round must be at least 1 second") }; plan.round = round }
+        if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") }; plan.timeout = timeout }
+        let kindName = socket ?? cfg.probeSocket
+        guard let kind = SocketKind(rawValue: kindName) else { throw ValidationError("--socket must be raw, datagram or auto") }
+
+        if let scan {
+            guard let p = Prefix(scan) else { throw ValidationError("--scan \(scan): not a prefix") }
+            plan.targets = [ProbePlan.Target(prefix: p)]
+            try sweep(plan, kind: kind)
+            return
+        }
+        guard !plan.targets.isEmpty else {
+            throw ValidationError("nothing to probe: give --target PREFIX or a --config with [[probe.target]] (probing is off until targets are configured)")
+        }
+        let table: BlockTable
+        do { table = try BlockTable(plan: plan) } catch { throw ValidationError(error.description) }
+        let prober: Prober
+        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind) } catch {
+            throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; try --socket datagram)")
+        }
+        let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
+        let store: any SeriesStore = try dbPath.flatMap { $0.isEmpty ? nil : try SQLiteStore(path: $0) } ?? MemoryStore()
+        let sink = try EventSink(path: eventsFile ?? cfg.eventsFile)
+        var dc = DataPlaneDetector.Config()
+        dc.downShare = cfg.probeDownShare
+        dc.rttFactor = cfg.probeRTTFactor
+        dc.minimumHistory = cfg.probeBaselineRounds
+        let detector = DataPlaneDetector(config: dc)
+
+        let blocks = BlockProber(table: table, prober: prober)
+        let loop = ProbeLoop(prober: blocks)
+        log("probing \(table.blocks.count) blocks of \(plan.targets.count) targets (\(table.excluded) blocks excluded by the never-probe list), \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, a round every \(Int(plan.round)) s")
+        var lastProgress = Date()
+        loop.onCensusProgress = { done, total in
+            guard done < total, Date().timeIntervalSince(lastProgress) >= 5 else { return }
+            lastProgress = Date()
+            log("census: \(done) of \(total) blocks (\(100 * done / max(1, total))%)")
+        }
+        loop.onCensus = { c, records in
+            log("census: \(c.probed) addresses probed, \(c.answered) answered, \(c.responsiveBlocks) of \(c.blocks) blocks responsive, \(c.judged) judged, in \(String(format: "%.1f", c.seconds)) s")
+            do { try store.writeBlocks(records) } catch { log("store: \(error)") }
+        }
+        loop.onRound = { n, r in
+            var changed: [Event] = []
+            for row in r.rows {
+                log("round \(n) \(row.entity): \(ProbeCommand.summary(row))")
+                let down = r.verdicts.filter { $0.entity == row.entity && $0.state == .down }.map(\.block)
+                for c in detector.observe(row, down: down, routes: nil).changes {
+                    changed.append(c.event)
+                    sink.report(c)
+                }
+            }
+            do {
+                try store.writeProbes(r.rows)
+                try store.writeBlocks(blocks.blockRecords(r.blockIndices))
+                try store.writeEvents(changed)
+            } catch { log("store: \(error)") }
+        }
+        let signals = SignalPipe([SIGINT, SIGTERM])
+        loop.start(rounds: rounds)
+        // Ends when the rounds are done or a signal stops the loop (within one wave).
+        while !loop.isFinished {
+            if signals.next(timeout: 0.2) != nil {
+                log("stopping")
+                loop.stop()
+            }
+        }
+        for e in detector.openEvents { log("still open: \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue)) since \(UTCTime.format(e.start))") }
+    }
+
+    /// One probe to every allowed address of the (single) target: the benchmark path.
+    func sweep(_ plan: ProbePlan, kind: SocketKind) throws {
+        let p = plan.targets[0].prefix
+        guard !p.isIPv6 || p.length >= 104 else { throw ValidationError("--scan: an IPv6 prefix must be /104 or longer") }
+        guard p.isIPv6 || p.length >= 8 else { throw ValidationError("--scan: an IPv4 prefix must be /8 or longer") }
+        let size = 1 << (p.address.bitWidth - Int(p.length))
+        var addresses: [IPAddress] = []
+        addresses.reserveCapacity(size)
+        for i in 0..<size {
+            let a = ProbePlan.address(in: p, index: UInt64(i))
+            if plan.allows(a) { addresses.append(a) }
+        }
+        let prober: Prober
+        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind) } catch {
+            throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; try --socket datagram)")
+        }
+        let results = prober.probe(addresses)
+        let s = prober.lastStats
+        let answered = results.reduce(0) { $0 + ($1.answered > 0 ? 1 : 0) }
+        print("{\"prefix\":\"\(p)\",\"targets\":\(addresses.count),\"sent\":\(s.sent),\"answered\":\(answered),\"unmatched\":\(s.unmatched),\"send_errors\":\(s.sendErrors),\"kernel_timestamps\":\(s.kernelTimestamps),\"send_seconds\":\(s.sendSeconds),\"total_seconds\":\(s.totalSeconds),\"rate\":\(s.sendSeconds > 0 ? Double(s.sent) / s.sendSeconds : 0)}")
+    }
+
+    static func summary(_ r: ProbeRow) -> String {
+        "\(r.blocks) blocks, \(r.judged) judged: \(r.up) up, \(r.down) down, \(r.uncertain) uncertain; \(r.answered)/\(r.sent) answered (loss \(DataPlaneDetector.pct(r.loss))); RTT median \(DataPlaneDetector.ms(r.rttMedian)), p95 \(DataPlaneDetector.ms(r.rttP95))"
+    }
+}
+
+private func log(_ s: String) {
+    printError("\(UTCTime.format(Int64(Date().timeIntervalSince1970)))  \(s)")
+}
