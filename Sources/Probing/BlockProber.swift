@@ -68,6 +68,9 @@ public final class BlockProber {
         var chunkSlots: [(block: Int, slot: Int)] = []
         var chunkAddresses: [IPAddress] = []
         var done = 0
+        // About two seconds of probes per chunk (at most 2^18): memory stays bounded and a
+        // stop request waits for one chunk, not for the whole census.
+        let chunk = min(1 << 18, max(256, Int(table.plan.rate * 2)))
         func flush() {
             guard !chunkBlocks.isEmpty else { return }
             let results = chunkAddresses.isEmpty ? [] : prober.probe(chunkAddresses)
@@ -97,7 +100,7 @@ public final class BlockProber {
                 chunkSlots.append((i, slot))
                 chunkAddresses.append(a)
             }
-            if chunkAddresses.count >= 1 << 18 {
+            if chunkAddresses.count >= chunk {
                 flush()
                 if shouldStop() { break }
             }

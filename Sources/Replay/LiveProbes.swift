@@ -7,7 +7,11 @@ extension LivePipeline {
     /// entity's down blocks are looked up in the live routing state (routed or
     /// withdrawn) and the data-plane detector diagnoses them. Rows, block states
     /// and events go to the store; a BGP outage the probes confirm is annotated.
+    /// Block records are written here, on the caller's thread: a census of millions of
+    /// blocks must not hold up the BGP elements queued for the pipeline.
     public func submitProbes(rows: [ProbeRow], verdicts: [BlockVerdict], blocks: [BlockRecord]) {
+        do { try store.writeBlocks(blocks) } catch { onError("store: \(error)") }
+        guard !rows.isEmpty else { return }
         perform { [self] engine in
             var changed: [Event] = []
             let now = Date().timeIntervalSince1970
@@ -33,7 +37,6 @@ extension LivePipeline {
             }
             do {
                 try store.writeProbes(rows)
-                try store.writeBlocks(blocks)
                 try store.writeEvents(changed)
             } catch {
                 onError("store: \(error)")

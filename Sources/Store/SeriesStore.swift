@@ -1,4 +1,5 @@
 public import Signals
+import Foundation
 public import Entities
 public import BGPWire
 
@@ -66,9 +67,13 @@ public final class MemoryStore: SeriesStore {
         (probes[entity] ?? [:]).values.filter { r in (from.map { r.time >= $0 } ?? true) && (until.map { r.time < $0 } ?? true) }
             .sorted { $0.time < $1.time }
     }
+    // Block records may come from the probing thread while the pipeline writes the rest.
+    let blockLock = NSLock()
     var blockRecords: [Prefix: BlockRecord] = [:]
-    public func writeBlocks(_ blocks: [BlockRecord]) throws { for b in blocks { blockRecords[b.block] = b } }
+    public func writeBlocks(_ blocks: [BlockRecord]) throws {
+        blockLock.withLock { for b in blocks { blockRecords[b.block] = b } }
+    }
     public func blocks(entity: String?) throws -> [BlockRecord] {
-        blockRecords.values.filter { entity == nil || $0.entity == entity }.sorted { $0.block < $1.block }
+        blockLock.withLock { blockRecords.values.filter { entity == nil || $0.entity == entity }.sorted { $0.block < $1.block } }
     }
 }
