@@ -38,10 +38,10 @@ let package = Package(
         .target(name: "MRT", dependencies: ["BGPWire", "CCompression"], swiftSettings: hotPathSettings),
         .target(name: "Routing", dependencies: ["BGPWire"], swiftSettings: hotPathSettings),
         .target(name: "Entities", dependencies: ["BGPWire", "Routing"], swiftSettings: swiftSettings),
-        .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities"], swiftSettings: hotPathSettings),
-        .target(name: "Store", dependencies: ["Signals", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities", "Probing"], swiftSettings: hotPathSettings),
+        .target(name: "Store", dependencies: ["Signals", "Probing", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: swiftSettings),
-        .target(name: "Replay", dependencies: ["MRT", "Signals", "Store", "Entities", "Routing", "BGPWire"], swiftSettings: hotPathSettings),
+        .target(name: "Replay", dependencies: ["MRT", "Signals", "Probing", "Store", "Entities", "Routing", "BGPWire"], swiftSettings: hotPathSettings),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -57,9 +57,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
-        .target(name: "Probing", dependencies: ["BGPWire", "Signals", "Entities"], swiftSettings: swiftSettings),
+        .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire", "Probing"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals", "Entities"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,5 +1,4 @@
 import BGPWire
-public import Signals
 import Foundation
 
 /// What a census found.

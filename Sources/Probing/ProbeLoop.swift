@@ -1,4 +1,3 @@
-public import Signals
 import Foundation
 
 /// Runs a `BlockProber` on its own thread: a census when one is due, then a

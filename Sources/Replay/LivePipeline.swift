@@ -1,6 +1,7 @@
 public import BGPWire
 import MRT
 public import Signals
+public import Probing
 public import Store
 public import Entities
 public import Routing

@@ -1,4 +1,5 @@
 public import Signals
+public import Probing
 import BGPWire
 import Foundation
 

@@ -1,4 +1,5 @@
 public import BGPWire
+public import Probing
 
 /// Turns probing rounds into data-plane events, diagnosed with the routing state.
 ///

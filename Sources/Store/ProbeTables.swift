@@ -1,5 +1,5 @@
 import GRDB
-public import Signals
+public import Probing
 import BGPWire
 
 /// The data-plane tables, beside the BGP `series`: `probes` (one row per entity

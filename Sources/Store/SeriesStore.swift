@@ -1,4 +1,5 @@
 public import Signals
+public import Probing
 import Foundation
 public import Entities
 public import BGPWire

@@ -4,6 +4,7 @@ import Collector
 import Entities
 import Foundation
 import MRT
+import Probing
 import Replay
 import Routing
 import Signals

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Entities
 import MRT
+import Probing
 import Signals
 import Store
 

@@ -1,4 +1,5 @@
 import BGPWire
+import Probing
 import Signals
 import XCTest
 
