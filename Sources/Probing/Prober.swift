@@ -82,6 +82,8 @@ public final class Prober {
 
     let fd4: Int32
     let fd6: Int32  // -1 when IPv6 is unavailable
+    /// The IPv4 raw socket takes our own IP header (IP_HDRINCL).
+    let headerIncluded: Bool
     private var run: UInt16
 
     public var hasIPv6: Bool { fd6 >= 0 }
@@ -98,6 +100,7 @@ public final class Prober {
         self.identifier = s.id4
         self.identifierV6 = s.id6
         self.socketKind = s.kind
+        self.headerIncluded = s.headerIncluded
         self.rate = rate
         self.timeout = timeout
         self.run = UInt16.random(in: 0...UInt16.max)
@@ -146,6 +149,7 @@ public final class Prober {
         var tokens = 1.0
         var last = started
         let batch = SendBatch()
+        batch.headerIncluded = headerIncluded
         func flush() {
             batch.flush { probeID, ok in
                 if ok {

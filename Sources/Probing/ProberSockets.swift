@@ -11,6 +11,7 @@ extension Prober {
         var fd6: Int32
         var id4: UInt16
         var id6: UInt16
+        var headerIncluded = false
     }
 
     static func openSockets(_ kind: SocketKind, identifier: UInt16) throws(ProbeError) -> Sockets {
@@ -36,7 +37,11 @@ extension Prober {
         let fd6 = socket(AF_INET6, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMPV6))
         attachEchoReplyFilter(fd4, v6: false, identifier: identifier)
         if fd6 >= 0 { attachEchoReplyFilter(fd6, v6: true, identifier: identifier) }
-        return Sockets(kind: .raw, fd4: fd4, fd6: fd6, id4: identifier, id6: identifier)
+        // Our own IPv4 header: the kernel then neither builds one nor picks an IP id per packet
+        // (together ~10% of a fast sweep's CPU, measured with perf).
+        var on: Int32 = 1
+        let hdrincl = setsockopt(fd4, Int32(IPPROTO_IP), IP_HDRINCL, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
+        return Sockets(kind: .raw, fd4: fd4, fd6: fd6, id4: identifier, id6: identifier, headerIncluded: hdrincl)
     }
 
     static func openDatagram(rawErrno: Int32?) throws(ProbeError) -> Sockets {

@@ -20,7 +20,12 @@ final class SendBatch {
     /// Looked up at run time: `sendmmsg` is a GNU extension the Glibc module does not import.
     static let sendmmsg: SendMMsg? = dlsym(nil, "sendmmsg").map { unsafeBitCast($0, to: SendMMsg.self) }
 
-    let packets = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * ICMP.echoSize, alignment: 8)
+    /// IPv4 header, when the raw socket has IP_HDRINCL, then the echo request.
+    static let slot = 20 + ICMP.echoSize
+    let packets = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * slot, alignment: 8)
+    /// IPv4 requests carry our own header (IP_HDRINCL): the kernel skips building one.
+    var headerIncluded = false
+    var ipID: UInt16 = 1
     let names = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * MemoryLayout<sockaddr_in6>.stride, alignment: 8)
     let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
     let headers = UnsafeMutablePointer<MMsgHdr>.allocate(capacity: capacity)
@@ -47,8 +52,28 @@ final class SendBatch {
         precondition(count < Self.capacity && (count == 0 || fd == self.fd))
         self.fd = fd
         let i = count
-        let packet = UnsafeMutableRawBufferPointer(rebasing: packets[(i * ICMP.echoSize)..<((i + 1) * ICMP.echoSize)])
-        let n = ICMP.write(echo, into: packet)
+        var packet = UnsafeMutableRawBufferPointer(rebasing: packets[(i * Self.slot)..<((i + 1) * Self.slot)])
+        var n = 0
+        if headerIncluded, case let .v4(dst) = target {
+            // version 4, IHL 5, total length, id (ours, non-zero: the kernel then keeps it), DF,
+            // TTL 64, ICMP; checksum and source 0: the kernel fills both.
+            let h = packet
+            h.storeBytes(of: 0x45, toByteOffset: 0, as: UInt8.self)
+            h.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
+            ICMP.putBE(UInt16(20 + ICMP.echoSize), h, 2)
+            ipID = ipID == UInt16.max ? 1 : ipID + 1
+            ICMP.putBE(ipID, h, 4)
+            ICMP.putBE(UInt16(0x4000), h, 6)
+            h.storeBytes(of: 64, toByteOffset: 8, as: UInt8.self)
+            h.storeBytes(of: 1, toByteOffset: 9, as: UInt8.self)
+            ICMP.putBE(UInt16(0), h, 10)
+            ICMP.putBE(UInt32(0), h, 12)
+            ICMP.putBE(dst, h, 16)
+            n = 20
+            packet = UnsafeMutableRawBufferPointer(rebasing: packet[20...])
+        }
+        n += ICMP.write(echo, into: packet)
+        let start = packets.baseAddress! + i * Self.slot
         let stride = MemoryLayout<sockaddr_in6>.stride
         let name = names.baseAddress! + i * stride
         let nameLength: Int
@@ -69,7 +94,7 @@ final class SendBatch {
             name.storeBytes(of: sa, as: sockaddr_in6.self)
             nameLength = MemoryLayout<sockaddr_in6>.size
         }
-        iovecs[i] = iovec(iov_base: packet.baseAddress, iov_len: n)
+        iovecs[i] = iovec(iov_base: start, iov_len: n)
         headers[i].hdr.msg_name = name
         headers[i].hdr.msg_namelen = socklen_t(nameLength)
         headers[i].hdr.msg_iov = iovecs + i

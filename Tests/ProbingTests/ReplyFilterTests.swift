@@ -13,6 +13,7 @@ final class ReplyFilterTests: XCTestCase {
         defer { lab.remove() }
         let ours = try Prober(identifier: 0x1111, rate: 5000, timeout: 1)
         let theirs = try Prober(identifier: 0x2222, rate: 5000, timeout: 1)
+        XCTAssertTrue(ours.headerIncluded, "raw IPv4 probes carry their own IP header (IP_HDRINCL)")
         let targets = (0..<256).map { lab.address(0, $0) }
         let r = theirs.probe(targets)
         XCTAssertEqual(r.filter { $0.answered == 1 }.count, 256, "the other prober gets its replies")
