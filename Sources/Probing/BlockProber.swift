@@ -73,13 +73,16 @@ public final class BlockProber {
         func flush() {
             guard !chunkBlocks.isEmpty else { return }
             let results = chunkAddresses.isEmpty ? [] : prober.probe(chunkAddresses)
-            report.stats.sent += prober.lastStats.sent
-            report.stats.sendErrors += prober.lastStats.sendErrors
-            report.stats.answered += prober.lastStats.answered
-            report.stats.unmatched += prober.lastStats.unmatched
-            report.stats.kernelTimestamps += prober.lastStats.kernelTimestamps
-            report.stats.sendSeconds += prober.lastStats.sendSeconds
-            report.stats.totalSeconds += prober.lastStats.totalSeconds
+            if !chunkAddresses.isEmpty {
+                let s = prober.lastStats
+                report.stats.sent += s.sent
+                report.stats.sendErrors += s.sendErrors
+                report.stats.answered += s.answered
+                report.stats.unmatched += s.unmatched
+                report.stats.kernelTimestamps += s.kernelTimestamps
+                report.stats.sendSeconds += s.sendSeconds
+                report.stats.totalSeconds += s.totalSeconds
+            }
             var found: [Int: Bitmap256] = [:]
             for (k, r) in results.enumerated() where r.answered > 0 {
                 found[chunkSlots[k].block, default: Bitmap256()][chunkSlots[k].slot] = true
