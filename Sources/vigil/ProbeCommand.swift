@@ -28,6 +28,7 @@ struct ProbeCommand: ParsableCommand {
               vigil probe --config vigil.toml
               vigil probe --target 192.0.2.0/24=AS64500 --round 60 --rounds 10
               vigil probe --scan 10.77.0.0/16 --rate 100000 --timeout 1
+              vigil probe --blocks --db vigil.db
             """
     )
 
@@ -64,7 +65,11 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Probe every address of PREFIX once, print one JSON line of totals and exit (a sweep, for benchmarks).")
     var scan: String?
 
+    @Flag(help: "List the stored blocks (state, belief, availability, ever-responsive addresses, last census, why probed) and exit.")
+    var blocks = false
+
     func run() throws {
+        if blocks { return try listBlocks() }
         var cfg = CollectConfig()
         if let path = config {
             let text: String
@@ -182,6 +187,21 @@ struct ProbeCommand: ParsableCommand {
         let s = prober.lastStats
         let answered = results.reduce(0) { $0 + ($1.answered > 0 ? 1 : 0) }
         print("{\"prefix\":\"\(p)\",\"targets\":\(addresses.count),\"sent\":\(s.sent),\"answered\":\(answered),\"unmatched\":\(s.unmatched),\"send_errors\":\(s.sendErrors),\"kernel_timestamps\":\(s.kernelTimestamps),\"send_seconds\":\(s.sendSeconds),\"total_seconds\":\(s.totalSeconds),\"rate\":\(s.sendSeconds > 0 ? Double(s.sent) / s.sendSeconds : 0)}")
+    }
+
+    func listBlocks() throws {
+        var path = db ?? "vigil.db"
+        if db == nil, let config, let text = try? String(contentsOfFile: config, encoding: .utf8),
+           let cfg = try? CollectConfig(toml: text, file: config, forProbing: true), let d = cfg.database {
+            path = d
+        }
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such store (run vigil probe first)") }
+        let records = try SQLiteStore(path: path).blocks(entity: nil)
+        print(["block", "entity", "state", "belief", "availability", "responsive", "census", "why"].joined(separator: "\t"))
+        for b in records {
+            print([b.block.description, b.entity, b.state.rawValue, String(format: "%.3f", b.belief), String(format: "%.2f", b.availability),
+                   "\(b.responsive)", b.censusAt == 0 ? "-" : UTCTime.format(b.censusAt), b.why].joined(separator: "\t"))
+        }
     }
 
     static func summary(_ r: ProbeRow) -> String {

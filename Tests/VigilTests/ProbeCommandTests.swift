@@ -125,6 +125,11 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertTrue(stored.text.contains("latency-degradation"), stored.text)
         let rows = try CLI.run("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(db)'); print(c.execute(\"select count(*), max(rtt_median), min(rtt_median) from probes where entity = 'AS64510'\").fetchone()); print(c.execute(\"select why, state from probe_blocks\").fetchall())"])
         XCTAssertTrue(rows.text.contains("'test: congested path', 'up'"), rows.text)
+        let listed = try CLI.vigil("probe", "--blocks", "--db", db)
+        let lines = listed.text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, listed.text + listed.stderr)
+        XCTAssertTrue(lines.dropFirst().allSatisfy { $0.contains("\tAS64510\tup\t") && $0.hasSuffix("\ttest: congested path") && $0.contains("\t256\t") },
+                      listed.text)
         print("probes table: \(rows.text)")
     }
 }
