@@ -284,9 +284,6 @@ private final class ReceiveState: @unchecked Sendable {
     func receiveLoop() {
         var fds = [pollfd(fd: fd4, events: Int16(POLLIN), revents: 0)]
         if fd6 >= 0 { fds.append(pollfd(fd: fd6, events: Int16(POLLIN), revents: 0)) }
-        let packet = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
-        let control = UnsafeMutableRawBufferPointer.allocate(byteCount: 512, alignment: 8)
-        defer { packet.deallocate(); control.deallocate() }
         // Ends: once sending is done the deadline is finite, and each pass polls ≤ 10 ms
         // and drains at most a bounded number of packets.
         while !shouldStop(now: Prober.monotonic()) {
@@ -294,7 +291,7 @@ private final class ReceiveState: @unchecked Sendable {
             let r = poll(&fds, nfds_t(fds.count), 10)
             if r <= 0 { continue }
             for i in fds.indices where fds[i].revents & Int16(POLLIN) != 0 {
-                drain(fd: fds[i].fd, v6: fds[i].fd == fd6, packet: packet, control: control)
+                drain(fd: fds[i].fd, v6: fds[i].fd == fd6)
             }
             // Let replies gather for a moment rather than wake per packet: on one core the
             // sender and this thread would otherwise switch for every reply (measured: the
@@ -310,61 +307,54 @@ private final class ReceiveState: @unchecked Sendable {
         return !sendingDone
     }
 
-    private func drain(fd: Int32, v6: Bool, packet: UnsafeMutableRawBufferPointer, control: UnsafeMutableRawBufferPointer) {
-        for _ in 0..<4096 {
-            var name = sockaddr_storage()
-            var iov = iovec(iov_base: packet.baseAddress, iov_len: packet.count)
-            let n = withUnsafeMutablePointer(to: &name) { namePtr in
-                withUnsafeMutablePointer(to: &iov) { iovPtr in
-                    var msg = msghdr()
-                    msg.msg_name = UnsafeMutableRawPointer(namePtr)
-                    msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    msg.msg_iov = iovPtr
-                    msg.msg_iovlen = 1
-                    msg.msg_control = control.baseAddress
-                    msg.msg_controllen = control.count
-                    let n = recvmsg(fd, &msg, 0)
-                    return (n, msg.msg_controllen)
-                }
+    /// Reads what is queued (bounded: 256 batches a call) and matches it.
+    private func drain(fd: Int32, v6: Bool) {
+        let batch = receiveBatch
+        for _ in 0..<256 {
+            let got = batch.receive(fd)
+            if got <= 0 { return }  // EAGAIN (drained) or error
+            for k in 0..<got {
+                handle(batch.packet(k), name: batch.name(k), control: batch.control(k), v6: v6)
             }
-            let (got, controlLen) = n
-            if got < 0 { return }  // EAGAIN (drained) or error
-            let kernelNanos = ReceiveState.timestamp(control: UnsafeRawBufferPointer(rebasing: control[0..<min(controlLen, control.count)]))
-            let receivedNanos = kernelNanos ?? Prober.realtimeNanos()
-            let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<got])
-            let source: IPAddress
-            let echo: ICMP.Echo
-            if v6 {
-                guard let e = ICMP.parse(icmp: bytes, v6: true), name.ss_family == sa_family_t(AF_INET6) else { continue }
-                source = withUnsafeBytes(of: &name) { raw in
-                    // sockaddr_in6: family(2) port(2) flowinfo(4) addr(16)
-                    .v6(ICMP.getBE64(raw, 8), ICMP.getBE64(raw, 16))
-                }
-                echo = e
-            } else if datagram {
-                guard let e = ICMP.parse(icmp: bytes, v6: false), name.ss_family == sa_family_t(AF_INET) else { continue }
-                // sockaddr_in: family(2) port(2) addr(4)
-                source = withUnsafeBytes(of: &name) { .v4(ICMP.getBE32($0, 4)) }
-                echo = e
-            } else {
-                guard let (s, e) = ICMP.parse(ipv4Packet: bytes) else { continue }
-                source = s
-                echo = e
-            }
-            // Each ping socket has its own kernel-assigned identifier, hence one per family.
-            guard echo.isReply, echo.identifier == (v6 ? identifier6 : identifier4), echo.sequence == run else { continue }
-            let probeID = Int(echo.probeID)
-            guard probeID < rtts.count, targets[probeID % targets.count] == source, rtts[probeID] < 0 else {
-                unmatched += 1
-                continue
-            }
-            let rtt = receivedNanos >= echo.sentNanos ? Double(receivedNanos - echo.sentNanos) / 1e9 : 0
-            rtts[probeID] = rtt
-            if kernelNanos != nil { kernelTimestamps += 1 }
-            lock.lock()
-            answered += 1
-            lock.unlock()
         }
+    }
+
+    let receiveBatch = ReceiveBatch()
+
+    private func handle(_ bytes: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer, control: UnsafeRawBufferPointer, v6: Bool) {
+        let kernelNanos = ReceiveState.timestamp(control: control)
+        let receivedNanos = kernelNanos ?? Prober.realtimeNanos()
+        let family = name.count >= 2 ? name.loadUnaligned(fromByteOffset: 0, as: sa_family_t.self) : 0
+        let source: IPAddress
+        let echo: ICMP.Echo
+        if v6 {
+            guard let e = ICMP.parse(icmp: bytes, v6: true), family == sa_family_t(AF_INET6), name.count >= 24 else { return }
+            // sockaddr_in6: family(2) port(2) flowinfo(4) addr(16)
+            source = .v6(ICMP.getBE64(name, 8), ICMP.getBE64(name, 16))
+            echo = e
+        } else if datagram {
+            guard let e = ICMP.parse(icmp: bytes, v6: false), family == sa_family_t(AF_INET), name.count >= 8 else { return }
+            // sockaddr_in: family(2) port(2) addr(4)
+            source = .v4(ICMP.getBE32(name, 4))
+            echo = e
+        } else {
+            guard let (s, e) = ICMP.parse(ipv4Packet: bytes) else { return }
+            source = s
+            echo = e
+        }
+        // Each ping socket has its own kernel-assigned identifier, hence one per family.
+        guard echo.isReply, echo.identifier == (v6 ? identifier6 : identifier4), echo.sequence == run else { return }
+        let probeID = Int(echo.probeID)
+        guard probeID < rtts.count, targets[probeID % targets.count] == source, rtts[probeID] < 0 else {
+            unmatched += 1
+            return
+        }
+        let rtt = receivedNanos >= echo.sentNanos ? Double(receivedNanos - echo.sentNanos) / 1e9 : 0
+        rtts[probeID] = rtt
+        if kernelNanos != nil { kernelTimestamps += 1 }
+        lock.lock()
+        answered += 1
+        lock.unlock()
     }
 
     /// The SCM_TIMESTAMPNS value among the control messages, in ns (CLOCK_REALTIME).
