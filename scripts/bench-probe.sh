@@ -15,7 +15,8 @@
 #   zmap  -M icmp_echoscan -r RATE -c 1 (max: -r 0), all CPUs, and pinned to one CPU at max
 #   fping -g 10.77.0.0/16 -r 0 -t 1000 -i 1000/RATE ms (max: -i 0); fping skips the network
 #         and broadcast addresses of a CIDR, so it has 65,534 targets
-#   vigil probe --scan 10.77.0.0/16 --rate RATE --timeout 1 (max: --rate VIGIL_MAX_RATE),
+#   vigil probe --scan 10.77.0.0/16 --rate RATE --timeout 1 --sender socket|packet (max: --rate VIGIL_MAX_RATE);
+#         "vigil" sends through its raw socket, "vigil-packet" as link-layer frames (as zmap),
 #         all CPUs, and pinned to one CPU (`taskset -c BENCH_CPU`)
 # Measured per run:
 #   send rate    echo requests leaving the host veth (its tx_packets counter, sampled every
@@ -255,7 +256,7 @@ def report(tsv, md, header):
     for (tool, rate, cpus), rs in groups.items():
         extra = sorted({r["note"] for r in rs if r["note"]})
         bad = [r["rc"] for r in rs if r["rc"] != "0"]
-        if tool == "vigil":
+        if tool.startswith("vigil"):
             extra.append("self-reported send rate %s pkt/s, unmatched %s, send errors %s" % (
                 "/".join(fmt(float(r["self_rate"])) if r["self_rate"] else "?" for r in rs),
                 "/".join(r["unmatched"] for r in rs), "/".join(r["send_errors"] for r in rs)))
@@ -305,7 +306,7 @@ run_one() {
   case $tool in
     zmap)  answered=$(sort -u "$tmp/zmap.out" 2>/dev/null | grep -c . || true); extra=(zmap_meta="$tmp/zmap.meta") ;;
     fping) answered=$(sort -u "$tmp/out" | grep -c . || true); extra=(fping_err="$tmp/err") ;;
-    vigil) grep -q '^{' "$tmp/out" || die "vigil printed no JSON line (exit $rc): $(tail -3 "$tmp/err")"
+    vigil|vigil-packet) grep -q '^{' "$tmp/out" || die "vigil printed no JSON line (exit $rc): $(tail -3 "$tmp/err")"
            answered=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]["answered"])' "$tmp/out")
            extra=(vigil_json="$tmp/out") ;;
   esac
@@ -323,9 +324,11 @@ fping_run() {  # ROUND CPUS RATE
   local i=0; [ "$3" = max ] || i=$(awk -v r="$3" 'BEGIN { printf "%g", 1000 / r }')
   run_one "$1" fping "$2" "$3" $(( targets_all - 2 )) -- fping -a -s -g "$prefix" -r 0 -t 1000 -i "$i"
 }
-vigil_run() {  # ROUND CPUS RATE
+vigil_run() {  # ROUND CPUS RATE [SENDER]: "vigil" sends through the raw socket, "vigil-packet" as link-layer frames
   local r=$3; [ "$r" = max ] && r=$vigil_max
-  run_one "$1" vigil "$2" "$3" "$targets_all" -- "$vigil" probe --scan "$prefix" --rate "$r" --timeout 1
+  local sender=${4:-socket} label=vigil
+  [ "$sender" = packet ] && label=vigil-packet
+  run_one "$1" "$label" "$2" "$3" "$targets_all" -- "$vigil" probe --scan "$prefix" --rate "$r" --timeout 1 --sender "$sender"
 }
 
 mkdir -p "$out_dir"
@@ -340,6 +343,8 @@ for round in $(seq "$rounds"); do
     has_tool fping && fping_run "$round" all "$rate"
     has_tool vigil && vigil_run "$round" all "$rate"
     has_tool vigil && vigil_run "$round" "$pin_cpu" "$rate"
+    has_tool vigil && vigil_run "$round" all "$rate" packet
+    has_tool vigil && vigil_run "$round" "$pin_cpu" "$rate" packet
   done
   has_tool zmap && zmap_run "$round" "$pin_cpu" max
 done

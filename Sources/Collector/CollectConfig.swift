@@ -48,6 +48,8 @@ public struct CollectConfig: Sendable {
     public var probe: ProbePlan?
     /// "raw", "datagram" (the unprivileged ICMP socket) or "auto".
     public var probeSocket = "raw"
+    /// "socket" (the kernel routes each probe) or "packet" (IPv4 as link-layer frames, faster).
+    public var probeSender = "socket"
     /// Data-plane detection: share of judged blocks down for an outage, RTT factor over
     /// the baseline for a degradation, rounds of history before a baseline is trusted.
     public var probeDownShare = 0.1
@@ -68,7 +70,7 @@ public struct CollectConfig: Sendable {
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
         "store": ["database", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window"],
-        "probe": ["rate", "round", "timeout", "max_probes", "census_interval", "socket", "never", "target", "down_share",
+        "probe": ["rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
                   "rtt_factor", "baseline_rounds", "max_blocks"],
         "probe.target": ["prefix", "entity", "why", "hosts"],
     ]

@@ -36,6 +36,10 @@ extension CollectConfig {
             guard ["raw", "datagram", "auto"].contains(v) else { throw fail("probe.socket", "must be \"raw\", \"datagram\" or \"auto\"") }
             probeSocket = v
         }
+        if let v = try string(p, "sender", "probe") {
+            guard ["socket", "packet"].contains(v) else { throw fail("probe.sender", "must be \"socket\" or \"packet\"") }
+            probeSender = v
+        }
         if let v = p["never"] { plan.never = try prefixes(v, "probe.never") }
         if let v = try number("down_share", 0.01...1) { probeDownShare = v }
         if let v = try number("rtt_factor", 1.1...1000) { probeRTTFactor = v }

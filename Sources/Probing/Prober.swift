@@ -31,10 +31,18 @@ public struct ProbeStats: Equatable, Sendable {
     public var unmatched = 0
     /// Matched replies whose receive time came from the kernel (SO_TIMESTAMPNS).
     public var kernelTimestamps = 0
+    /// Probes sent as link-layer frames (`Sender.packet`); the rest went through the raw socket.
+    public var frames = 0
     /// Seconds from the first send to the last send.
     public var sendSeconds = 0.0
     public var totalSeconds = 0.0
     public init() {}
+}
+
+/// How IPv4 probes leave: through the raw socket (the kernel routes each one), or as
+/// link-layer frames to the next hop (`PacketPath`: faster, opt-in).
+public enum Sender: String, Sendable {
+    case socket, packet
 }
 
 public enum ProbeError: Error, CustomStringConvertible {
@@ -84,6 +92,9 @@ public final class Prober {
     let fd6: Int32  // -1 when IPv6 is unavailable
     /// The IPv4 raw socket takes our own IP header (IP_HDRINCL).
     let headerIncluded: Bool
+    /// IPv4 probes as link-layer frames where the next hop is known (`Sender.packet`).
+    let packetPath: PacketPath?
+    public var sender: Sender { packetPath == nil ? .socket : .packet }
     private var run: UInt16
 
     public var hasIPv6: Bool { fd6 >= 0 }
@@ -93,14 +104,26 @@ public final class Prober {
 
     /// `identifier` defaults to one derived from the process id (raw sockets only).
     /// `kind` picks raw sockets (CAP_NET_RAW), Linux ping sockets, or the first that works.
+    /// `sender: .packet` sends IPv4 probes as link-layer frames (see `PacketPath`; raw sockets only).
     public init(identifier: UInt16? = nil, rate: Double = 10_000, timeout: Double = 3,
-                kind: SocketKind = .raw) throws(ProbeError) {
+                kind: SocketKind = .raw, sender: Sender = .socket) throws(ProbeError) {
         guard rate > 0, rate.isFinite else { throw .badRate(rate) }
         let s = try Prober.openSockets(kind, identifier: identifier ?? UInt16(truncatingIfNeeded: getpid()))
         self.identifier = s.id4
         self.identifierV6 = s.id6
         self.socketKind = s.kind
         self.headerIncluded = s.headerIncluded
+        if sender == .packet {
+            guard s.kind == .raw, let path = PacketPath() else {
+                let e = errno
+                close(s.fd4)
+                if s.fd6 >= 0 { close(s.fd6) }
+                throw .socket("the packet sender needs raw sockets and socket(AF_PACKET) (CAP_NET_RAW)", s.kind == .raw ? e : EPERM)
+            }
+            packetPath = path
+        } else {
+            packetPath = nil
+        }
         self.rate = rate
         self.timeout = timeout
         self.run = UInt16.random(in: 0...UInt16.max)
@@ -176,16 +199,22 @@ public final class Prober {
                 }
                 tokens -= 1
                 let v6 = target.isIPv6
-                let fd = v6 ? fd6 : fd4
+                var fd = v6 ? fd6 : fd4
                 guard fd >= 0 else {
                     stats.sendErrors += 1
                     continue
+                }
+                var hop: PacketPath.Hop?
+                if let path = packetPath, case let .v4(a) = target, let h = path.hop(for: a) {
+                    hop = h
+                    fd = path.fd
+                    stats.frames += 1
                 }
                 if batch.count > 0 && (batch.fd != fd || batch.isFull) { flush() }
                 // Ping sockets overwrite the identifier anyway; writing theirs keeps packets self-describing.
                 let echo = ICMP.Echo(v6: v6, isReply: false, identifier: v6 ? identifierV6 : identifier, sequence: run,
                                      probeID: UInt32(probeID), sentNanos: Prober.realtimeNanos())
-                batch.add(echo, to: target, fd: fd, probeID: probeID)
+                batch.add(echo, to: target, fd: fd, probeID: probeID, hop: hop)
             }
         }
         flush()

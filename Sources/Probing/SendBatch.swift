@@ -20,12 +20,12 @@ final class SendBatch {
     /// Looked up at run time: `sendmmsg` is a GNU extension the Glibc module does not import.
     static let sendmmsg: SendMMsg? = dlsym(nil, "sendmmsg").map { unsafeBitCast($0, to: SendMMsg.self) }
 
-    /// IPv4 header, when the raw socket has IP_HDRINCL, then the echo request.
+    /// IPv4 header (IP_HDRINCL or a link-layer frame), then the echo request.
     static let slot = 20 + ICMP.echoSize
     let packets = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * slot, alignment: 8)
-    /// IPv4 requests carry our own header (IP_HDRINCL): the kernel skips building one.
+    /// The raw IPv4 socket takes our own header: the kernel neither builds one nor picks an id.
     var headerIncluded = false
-    var ipID: UInt16 = 1
+    var ipID: UInt16 = 0
     let names = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * MemoryLayout<sockaddr_in6>.stride, alignment: 8)
     let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
     let headers = UnsafeMutablePointer<MMsgHdr>.allocate(capacity: capacity)
@@ -47,52 +47,44 @@ final class SendBatch {
 
     var isFull: Bool { count == Self.capacity }
 
-    /// Adds one request for `fd` (the caller flushes first when `fd` differs from the batch's).
-    func add(_ echo: ICMP.Echo, to target: IPAddress, fd: Int32, probeID: Int) {
+    /// Adds one request for `fd` (the caller flushes first when `fd` differs from the batch's);
+    /// with `hop`, `fd` is the link-layer socket and the frame goes to the hop's MAC.
+    func add(_ echo: ICMP.Echo, to target: IPAddress, fd: Int32, probeID: Int, hop: PacketPath.Hop? = nil) {
         precondition(count < Self.capacity && (count == 0 || fd == self.fd))
         self.fd = fd
         let i = count
-        var packet = UnsafeMutableRawBufferPointer(rebasing: packets[(i * Self.slot)..<((i + 1) * Self.slot)])
-        var n = 0
-        if headerIncluded, case let .v4(dst) = target {
-            // version 4, IHL 5, total length, id (ours, non-zero: the kernel then keeps it), DF,
-            // TTL 64, ICMP; checksum and source 0: the kernel fills both.
-            let h = packet
-            h.storeBytes(of: 0x45, toByteOffset: 0, as: UInt8.self)
-            h.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
-            ICMP.putBE(UInt16(20 + ICMP.echoSize), h, 2)
-            ipID = ipID == UInt16.max ? 1 : ipID + 1
-            ICMP.putBE(ipID, h, 4)
-            ICMP.putBE(UInt16(0x4000), h, 6)
-            h.storeBytes(of: 64, toByteOffset: 8, as: UInt8.self)
-            h.storeBytes(of: 1, toByteOffset: 9, as: UInt8.self)
-            ICMP.putBE(UInt16(0), h, 10)
-            ICMP.putBE(UInt32(0), h, 12)
-            ICMP.putBE(dst, h, 16)
-            n = 20
-            packet = UnsafeMutableRawBufferPointer(rebasing: packet[20...])
-        }
-        n += ICMP.write(echo, into: packet)
         let start = packets.baseAddress! + i * Self.slot
-        let stride = MemoryLayout<sockaddr_in6>.stride
-        let name = names.baseAddress! + i * stride
+        var n = 0
+        if case let .v4(destination) = target, headerIncluded || hop != nil {
+            writeIPv4Header(UnsafeMutableRawBufferPointer(start: start, count: 20), destination: destination, source: hop?.source)
+            n = 20
+        }
+        n += ICMP.write(echo, into: UnsafeMutableRawBufferPointer(start: start + n, count: ICMP.echoSize))
+        let name = names.baseAddress! + i * MemoryLayout<sockaddr_in6>.stride
         let nameLength: Int
-        switch target {
-        case let .v4(a):
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_addr.s_addr = a.bigEndian
-            name.storeBytes(of: sa, as: sockaddr_in.self)
-            nameLength = MemoryLayout<sockaddr_in>.size
-        case let .v6(hi, lo):
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { p in
-                ICMP.putBE(hi, p, 0)
-                ICMP.putBE(lo, p, 8)
+        if let hop {
+            name.storeBytes(of: hop.link.0, toByteOffset: 0, as: UInt64.self)
+            name.storeBytes(of: hop.link.1, toByteOffset: 8, as: UInt64.self)
+            name.storeBytes(of: hop.link.2, toByteOffset: 16, as: UInt32.self)
+            nameLength = 20
+        } else {
+            switch target {
+            case let .v4(a):
+                var sa = sockaddr_in()
+                sa.sin_family = sa_family_t(AF_INET)
+                sa.sin_addr.s_addr = a.bigEndian
+                name.storeBytes(of: sa, as: sockaddr_in.self)
+                nameLength = MemoryLayout<sockaddr_in>.size
+            case let .v6(hi, lo):
+                var sa = sockaddr_in6()
+                sa.sin6_family = sa_family_t(AF_INET6)
+                withUnsafeMutableBytes(of: &sa.sin6_addr) { p in
+                    ICMP.putBE(hi, p, 0)
+                    ICMP.putBE(lo, p, 8)
+                }
+                name.storeBytes(of: sa, as: sockaddr_in6.self)
+                nameLength = MemoryLayout<sockaddr_in6>.size
             }
-            name.storeBytes(of: sa, as: sockaddr_in6.self)
-            nameLength = MemoryLayout<sockaddr_in6>.size
         }
         iovecs[i] = iovec(iov_base: start, iov_len: n)
         headers[i].hdr.msg_name = name
@@ -102,6 +94,23 @@ final class SendBatch {
         headers[i].len = 0
         probeIDs[i] = probeID
         count += 1
+    }
+
+    /// Version 4, no options, DF, TTL 64, ICMP, our own id. For the raw socket the source and
+    /// checksum stay 0 (the kernel fills both); a frame carries them itself.
+    func writeIPv4Header(_ h: UnsafeMutableRawBufferPointer, destination: UInt32, source: UInt32?) {
+        ipID = ipID == UInt16.max ? 1 : ipID + 1  // non-zero: the kernel keeps it
+        h.storeBytes(of: 0x45, toByteOffset: 0, as: UInt8.self)
+        h.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
+        ICMP.putBE(UInt16(20 + ICMP.echoSize), h, 2)
+        ICMP.putBE(ipID, h, 4)
+        ICMP.putBE(UInt16(0x4000), h, 6)
+        h.storeBytes(of: 64, toByteOffset: 8, as: UInt8.self)
+        h.storeBytes(of: 1, toByteOffset: 9, as: UInt8.self)
+        ICMP.putBE(UInt16(0), h, 10)
+        ICMP.putBE(source ?? 0, h, 12)
+        ICMP.putBE(destination, h, 16)
+        if source != nil { ICMP.putBE(ICMP.checksum(UnsafeRawBufferPointer(h)), h, 10) }
     }
 
     /// Sends what is gathered; `result(probeID, sent)` for each. A full socket buffer is

@@ -14,7 +14,8 @@ extension Collecting {
         let table: BlockTable
         do { table = try BlockTable(plan: plan) } catch { throw ValidationError("probe: \(error.description)") }
         let prober: Prober
-        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw) } catch {
+        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw,
+                                   sender: Sender(rawValue: cfg.probeSender) ?? .socket) } catch {
             throw ValidationError("probe: \(error) (raw ICMP sockets need root or CAP_NET_RAW; set probe.socket = \"datagram\")")
         }
         let blocks = BlockProber(table: table, prober: prober)

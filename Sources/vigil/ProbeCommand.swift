@@ -56,6 +56,9 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "ICMP socket: raw, datagram (unprivileged) or auto.")
     var socket: String?
 
+    @Option(help: "How IPv4 probes leave: socket (the kernel routes each) or packet (link-layer frames to the next hop; faster, bypasses netfilter's OUTPUT hooks).")
+    var sender: String?
+
     @Option(help: "SQLite database file for rows, blocks and events (default: the config's store.database, else vigil.db; \"\" for none).")
     var db: String?
 
@@ -101,11 +104,12 @@ struct ProbeCommand: ParsableCommand {
         if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") }; plan.timeout = timeout }
         let kindName = socket ?? cfg.probeSocket
         guard let kind = SocketKind(rawValue: kindName) else { throw ValidationError("--socket must be raw, datagram or auto") }
+        guard let how = Sender(rawValue: sender ?? cfg.probeSender) else { throw ValidationError("--sender must be socket or packet") }
 
         if let scan {
             guard let p = Prefix(scan) else { throw ValidationError("--scan \(scan): not a prefix") }
             plan.targets = [ProbePlan.Target(prefix: p)]
-            try sweep(plan, kind: kind)
+            try sweep(plan, kind: kind, sender: how)
             return
         }
         guard !plan.targets.isEmpty else {
@@ -114,7 +118,7 @@ struct ProbeCommand: ParsableCommand {
         let table: BlockTable
         do { table = try BlockTable(plan: plan) } catch { throw ValidationError(error.description) }
         let prober: Prober
-        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind) } catch {
+        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind, sender: how) } catch {
             throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; try --socket datagram)")
         }
         let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
@@ -128,7 +132,7 @@ struct ProbeCommand: ParsableCommand {
 
         let blocks = BlockProber(table: table, prober: prober)
         let loop = ProbeLoop(prober: blocks)
-        log("probing \(table.blocks.count) blocks of \(plan.targets.count) targets (\(table.excluded) blocks excluded by the never-probe list), \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, a round every \(Int(plan.round)) s")
+        log("probing \(table.blocks.count) blocks of \(plan.targets.count) targets (\(table.excluded) blocks excluded by the never-probe list), \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, \(prober.sender.rawValue) sender, a round every \(Int(plan.round)) s")
         var lastProgress = Date()
         loop.onCensusProgress = { done, total in
             guard done < total, Date().timeIntervalSince(lastProgress) >= 5 else { return }
@@ -168,7 +172,7 @@ struct ProbeCommand: ParsableCommand {
     }
 
     /// One probe to every allowed address of the (single) target: the benchmark path.
-    func sweep(_ plan: ProbePlan, kind: SocketKind) throws {
+    func sweep(_ plan: ProbePlan, kind: SocketKind, sender: Sender) throws {
         let p = plan.targets[0].prefix
         guard !p.isIPv6 || p.length >= 104 else { throw ValidationError("--scan: an IPv6 prefix must be /104 or longer") }
         guard p.isIPv6 || p.length >= 8 else { throw ValidationError("--scan: an IPv4 prefix must be /8 or longer") }
@@ -180,13 +184,13 @@ struct ProbeCommand: ParsableCommand {
             if plan.allows(a) { addresses.append(a) }
         }
         let prober: Prober
-        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind) } catch {
+        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind, sender: sender) } catch {
             throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; try --socket datagram)")
         }
         let results = prober.probe(addresses)
         let s = prober.lastStats
         let answered = results.reduce(0) { $0 + ($1.answered > 0 ? 1 : 0) }
-        print("{\"prefix\":\"\(p)\",\"targets\":\(addresses.count),\"sent\":\(s.sent),\"answered\":\(answered),\"unmatched\":\(s.unmatched),\"send_errors\":\(s.sendErrors),\"kernel_timestamps\":\(s.kernelTimestamps),\"send_seconds\":\(s.sendSeconds),\"total_seconds\":\(s.totalSeconds),\"rate\":\(s.sendSeconds > 0 ? Double(s.sent) / s.sendSeconds : 0)}")
+        print("{\"prefix\":\"\(p)\",\"targets\":\(addresses.count),\"sent\":\(s.sent),\"answered\":\(answered),\"unmatched\":\(s.unmatched),\"send_errors\":\(s.sendErrors),\"kernel_timestamps\":\(s.kernelTimestamps),\"frames\":\(s.frames),\"send_seconds\":\(s.sendSeconds),\"total_seconds\":\(s.totalSeconds),\"rate\":\(s.sendSeconds > 0 ? Double(s.sent) / s.sendSeconds : 0)}")
     }
 
     func listBlocks() throws {
