@@ -65,9 +65,12 @@ public struct BlockTable: Sendable {
         let b = blocks[i]
         guard case let .v4(base) = b.prefix.address else { return }
         let size = 1 << (32 - Int(b.prefix.length))
+        // A block lies inside its target by construction: only never-probe ranges can take
+        // addresses out, and most blocks touch none (no per-address check then).
+        let check = plan.touchesNever(b.prefix)
         for slot in 0..<min(size, 256) {
             let a = IPAddress.v4(base &+ UInt32(slot))
-            if plan.allows(a) { body(slot, a) }
+            if !check || !plan.isNever(Prefix(address: a, length: 32)) { body(slot, a) }
         }
     }
 

@@ -52,8 +52,17 @@ public struct ProbePlan: Sendable {
     /// Whether an address may be probed: inside a target and outside every never range.
     public func allows(_ a: IPAddress) -> Bool {
         let host = Prefix(address: a, length: UInt8(a.bitWidth))
-        guard targets.contains(where: { $0.prefix.contains(host) }) else { return false }
-        return !never.contains { $0.contains(host) } && !ProbePlan.reserved.contains { $0.contains(host) }
+        return targets.contains { $0.prefix.contains(host) } && !isNever(host)
+    }
+
+    /// Whether `p` lies inside a never-probe or reserved range.
+    public func isNever(_ p: Prefix) -> Bool {
+        never.contains { $0.contains(p) } || ProbePlan.reserved.contains { $0.contains(p) }
+    }
+
+    /// Whether some never-probe or reserved range overlaps `p` (then its addresses need checking one by one).
+    public func touchesNever(_ p: Prefix) -> Bool {
+        (never + ProbePlan.reserved).contains { $0.contains(p) || p.contains($0) }
     }
 
     /// The blocks of the plan: each target cut into /24s (IPv4) or /48s (IPv6);
@@ -63,7 +72,6 @@ public struct ProbePlan: Sendable {
         var out: [PlannedBlock] = []
         var seen = Set<Prefix>()
         var excluded = 0
-        let avoid = never + ProbePlan.reserved
         for (ti, t) in targets.enumerated() {
             let v6 = t.prefix.isIPv6
             let unit: UInt8 = v6 ? 48 : 24
@@ -74,7 +82,7 @@ public struct ProbePlan: Sendable {
             }
             for i in 0..<count {
                 let p = Prefix(address: ProbePlan.offset(t.prefix.address, by: UInt64(i), atLength: blockLength), length: blockLength)
-                if avoid.contains(where: { $0.contains(p) }) {
+                if isNever(p) {
                     excluded += 1
                     continue
                 }

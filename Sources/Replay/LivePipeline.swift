@@ -184,6 +184,13 @@ public final class LivePipeline: @unchecked Sendable {
         cond.unlock()
     }
 
+    /// Every open event: live outages, data-plane events, and the bin detector's (less the
+    /// outages of watched entities, which the live detector reports).
+    var openEvents: [Event] {
+        let watched = Set(options.watch.map(\.description))
+        return live.openEvents + dataPlane.openEvents + detector.openEvents.filter { $0.kind != .outage || !watched.contains($0.entity) }
+    }
+
     func tick(_ now: Double) {
         let t = Int64(now)
         closeAll(engine.advance(to: t))
@@ -202,7 +209,7 @@ public final class LivePipeline: @unchecked Sendable {
         cond.lock()
         status.routes = engine.state.routeCount
         status.prefixes = engine.state.prefixes.count
-        status.openEvents = live.openEvents + dataPlane.openEvents + detector.openEvents.filter { $0.kind != .outage || !options.watch.map(\.description).contains($0.entity) }
+        status.openEvents = openEvents
         status.lastTick = now
         status.peerRoutes = Dictionary(engine.state.peers.enumerated().map { ($1.address.description, engine.state.tables[$0].count) },
                                        uniquingKeysWith: +)

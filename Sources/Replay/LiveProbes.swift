@@ -43,9 +43,7 @@ extension LivePipeline {
                 onError("store: \(error)")
             }
             cond.lock()
-            status.openEvents = live.openEvents + dataPlane.openEvents + detector.openEvents.filter {
-                $0.kind != .outage || !options.watch.map(\.description).contains($0.entity)
-            }
+            status.openEvents = openEvents
             status.lastTick = max(status.lastTick, now)
             if !rows.isEmpty { status.probes = rows }
             cond.unlock()

@@ -117,9 +117,7 @@ final class Collecting: @unchecked Sendable {
 
     init(_ cfg: CollectConfig) { self.cfg = cfg }
 
-    func log(_ s: String) {
-        printError("\(UTCTime.format(Int64(wallClock().0)))  \(s)")
-    }
+    func log(_ s: String) { logLine(s) }
 
     func run(seconds: Double?) throws {
         // The archive: first put back whatever a crash left half-written.

@@ -13,11 +13,8 @@ extension Collecting {
         guard let plan = cfg.probe else { return nil }
         let table: BlockTable
         do { table = try BlockTable(plan: plan) } catch { throw ValidationError("probe: \(error.description)") }
-        let prober: Prober
-        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw,
-                                   sender: Sender(rawValue: cfg.probeSender) ?? .socket) } catch {
-            throw ValidationError("probe: \(error) (raw ICMP sockets need root or CAP_NET_RAW; set probe.socket = \"datagram\")")
-        }
+        let prober = try makeProber(plan, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw,
+                                    sender: Sender(rawValue: cfg.probeSender) ?? .socket, hint: "set probe.socket = \"datagram\"")
         let blocks = BlockProber(table: table, prober: prober)
         let loop = ProbeLoop(prober: blocks)
         loop.onCensus = { [self] c, records in

@@ -1,7 +1,21 @@
 import ArgumentParser
 import BGPWire
 import Foundation
+import MRT
+import Probing
 import Signals
+
+/// A progress or log line on standard error, stamped with the time (`vigil collect`, `vigil probe`).
+func logLine(_ s: String) {
+    printError("\(UTCTime.format(Int64(Date().timeIntervalSince1970)))  \(s)")
+}
+
+/// A prober for a plan, with what to do when the sockets are refused.
+func makeProber(_ plan: ProbePlan, kind: SocketKind, sender: Sender, hint: String) throws -> Prober {
+    do { return try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind, sender: sender) } catch {
+        throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; \(hint))")
+    }
+}
 
 /// Where `vigil collect` and `vigil probe` report event changes as they happen:
 /// a line on standard output, and a JSON line in the events file (if set).

@@ -117,10 +117,7 @@ struct ProbeCommand: ParsableCommand {
         }
         let table: BlockTable
         do { table = try BlockTable(plan: plan) } catch { throw ValidationError(error.description) }
-        let prober: Prober
-        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind, sender: how) } catch {
-            throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; try --socket datagram)")
-        }
+        let prober = try makeProber(plan, kind: kind, sender: how, hint: "try --socket datagram")
         let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
         let store: any SeriesStore = try dbPath.flatMap { $0.isEmpty ? nil : try SQLiteStore(path: $0) } ?? MemoryStore()
         let sink = try EventSink(path: eventsFile ?? cfg.eventsFile)
@@ -183,10 +180,7 @@ struct ProbeCommand: ParsableCommand {
             let a = ProbePlan.address(in: p, index: UInt64(i))
             if plan.allows(a) { addresses.append(a) }
         }
-        let prober: Prober
-        do { prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind, sender: sender) } catch {
-            throw ValidationError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; try --socket datagram)")
-        }
+        let prober = try makeProber(plan, kind: kind, sender: sender, hint: "try --socket datagram")
         let results = prober.probe(addresses)
         let s = prober.lastStats
         let answered = results.reduce(0) { $0 + ($1.answered > 0 ? 1 : 0) }
@@ -213,6 +207,4 @@ struct ProbeCommand: ParsableCommand {
     }
 }
 
-private func log(_ s: String) {
-    printError("\(UTCTime.format(Int64(Date().timeIntervalSince1970)))  \(s)")
-}
+private func log(_ s: String) { logLine(s) }

@@ -5,64 +5,6 @@ import XCTest
 
 @testable import Probing
 
-/// The vantage point (host) reaches the probed /22 through a router namespace:
-/// host — r — t, where t answers for two whole /24s and a /28 of a third (the
-/// fourth is dark). Breaking the r—t link is an outage beyond our first hop.
-final class TwoHopLab {
-    let n = Int(getpid()) % 100000
-    /// Third octet of the /22 (a multiple of 4) and of the point-to-point subnets.
-    let base = (Int(getpid()) % 60) * 4
-    let id = Int(getpid()) % 200 + 20
-    var r: String { "vgbr\(n)" }
-    var t: String { "vgbt\(n)" }
-    var hostIf: String { "vhbr\(n)" }
-    var rLink: String { "vrbt\(n)" }
-    var target: String { "10.97.\(base).0/22" }
-    func block(_ k: Int) -> String { "10.97.\(base + k).0/24" }
-    var sparse: String { "10.97.\(base + 1).16/28" }
-    func address(_ k: Int, _ last: Int) -> IPAddress { IPAddress("10.97.\(base + k).\(last)")! }
-
-    init() throws {
-        remove()
-        let hr = "10.201.\(id)", rt = "10.202.\(id)"
-        try must(["ip", "netns", "add", r])
-        try must(["ip", "netns", "add", t])
-        try must(["ip", "link", "add", hostIf, "type", "veth", "peer", "name", "vrbh\(n)"])
-        try must(["ip", "link", "set", "vrbh\(n)", "netns", r])
-        try must(["ip", "link", "add", "vtbr\(n)", "type", "veth", "peer", "name", rLink])
-        try must(["ip", "link", "set", rLink, "netns", r])
-        try must(["ip", "link", "set", "vtbr\(n)", "netns", t])
-        try must(["ip", "addr", "add", "\(hr).1/24", "dev", hostIf])
-        try must(["ip", "link", "set", hostIf, "up"])
-        try must(["ip", "route", "add", target, "via", "\(hr).2"])
-        for c in [["ip", "addr", "add", "\(hr).2/24", "dev", "vrbh\(n)"], ["ip", "link", "set", "vrbh\(n)", "up"],
-                  ["ip", "addr", "add", "\(rt).1/24", "dev", rLink], ["ip", "link", "set", rLink, "up"], ["ip", "link", "set", "lo", "up"],
-                  ["sysctl", "-qw", "net.ipv4.ip_forward=1"], ["ip", "route", "add", target, "via", "\(rt).2"]] {
-            try must(["ip", "netns", "exec", r] + c)
-        }
-        for c in [["ip", "addr", "add", "\(rt).2/24", "dev", "vtbr\(n)"], ["ip", "link", "set", "vtbr\(n)", "up"], ["ip", "link", "set", "lo", "up"],
-                  ["ip", "route", "add", "default", "via", "\(rt).1"],
-                  ["ip", "route", "add", "local", block(0), "dev", "lo"], ["ip", "route", "add", "local", sparse, "dev", "lo"],
-                  ["ip", "route", "add", "local", block(3), "dev", "lo"]] {
-            try inTarget(c)
-        }
-    }
-
-    func breakLink() throws { try must(["ip", "netns", "exec", r, "ip", "link", "set", rLink, "down"]) }
-    func repairLink() throws {
-        try must(["ip", "netns", "exec", r, "ip", "link", "set", rLink, "up"])
-        try must(["ip", "netns", "exec", r, "ip", "route", "replace", target, "via", "10.202.\(id).2"])
-    }
-    func inTarget(_ args: [String]) throws { try must(["ip", "netns", "exec", t] + args) }
-
-    func remove() {
-        _ = try? sh(["ip", "netns", "del", r])
-        _ = try? sh(["ip", "netns", "del", t])
-        _ = try? sh(["ip", "link", "del", hostIf])
-        _ = try? sh(["ip", "route", "del", target])
-    }
-}
-
 final class BlockProbingTests: XCTestCase {
     override func setUpWithError() throws {
         guard getuid() == 0 else {
@@ -159,14 +101,5 @@ final class BlockProbingTests: XCTestCase {
         XCTAssertEqual(r.waves, 14, "the sparse block used the whole per-block budget")
         XCTAssertEqual(row.sent, 3 + 3 + 14)
         XCTAssertTrue(r.seconds < 14 * 0.5 + 3, "\(r.seconds) s: waves wait the timeout, no longer")
-    }
-
-    func ensureNft() throws {
-        if try sh(["sh", "-c", "command -v nft"]) == 0 { return }
-        _ = try sh(["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "nftables"])
-        guard try sh(["sh", "-c", "command -v nft"]) == 0 else {
-            XCTFail("nft is not available and `apt-get install nftables` failed")
-            throw NSError(domain: "BlockProbingTests", code: 2)
-        }
     }
 }

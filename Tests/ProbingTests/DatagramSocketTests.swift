@@ -5,29 +5,9 @@ import XCTest
 import Probing
 
 // Real packets over Linux ping sockets (SOCK_DGRAM + IPPROTO_ICMP/ICMPV6). Same shape as
-// ProberNamespaceTests, but its own subnets (10.225-227.ID.x, fd00:225:ID::) and interface
-// names (vgdg/vhdg/vpdg) so both classes can run one after the other, or side by side.
+// ProberNamespaceTests, but its own subnets (10.225-227.ID.x, fd00:225:ID::) and lab tag
+// ("dg") so both classes can run one after the other, or side by side.
 // ProberNamespaceTests' /16 uses 10.ID.0.0/16 with ID in 20...219, hence octets above that.
-
-@discardableResult
-private func dgramShell(_ args: [String], environment: [String: String]? = nil, output: Pipe? = nil) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    if let environment { p.environment = environment }
-    p.standardOutput = output ?? FileHandle.nullDevice
-    p.standardError = output ?? FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
-}
-
-private func dgramMust(_ args: [String]) throws {
-    let rc = try dgramShell(args)
-    guard rc == 0 else {
-        throw NSError(domain: "datagram-tests", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "\(args.joined(separator: " ")) failed (\(rc))"])
-    }
-}
 
 private let rangePath = "/proc/sys/net/ipv4/ping_group_range"
 
@@ -37,44 +17,10 @@ private func pingGroupRange() throws -> String {
 }
 
 private func setPingGroupRange(_ value: String) throws {
-    try dgramMust(["sysctl", "-q", "-w", "net.ipv4.ping_group_range=\(value)"])
+    try must(["sysctl", "-q", "-w", "net.ipv4.ping_group_range=\(value)"])
     let now = try pingGroupRange()
     guard now == value else {
         throw NSError(domain: "datagram-tests", code: 3, userInfo: [NSLocalizedDescriptionKey: "ping_group_range is \(now), wanted \(value)"])
-    }
-}
-
-/// A namespace joined to the host by a veth pair: host 10.225.ID.1/24, namespace 10.225.ID.2/24.
-private final class DatagramLab {
-    let id = Int(getpid()) % 200 + 20
-    let name: String
-    let hostIf: String
-    let innerIf: String
-    var host: String { "10.225.\(id).1" }
-    var peer: String { "10.225.\(id).2" }
-
-    init() throws {
-        let n = getpid() % 100000
-        name = "vgdg\(n)"
-        hostIf = "vhdg\(n)"
-        innerIf = "vpdg\(n)"
-        remove()
-        try dgramMust(["ip", "netns", "add", name])
-        try dgramMust(["ip", "link", "add", hostIf, "type", "veth", "peer", "name", innerIf])
-        try dgramMust(["ip", "link", "set", innerIf, "netns", name])
-        try dgramMust(["ip", "addr", "add", "\(host)/24", "dev", hostIf])
-        try dgramMust(["ip", "link", "set", hostIf, "up"])
-        try inside(["ip", "addr", "add", "\(peer)/24", "dev", innerIf])
-        try inside(["ip", "link", "set", innerIf, "up"])
-        try inside(["ip", "link", "set", "lo", "up"])
-    }
-
-    func inside(_ args: [String]) throws { try dgramMust(["ip", "netns", "exec", name] + args) }
-
-    /// Deleting the namespace deletes the veth pair and with it every route through it.
-    func remove() {
-        _ = try? dgramShell(["ip", "netns", "del", name])
-        _ = try? dgramShell(["ip", "link", "del", hostIf])
     }
 }
 
@@ -103,13 +49,13 @@ final class DatagramSocketTests: XCTestCase {
 
     func testIPv4DatagramReachableAndUnrouted() throws {
         if Self.isChild { return }
-        let lab = try DatagramLab()
+        let lab = try ProbeLab(tag: "dg", subnet: "10.225")
         defer { lab.remove() }
         let id = lab.id
         // A whole /24 answers inside the namespace; another /24 is routed there but goes nowhere.
         try lab.inside(["ip", "route", "add", "local", "10.226.\(id).0/24", "dev", "lo"])
-        try dgramMust(["ip", "route", "add", "10.226.\(id).0/24", "via", lab.peer])
-        try dgramMust(["ip", "route", "add", "10.227.\(id).0/24", "via", lab.peer])
+        try must(["ip", "route", "add", "10.226.\(id).0/24", "via", lab.peer])
+        try must(["ip", "route", "add", "10.227.\(id).0/24", "via", lab.peer])
         let live = (0..<256).map { IPAddress.v4(UInt32(10) << 24 | UInt32(226) << 16 | UInt32(id) << 8 | UInt32($0)) }
         let dark = (1...10).map { IPAddress.v4(UInt32(10) << 24 | UInt32(227) << 16 | UInt32(id) << 8 | UInt32($0)) }
 
@@ -151,14 +97,14 @@ final class DatagramSocketTests: XCTestCase {
 
     func testIPv6DatagramReachableAndUnrouted() throws {
         if Self.isChild { return }
-        let lab = try DatagramLab()
+        let lab = try ProbeLab(tag: "dg", subnet: "10.225")
         defer { lab.remove() }
         let net = "fd00:225:\(lab.id)"
-        try dgramMust(["ip", "-6", "addr", "add", "\(net)::1/64", "dev", lab.hostIf, "nodad"])
+        try must(["ip", "-6", "addr", "add", "\(net)::1/64", "dev", lab.hostIf, "nodad"])
         try lab.inside(["ip", "-6", "addr", "add", "\(net)::2/64", "dev", lab.innerIf, "nodad"])
         try lab.inside(["ip", "-6", "route", "add", "local", "\(net):1::/64", "dev", "lo"])
-        try dgramMust(["ip", "-6", "route", "add", "\(net):1::/64", "via", "\(net)::2"])
-        try dgramMust(["ip", "-6", "route", "add", "\(net):2::/64", "via", "\(net)::2"])
+        try must(["ip", "-6", "route", "add", "\(net):1::/64", "via", "\(net)::2"])
+        try must(["ip", "-6", "route", "add", "\(net):2::/64", "via", "\(net)::2"])
         let live = try (1...256).map { try XCTUnwrap(IPAddress("\(net):1::\(String($0, radix: 16))")) }
         let dark = try (1...5).map { try XCTUnwrap(IPAddress("\(net):2::\($0)")) }
 
@@ -271,7 +217,7 @@ final class DatagramSocketTests: XCTestCase {
             text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             read.signal()
         }.start()
-        let rc = try dgramShell(["timeout", "60", "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw", exe,
+        let rc = try sh(["timeout", "60", "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw", exe,
                                  "ProbingTests.DatagramSocketTests/testAutoFallsBackToDatagramWithoutCapNetRaw"],
                                 environment: env, output: out)
         try? out.fileHandleForWriting.close()  // the child's copy is gone; this ends the read

@@ -126,59 +126,7 @@ struct SplitMix {
     }
 }
 
-// MARK: - Real packets in a network namespace
-
-@discardableResult
-func sh(_ args: [String]) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
-}
-
-func must(_ args: [String]) throws {
-    let rc = try sh(args)
-    guard rc == 0 else {
-        throw NSError(domain: "probing-tests", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "\(args.joined(separator: " ")) failed (\(rc))"])
-    }
-}
-
-/// A namespace joined to the host by a veth pair: host 10.207.ID.1/24, namespace 10.207.ID.2/24.
-private final class ProbeLab {
-    let id = Int(getpid()) % 200 + 20
-    let name: String
-    let hostIf: String
-    let innerIf: String
-    var host: String { "10.207.\(id).1" }
-    var peer: String { "10.207.\(id).2" }
-
-    init() throws {
-        let n = getpid() % 100000
-        name = "vgpr\(n)"
-        hostIf = "vhpr\(n)"
-        innerIf = "vppr\(n)"
-        remove()
-        try must(["ip", "netns", "add", name])
-        try must(["ip", "link", "add", hostIf, "type", "veth", "peer", "name", innerIf])
-        try must(["ip", "link", "set", innerIf, "netns", name])
-        try must(["ip", "addr", "add", "\(host)/24", "dev", hostIf])
-        try must(["ip", "link", "set", hostIf, "up"])
-        try inside(["ip", "addr", "add", "\(peer)/24", "dev", innerIf])
-        try inside(["ip", "link", "set", innerIf, "up"])
-        try inside(["ip", "link", "set", "lo", "up"])
-    }
-
-    func inside(_ args: [String]) throws { try must(["ip", "netns", "exec", name] + args) }
-
-    func remove() {
-        _ = try? sh(["ip", "netns", "del", name])
-        _ = try? sh(["ip", "link", "del", hostIf])
-    }
-}
+// MARK: - Real packets in a network namespace (helpers in Lab.swift)
 
 final class ProberNamespaceTests: XCTestCase {
     override func setUpWithError() throws {
@@ -189,18 +137,9 @@ final class ProberNamespaceTests: XCTestCase {
         }
     }
 
-    private func ensureNft() throws {
-        if try sh(["sh", "-c", "command -v nft"]) == 0 { return }
-        _ = try sh(["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "nftables"])
-        guard try sh(["sh", "-c", "command -v nft"]) == 0 else {
-            XCTFail("nft is not available and `apt-get install nftables` failed")
-            throw NSError(domain: "ProberNamespaceTests", code: 2)
-        }
-    }
-
     func testIPv4ReachableUnroutedLossAndLinkDown() throws {
         try ensureNft()
-        let lab = try ProbeLab()
+        let lab = try ProbeLab(tag: "pr", subnet: "10.207")
         defer { lab.remove() }
         let id = lab.id
         // A whole /24 answers inside the namespace; another /24 is routed there but goes nowhere.
@@ -244,7 +183,7 @@ final class ProberNamespaceTests: XCTestCase {
     }
 
     func testIPv6ReachableAndUnrouted() throws {
-        let lab = try ProbeLab()
+        let lab = try ProbeLab(tag: "pr", subnet: "10.207")
         defer { lab.remove() }
         let id = lab.id
         let net = "fd00:207:\(id)"
@@ -272,7 +211,7 @@ final class ProberNamespaceTests: XCTestCase {
     /// Volume: a whole /16 routed locally in a namespace, every reply matched, none lost
     /// (the rate is printed, not asserted; VIGIL_PROBE_RATE sets the limit).
     func testEveryReplyOfASlash16IsMatched() throws {
-        let lab = try ProbeLab()
+        let lab = try ProbeLab(tag: "pr", subnet: "10.207")
         defer { lab.remove() }
         let id = lab.id
         try lab.inside(["ip", "route", "add", "local", "10.\(id).0.0/16", "dev", "lo"])

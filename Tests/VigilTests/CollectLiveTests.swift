@@ -23,23 +23,8 @@ final class CollectLiveTests: XCTestCase {
         let sock = dir.appendingPathComponent("bird.ctl").path
         let birdConf = dir.appendingPathComponent("bird.conf").path
         // AS65010 is the upstream of AS65020, whose three /24s it announces.
-        try """
-            router id \(ns.peer);
-            protocol device {}
-            protocol static s4 {
-              ipv4;
-              route 198.51.100.0/24 blackhole { bgp_path.prepend(65020); };
-              route 198.51.101.0/24 blackhole { bgp_path.prepend(65020); };
-              route 198.51.102.0/24 blackhole { bgp_path.prepend(65020); };
-            }
-            protocol bgp vigil {
-              local \(ns.peer) as 65010;
-              neighbor \(ns.host) port 17900 as 12654;
-              hold time 30;
-              connect retry time 1;
-              ipv4 { import none; export all; };
-            }
-            """.write(toFile: birdConf, atomically: true, encoding: .utf8)
+        try upstreamBIRDConfig(ns, port: 17900, routes: ["198.51.100.0/24", "198.51.101.0/24", "198.51.102.0/24"].map { ($0, 65020) })
+            .write(toFile: birdConf, atomically: true, encoding: .utf8)
         let status = dir.appendingPathComponent("status.json").path
         let eventsFile = dir.appendingPathComponent("events.jsonl").path
         let archive = dir.appendingPathComponent("archive").path

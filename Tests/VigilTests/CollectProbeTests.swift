@@ -11,8 +11,9 @@ final class CollectProbeTests: XCTestCase {
         guard CLI.which("bird") != nil, CLI.which("nft") != nil else { return XCTFail("bird2 and nftables are needed: scripts/test.sh installs them") }
         let dir = try CLI.tempDir("collect-probe")
         let ns = try Netns(tag: "cp", subnet: "10.210")
-        let net = "10.95.\((Int(getpid()) % 60) * 4)"
-        let target = "\(net).0/22"
+        let base = (Int(getpid()) % 60) * 4
+        let target = "10.95.\(base).0/22"
+        let blocks = (0..<4).map { "10.95.\(base + $0).0/24" }
         var bird: Process?
         var vigil: Background?
         defer {
@@ -29,22 +30,7 @@ final class CollectProbeTests: XCTestCase {
         XCTAssertEqual(try Netns.sh(["ip", "route", "add", target, "via", ns.peer]), 0)
         let sock = dir.appendingPathComponent("bird.ctl").path
         let birdConf = dir.appendingPathComponent("bird.conf").path
-        let routes = (0..<4).map { "  route \(net.dropLast(String(net.split(separator: ".").last!).count))\(Int(net.split(separator: ".").last!)! + $0).0/24 blackhole { bgp_path.prepend(65030); };" }
-        try """
-            router id \(ns.peer);
-            protocol device {}
-            protocol static s4 {
-              ipv4;
-            \(routes.joined(separator: "\n"))
-            }
-            protocol bgp vigil {
-              local \(ns.peer) as 65010;
-              neighbor \(ns.host) port 17902 as 12654;
-              hold time 30;
-              connect retry time 1;
-              ipv4 { import none; export all; };
-            }
-            """.write(toFile: birdConf, atomically: true, encoding: .utf8)
+        try upstreamBIRDConfig(ns, port: 17902, routes: blocks.map { ($0, 65030) }).write(toFile: birdConf, atomically: true, encoding: .utf8)
         let eventsFile = dir.appendingPathComponent("events.jsonl").path
         let status = dir.appendingPathComponent("status.json").path
         let config = dir.appendingPathComponent("vigil.toml").path
@@ -112,7 +98,7 @@ final class CollectProbeTests: XCTestCase {
         let opened = try XCTUnwrap(find("opened", "unreachable-while-routed"))
         XCTAssertEqual(opened["kind"] as? String, "outage")
         let evidence = try XCTUnwrap(opened["evidence"] as? [String: Any])
-        XCTAssertEqual(Set(evidence["prefixes"] as? [String] ?? []), Set((0..<4).map { "\(net.split(separator: ".").prefix(2).joined(separator: ".")).\(Int(net.split(separator: ".").last!)! + $0).0/24" }))
+        XCTAssertEqual(Set(evidence["prefixes"] as? [String] ?? []), Set(blocks))
         let note = evidence["note"] as? String ?? ""
         XCTAssertTrue(note.contains("4 of 4 judged blocks unreachable while still routed") && note.contains("origin AS65030, 1 peers"), note)
         XCTAssertFalse(events().contains { $0["cause"] as? String == "bgp-withdrawal" }, "the routes never moved: \(events())")

@@ -64,6 +64,26 @@ final class Netns {
     }
 }
 
+/// A BIRD configuration for the namespace side: AS65010, upstream of the origins, announcing
+/// `routes` (prefix, origin AS) to a collector (AS12654) listening on the host side at `port`.
+func upstreamBIRDConfig(_ ns: Netns, port: Int, routes: [(prefix: String, origin: UInt32)]) -> String {
+    """
+    router id \(ns.peer);
+    protocol device {}
+    protocol static s4 {
+      ipv4;
+    \(routes.map { "  route \($0.prefix) blackhole { bgp_path.prepend(\($0.origin)); };" }.joined(separator: "\n"))
+    }
+    protocol bgp vigil {
+      local \(ns.peer) as 65010;
+      neighbor \(ns.host) port \(port) as 12654;
+      hold time 30;
+      connect retry time 1;
+      ipv4 { import none; export all; };
+    }
+    """
+}
+
 /// Waits (bounded) for a condition; fails the test if it never holds.
 func waitFor(_ what: String, seconds: Double = 40, file: StaticString = #filePath, line: UInt = #line, _ ok: () -> Bool) {
     let until = Date().addingTimeInterval(seconds)
