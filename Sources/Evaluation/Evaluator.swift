@@ -121,7 +121,7 @@ extension Evaluator.Score {
             recall                             \(pct(recall))  (\(outagesFound) of \(outagesTrue); goal 100%)
             precision                          \(pct(precision))  (\(falseOutages) false of \(detectedOutages) detected)
             false outages on control cases     \(falseOutagesOnControl)  (goal 0)
-            detection delay, median / worst    \(medianDelay / 60) min / \(worstDelay / 60) min  (bin \(bin / 60) min; goal within one bin)
+            detection delay, median / worst    \(EventFormat.duration(seconds: medianDelay)) / \(EventFormat.duration(seconds: worstDelay))  (bin \(EventFormat.duration(seconds: bin)); goal within one bin)
             cause correct                      \(pct(causeAccuracy))  (\(causesRight) of \(causesJudged); goal 95%)
             preceded-by-instability correct    \(precededRight) of \(preceded)
             instability periods found          \(instabilityFound) of \(instabilityTrue); \(falseInstability) instability events outside them

@@ -13,6 +13,10 @@ import Foundation
 /// on the wall clock, so a quiet feed still produces rows; every `tick`
 /// the watched entities are measured and judged by the `LiveDetector`, which
 /// opens an outage within a tick of the last withdrawal.
+///
+/// Vigil's own downtime is a gap, not an outage: bins that closed before this run
+/// held any route are not stored (no zeros before the sessions come up), and when
+/// it stops, events still open end as "observation stopped", not as recoveries.
 public final class LivePipeline: @unchecked Sendable {
     public struct Options: Sendable {
         public var binSeconds: Int64 = 300
@@ -60,6 +64,8 @@ public final class LivePipeline: @unchecked Sendable {
     var status = Status()
     /// Wall-clock time a withdrawal (or a session loss) was last applied.
     var lastWithdrawalAt = 0.0
+    /// Whether a route has arrived in this run: bins closed before that measured nothing.
+    var observing = false
 
     public init(options: Options, store: any SeriesStore, lookup: CountryLookup? = nil) {
         self.options = options
@@ -72,13 +78,15 @@ public final class LivePipeline: @unchecked Sendable {
         dataPlane = DataPlaneDetector(config: options.dataPlane)
     }
 
-    /// Thread-safe: queues elements for the pipeline thread.
+    /// Thread-safe: queues elements for the pipeline thread (none once it has stopped:
+    /// sessions closing because the collector stops say nothing about the Internet).
     public func submit(_ elements: [BGPElement]) {
         guard !elements.isEmpty else { return }
         cond.lock()
+        defer { cond.unlock() }
+        guard !stopping else { return }
         queue += elements
         cond.signal()
-        cond.unlock()
     }
 
     /// Runs `body` on the pipeline thread with the engine (its state consistent
@@ -94,7 +102,8 @@ public final class LivePipeline: @unchecked Sendable {
         DetachedThread.start { [self] in run() }
     }
 
-    /// Applies what is queued, closes the current bin, and stops the thread.
+    /// Applies what is queued, closes the current bin, ends open events as "observation
+    /// stopped", and stops the thread. Call it before closing the sessions.
     public func stop() {
         cond.lock()
         stopping = true
@@ -135,7 +144,9 @@ public final class LivePipeline: @unchecked Sendable {
                 nextTick = now + options.tick
             }
             if stop {
-                closeAll(engine.finish())
+                let last = engine.finish()
+                closeAll(observing ? last : [])
+                stopObserving(at: Int64(now))
                 cond.lock()
                 finished = true
                 cond.broadcast()
@@ -150,8 +161,11 @@ public final class LivePipeline: @unchecked Sendable {
         var rows: [SeriesRow] = []
         var withdrew = false
         for e in batch {
-            rows += engine.apply(e)
+            // Rows of bins an element closes are measured before it is applied.
+            let closed = engine.apply(e)
+            if observing { rows += closed }
             if e.kind == .withdrawal || (e.kind == .state && e.oldState == 6) { withdrew = true }
+            if !observing && (e.kind == .announcement || e.kind == .rib) { observing = engine.state.routeCount > 0 }
         }
         if withdrew { lastWithdrawalAt = Date().timeIntervalSince1970 }
         closeAll(rows)
@@ -191,9 +205,22 @@ public final class LivePipeline: @unchecked Sendable {
         return live.openEvents + dataPlane.openEvents + detector.openEvents.filter { $0.kind != .outage || !watched.contains($0.entity) }
     }
 
+    /// Events still open when the collector stops end at `t` as "observation stopped".
+    func stopObserving(at t: Int64) {
+        let watched = Set(options.watch.map(\.description))
+        let stopped = live.stopObserving(at: t) + dataPlane.stopObserving(at: t)
+            + detector.stopObserving(at: t).filter { $0.kind != .outage || !watched.contains($0.entity) }
+        for e in stopped { onEvent(.closed(e), nil) }
+        do { try store.writeEvents(stopped) } catch { onError("store: \(error)") }
+        cond.lock()
+        status.openEvents = []
+        cond.unlock()
+    }
+
     func tick(_ now: Double) {
         let t = Int64(now)
-        closeAll(engine.advance(to: t))
+        let closed = engine.advance(to: t)
+        closeAll(observing ? closed : [])
         var changed: [Event] = []
         if !options.watch.isEmpty {
             for row in engine.measureNow() {

@@ -125,9 +125,12 @@ public final class ReplayRunner {
         }
         while try rib.nextBatch({ for e in $0 { try feed(e, fromRIB: true) } }) {}
         while try updates.nextBatch({ for e in $0 { try feed(e, fromRIB: false) } }) {}
-        pending += engine.finish()
+        let last = engine.finish()
+        pending += last
         s.bins += 1
         try flush()
+        // The archive ends, not the events: those still open end there as "observation stopped".
+        if options.detect { try store.writeEvents(detector.stopObserving(at: max(Int64(lastTime), last.first?.bin ?? 0))) }
         progress?(total, total, n)
         s.elements = n
         s.unknownWithdrawals = engine.unknownWithdrawals

@@ -173,6 +173,17 @@ public final class DataPlaneDetector {
 
     public var openEvents: [Event] { states.values.flatMap { [$0.outage, $0.degradation].compactMap { $0 } } }
 
+    /// Probing stops at `t`: open events end there as "observation stopped", not as recoveries.
+    public func stopObserving(at t: Int64) -> [Event] {
+        var out: [Event] = []
+        for (entity, st) in states {
+            for open in [st.outage, st.degradation].compactMap({ $0 }) { out.append(open.stoppedObserving(at: t)) }
+            states[entity]?.outage = nil
+            states[entity]?.degradation = nil
+        }
+        return out.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+    }
+
     public static func ms(_ s: Double) -> String { s >= 0.1 ? "\(Int((s * 1000).rounded())) ms" : "\(Double(Int(s * 100_000)) / 100) ms" }
     public static func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 }

@@ -255,8 +255,24 @@ public final class Detector {
         return e
     }
 
-    /// Events still open at the end of the input (their `end` stays nil).
+    /// Events open now.
     public var openEvents: [Event] {
         states.values.flatMap { [$0.outage, $0.instability].compactMap { $0 } }
+    }
+
+    /// The input ends at `t` (archive over, collector stopping): every open event ends
+    /// there as "observation stopped", not as a recovery. Returns them.
+    public func stopObserving(at t: Int64) -> [Event] {
+        var out: [Event] = []
+        for (entity, st) in states {
+            for open in [st.outage, st.instability].compactMap({ $0 }) {
+                let e = open.stoppedObserving(at: t)
+                events[e.id] = e
+                out.append(e)
+            }
+            states[entity]?.outage = nil
+            states[entity]?.instability = nil
+        }
+        return out.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
     }
 }

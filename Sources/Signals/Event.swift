@@ -1,5 +1,8 @@
 /// What Vigil concludes from signals: an outage, instability or degradation of
 /// an entity, with a start, an end (nil while open), a scope and a cause with its evidence.
+///
+/// Stored events are read back by later versions: decoding takes every field as
+/// optional with the default a version without it meant, and ignores unknown ones.
 public struct Event: Hashable, Sendable, Codable {
     public enum Kind: String, Sendable, Codable { case outage, instability, degradation }
     public enum Cause: String, Sendable, Codable {
@@ -15,8 +18,12 @@ public struct Event: Hashable, Sendable, Codable {
     public var cause: Cause
     /// Start of the first bin that showed it (Unix seconds, UTC).
     public var start: Int64
-    /// Start of the first bin back to normal; nil while open.
+    /// Start of the first bin back to normal; nil while open. When `observationStopped`,
+    /// the time Vigil stopped observing with the event still open instead.
     public var end: Int64?
+    /// The event did not end: Vigil stopped observing (collector stopped, archive over) at `end`.
+    /// Its own downtime is a gap with no data, not a recovery and not an outage.
+    public var observationStopped: Bool
     /// Share of the entity's normal space affected at the worst point (0–1).
     public var scope: Double
     /// Depth × duration: scope summed over the event's bins, in bin-hours.
@@ -28,7 +35,7 @@ public struct Event: Hashable, Sendable, Codable {
     public var id: String { "\(entity)|\(kind.rawValue)|\(start)" }
 
     public init(entity: String, kind: Kind, cause: Cause, start: Int64, end: Int64?, scope: Double, severity: Double,
-                level: String, precededByInstability: Bool, evidence: Evidence) {
+                level: String, precededByInstability: Bool, evidence: Evidence, observationStopped: Bool = false) {
         self.entity = entity
         self.kind = kind
         self.cause = cause
@@ -39,6 +46,36 @@ public struct Event: Hashable, Sendable, Codable {
         self.level = level
         self.precededByInstability = precededByInstability
         self.evidence = evidence
+        self.observationStopped = observationStopped
+    }
+
+    /// The event as it stands when Vigil stops observing at `t` with it still open.
+    public func stoppedObserving(at t: Int64) -> Event {
+        var e = self
+        e.end = max(t, start)
+        e.observationStopped = true
+        // Events whose severity is only set when they close count it up to here.
+        if e.severity == 0 { e.severity = e.scope * Double(e.end! - start) / 3600 }
+        return e
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entity, kind, cause, start, end, observationStopped, scope, severity, level, precededByInstability, evidence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        entity = try c.decode(String.self, forKey: .entity)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        cause = (try? c.decodeIfPresent(Cause.self, forKey: .cause)) ?? .unknown
+        start = try c.decode(Int64.self, forKey: .start)
+        end = try c.decodeIfPresent(Int64.self, forKey: .end)
+        observationStopped = try c.decodeIfPresent(Bool.self, forKey: .observationStopped) ?? false
+        scope = try c.decodeIfPresent(Double.self, forKey: .scope) ?? 0
+        severity = try c.decodeIfPresent(Double.self, forKey: .severity) ?? 0
+        level = try c.decodeIfPresent(String.self, forKey: .level) ?? "warning"
+        precededByInstability = try c.decodeIfPresent(Bool.self, forKey: .precededByInstability) ?? false
+        evidence = try c.decodeIfPresent(Evidence.self, forKey: .evidence) ?? Evidence(signal: "")
     }
 
     public struct Evidence: Hashable, Sendable, Codable {
@@ -75,6 +112,28 @@ public struct Event: Hashable, Sendable, Codable {
             self.churnBaseline = churnBaseline
             self.churnPeak = churnPeak
             self.note = note
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case signal, baseline, before, worst, visibilityBefore, visibilityWorst, peersInOrder, prefixes, commonUpstream,
+                 churnBaseline, churnPeak, note
+        }
+
+        /// Evidence written by any version: a field it did not have takes its default, one it does not know is ignored.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            signal = try c.decodeIfPresent(String.self, forKey: .signal) ?? ""
+            baseline = try c.decodeIfPresent(Double.self, forKey: .baseline) ?? 0
+            before = try c.decodeIfPresent(Double.self, forKey: .before) ?? 0
+            worst = try c.decodeIfPresent(Double.self, forKey: .worst) ?? 0
+            visibilityBefore = try c.decodeIfPresent(Double.self, forKey: .visibilityBefore) ?? 0
+            visibilityWorst = try c.decodeIfPresent(Double.self, forKey: .visibilityWorst) ?? 0
+            peersInOrder = try c.decodeIfPresent([String].self, forKey: .peersInOrder) ?? []
+            prefixes = try c.decodeIfPresent([String].self, forKey: .prefixes) ?? []
+            commonUpstream = try c.decodeIfPresent(UInt32.self, forKey: .commonUpstream)
+            churnBaseline = try c.decodeIfPresent(Double.self, forKey: .churnBaseline) ?? 0
+            churnPeak = try c.decodeIfPresent(Double.self, forKey: .churnPeak) ?? 0
+            note = try c.decodeIfPresent(String.self, forKey: .note) ?? ""
         }
     }
 }

@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 
 /// Events as people read them: a table, or JSON lines (schema in README.md).
 public enum EventFormat {
@@ -15,10 +15,7 @@ public enum EventFormat {
         return o
     }
 
-    static func num(_ v: Double) -> String {
-        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-        return String(Double(Int64((v * 10000).rounded())) / 10000)
-    }
+    static func num(_ v: Double) -> String { NumberText.decimal(v) }
 
     public static func json(_ e: Event) -> String {
         let ev = e.evidence
@@ -29,13 +26,22 @@ public enum EventFormat {
         evidence += ",\"common_upstream\":\(ev.commonUpstream.map { "\"AS\($0)\"" } ?? "null")"
         evidence += ",\"churn_baseline\":\(num(ev.churnBaseline)),\"churn_peak\":\(num(ev.churnPeak)),\"note\":\"\(esc(ev.note))\""
         return "{\"entity\":\"\(esc(e.entity))\",\"kind\":\"\(e.kind.rawValue)\",\"cause\":\"\(e.cause.rawValue)\",\"start\":\"\(UTCTime.format(e.start))\","
-            + "\"end\":\(e.end.map { "\"\(UTCTime.format($0))\"" } ?? "null"),\"scope\":\(num(e.scope)),\"severity\":\(num(e.severity)),"
+            + "\"end\":\(e.end.map { "\"\(UTCTime.format($0))\"" } ?? "null"),\"observation_stopped\":\(e.observationStopped),\"scope\":\(num(e.scope)),\"severity\":\(num(e.severity)),"
             + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\"evidence\":{\(evidence)}}"
     }
 
+    /// How long the event lasted; one Vigil stopped observing lasted at least that long.
     public static func duration(_ e: Event) -> String {
         guard let end = e.end else { return "ongoing" }
-        let m = (end - e.start) / 60
+        let d = duration(seconds: end - e.start)
+        return e.observationStopped ? "\(d)+ (observation stopped)" : d
+    }
+
+    /// `14s`, `5m`, `2h05m`: seconds under a minute, minutes under an hour.
+    public static func duration(seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s)s" }
+        let m = s / 60
         return m >= 60 ? "\(m / 60)h\(m % 60 < 10 ? "0" : "")\(m % 60)m" : "\(m)m"
     }
 

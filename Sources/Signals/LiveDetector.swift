@@ -110,4 +110,15 @@ public final class LiveDetector {
 
     /// Outages open now.
     public var openEvents: [Event] { states.values.compactMap(\.outage) }
+
+    /// The collector stops at `t`: open outages end there as "observation stopped", not as recoveries.
+    public func stopObserving(at t: Int64) -> [Event] {
+        var out: [Event] = []
+        for (entity, st) in states {
+            guard let open = st.outage else { continue }
+            out.append(open.stoppedObserving(at: t))
+            states[entity]?.outage = nil
+        }
+        return out.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+    }
 }

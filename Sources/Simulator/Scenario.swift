@@ -1,5 +1,8 @@
 public import BGPWire
 import TOMLKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A synthetic world to simulate (the TOML format is documented in README.md, "Scenarios").
 public struct Scenario: Sendable {
@@ -86,9 +89,19 @@ public struct Scenario: Sendable {
             return v
         }
         func time(_ node: (any TOMLValueConvertible)?, _ key: String) throws -> Int64 {
-            guard let s = node?.string else { throw Problem(description: "\(file): '\(key)' must be a time string like \"2014-12-22T16:15Z\"") }
-            guard let v = UTCTime.parse(s) else { throw Problem(description: "\(file): '\(key)' = \"\(s)\" is not a time") }
-            return v
+            // A TOML date-time (unquoted): its offset counts; without one it is UTC.
+            if let d = node?.dateTime {
+                var tm = tm()
+                tm.tm_year = Int32(d.date.year - 1900)
+                tm.tm_mon = Int32(d.date.month - 1)
+                tm.tm_mday = Int32(d.date.day)
+                tm.tm_hour = Int32(d.time.hour)
+                tm.tm_min = Int32(d.time.minute)
+                tm.tm_sec = Int32(d.time.second)
+                return Int64(timegm(&tm)) - Int64(d.offset?.offset ?? 0) * 60
+            }
+            guard let s = node?.string else { throw Problem(description: "\(file): '\(key)' must be a time like \"2014-12-22T16:15Z\"") }
+            do { return try UTCTime.parsing(s) } catch { throw Problem(description: "\(file): '\(key)': \(error.description)") }
         }
         name = try need(t["name"]?.string, "name")
         description = t["description"]?.string ?? ""

@@ -41,7 +41,7 @@ enum ProbeTables {
 extension SQLiteStore {
     public func writeProbes(_ rows: [ProbeRow]) throws {
         guard !rows.isEmpty else { return }
-        try db.write { db in
+        try write { db in
             let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO probes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for r in rows {
                 try st.execute(arguments: [r.entity, r.time, r.blocks, r.judged, r.up, r.down, r.uncertain, r.sent, r.answered,
@@ -51,7 +51,7 @@ extension SQLiteStore {
     }
 
     public func probeSeries(entity: String, from: Int64?, until: Int64?) throws -> [ProbeRow] {
-        try db.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE entity = ? AND time >= ? AND time < ? ORDER BY time",
                              arguments: [entity, from ?? Int64.min, until ?? Int64.max]).map { r in
                 ProbeRow(entity: r["entity"], time: r["time"], blocks: r["blocks"], judged: r["judged"], up: r["up"], down: r["down"],
@@ -63,7 +63,7 @@ extension SQLiteStore {
 
     public func writeBlocks(_ blocks: [BlockRecord]) throws {
         guard !blocks.isEmpty else { return }
-        try db.write { db in
+        try write { db in
             let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO probe_blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for b in blocks {
                 try st.execute(arguments: [b.block.description, b.entity, b.why, b.state.rawValue, b.belief, b.availability,
@@ -73,7 +73,7 @@ extension SQLiteStore {
     }
 
     public func blocks(entity: String?) throws -> [BlockRecord] {
-        try db.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM probe_blocks WHERE ? IS NULL OR entity = ?", arguments: [entity, entity])
                 .compactMap { r -> BlockRecord? in
                     guard let p = Prefix(r["block"] as String), let state = BlockVerdict.State(rawValue: r["state"]) else { return nil }

@@ -4,20 +4,71 @@ public import Signals
 public import Entities
 public import BGPWire
 
+/// A store failure, naming the database file.
+public struct StoreError: Error, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path): \(message)" }
+}
+
 /// The embedded store: one SQLite file (`vigil.db` by default) through GRDB,
 /// with forward-only named migrations.
 public final class SQLiteStore: SeriesStore {
     let db: DatabaseQueue
+    public let path: String
 
-    public init(path: String) throws {
+    /// `readOnly`: for commands that only read (`vigil series`, `vigil events`): the file
+    /// must exist (nothing is created), and a read-only file or directory is fine.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
         var config = Configuration()
-        config.prepareDatabase { db in
-            // WAL: readers (vigil series, the web API) are not blocked by a running replay.
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StoreError(path: path, message: "no such database (vigil replay, collect or probe makes one; --db names another)")
+            }
+            config.readonly = true
+        } else {
+            config.prepareDatabase { db in
+                // WAL: readers (vigil series, the web API) are not blocked by a running replay.
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
         }
-        db = try DatabaseQueue(path: path, configuration: config)
-        try SQLiteStore.migrator.migrate(db)
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            // A WAL database in a directory we cannot write (no -shm file to make) opens only as
+            // immutable; no writer can be running there, or its -shm file would exist.
+            guard readOnly, let again = try? DatabaseQueue(path: SQLiteStore.immutableURI(path), configuration: config) else {
+                throw StoreError(path: path, message: "\(error)")
+            }
+            db = again
+        }
+        if !readOnly { try access { try SQLiteStore.migrator.migrate(db) } }
     }
+
+    /// `file:PATH?immutable=1`, the path escaped as a URI needs.
+    static func immutableURI(_ path: String) -> String {
+        var p = ""
+        for c in path {
+            switch c {
+            case "%": p += "%25"
+            case "?": p += "%3f"
+            case "#": p += "%23"
+            default: p.append(c)
+            }
+        }
+        return "file:\(p)?immutable=1"
+    }
+
+    /// Runs a database access, naming this file in any error.
+    func access<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as StoreError { throw e } catch {
+            throw StoreError(path: path, message: "\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try access { try db.read(body) } }
+    func write<T>(_ body: (Database) throws -> T) throws -> T { try access { try db.write(body) } }
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -68,47 +119,64 @@ public final class SQLiteStore: SeriesStore {
             try db.execute(sql: "CREATE INDEX events_by_entity ON events (entity, start)")
         }
         m.registerMigration("v3-probes", migrate: ProbeTables.create)
+        m.registerMigration("v4-events-observation-stopped") { db in
+            // Older rows ended only by recovering: 0.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN observation_stopped INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 
     public func writeEvents(_ events: [Event]) throws {
         guard !events.isEmpty else { return }
         let enc = JSONEncoder()
-        try db.write { db in
-            let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        try write { db in
+            let st = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO events (id, entity, kind, cause, start, "end", scope, severity, level, preceded_by_instability,
+                                               evidence, observation_stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for e in events {
                 let evidence = String(decoding: try enc.encode(e.evidence), as: UTF8.self)
                 try st.execute(arguments: [e.id, e.entity, e.kind.rawValue, e.cause.rawValue, e.start, e.end, e.scope, e.severity,
-                                           e.level, e.precededByInstability ? 1 : 0, evidence])
+                                           e.level, e.precededByInstability ? 1 : 0, evidence, e.observationStopped ? 1 : 0])
             }
         }
     }
 
+    /// Every event in the range, whatever version stored it; one that cannot be read is an error naming it, never skipped.
     public func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event] {
         let dec = JSONDecoder()
-        return try db.read { db in
+        return try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM events WHERE (? IS NULL OR entity = ?) AND start < ? AND COALESCE("end", 9223372036854775807) > ?
                 ORDER BY start, entity
-                """, arguments: [entity, entity, until ?? Int64.max, from ?? Int64.min]).compactMap { (r: Row) -> Event? in
-                guard let kind = Event.Kind(rawValue: r["kind"]), let cause = Event.Cause(rawValue: r["cause"]),
-                      let evidence = try? dec.decode(Event.Evidence.self, from: Data((r["evidence"] as String).utf8)) else { return nil }
-                return Event(entity: r["entity"], kind: kind, cause: cause, start: r["start"], end: r["end"], scope: r["scope"],
-                             severity: r["severity"], level: r["level"], precededByInstability: (r["preceded_by_instability"] as Int) != 0,
-                             evidence: evidence)
+                """, arguments: [entity, entity, until ?? Int64.max, from ?? Int64.min]).map { (r: Row) -> Event in
+                let id: String = r["id"]
+                guard let kind = Event.Kind(rawValue: r["kind"]) else {
+                    throw StoreError(path: path, message: "event \(id): unknown kind \(r["kind"] as String)")
+                }
+                let evidence: Event.Evidence
+                do { evidence = try dec.decode(Event.Evidence.self, from: Data((r["evidence"] as String).utf8)) } catch {
+                    throw StoreError(path: path, message: "event \(id): cannot read its evidence: \(error)")
+                }
+                // A cause this version does not know (a later one wrote it) reads as unknown; a database
+                // not yet migrated (opened read-only) has no observation_stopped column.
+                return Event(entity: r["entity"], kind: kind, cause: Event.Cause(rawValue: r["cause"]) ?? .unknown, start: r["start"],
+                             end: r["end"], scope: r["scope"], severity: r["severity"], level: r["level"],
+                             precededByInstability: (r["preceded_by_instability"] as Int) != 0, evidence: evidence,
+                             observationStopped: ((r["observation_stopped"] as Int?) ?? 0) != 0)
             }
         }
     }
 
     public func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {
-        try db.write { db in
+        try write { db in
             let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO prefix_origin VALUES (?, ?, ?)")
             for o in origins { try st.execute(arguments: [o.prefix.description, Int64(o.origin), o.seen]) }
         }
     }
 
     public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
-        try db.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT prefix, origin, seen FROM prefix_origin").compactMap { r in
                 guard let p = Prefix(r["prefix"] as String) else { return nil }
                 return (p, UInt32(r["origin"] as Int64), r["seen"] as Int64)
@@ -118,7 +186,7 @@ public final class SQLiteStore: SeriesStore {
 
     public func write(_ rows: [SeriesRow]) throws {
         guard !rows.isEmpty else { return }
-        try db.write { db in
+        try write { db in
             let stmt = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -131,7 +199,7 @@ public final class SQLiteStore: SeriesStore {
     }
 
     public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
-        try db.read { db in
+        try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM series WHERE entity = ? AND bin >= ? AND bin < ? ORDER BY bin
                 """, arguments: [entity, from ?? Int64.min, until ?? Int64.max])
@@ -146,11 +214,11 @@ public final class SQLiteStore: SeriesStore {
     }
 
     public func entityNames() throws -> [String] {
-        try db.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM series ORDER BY entity") }
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM series ORDER BY entity") }
     }
 
     public func saveEntityMap(_ map: EntityMap) throws {
-        try db.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM asn_country")
             try db.execute(sql: "DELETE FROM block_country")
             let a = try db.makeStatement(sql: "INSERT INTO asn_country VALUES (?, ?, ?)")
@@ -161,7 +229,7 @@ public final class SQLiteStore: SeriesStore {
     }
 
     public func loadEntityMap() throws -> EntityMap {
-        try db.read { db in
+        try read { db in
             var m = EntityMap()
             for row in try Row.fetchAll(db, sql: "SELECT first, last, country FROM asn_country") {
                 m.addASNRange(UInt32(row["first"] as Int64), UInt32(row["last"] as Int64), row["country"])

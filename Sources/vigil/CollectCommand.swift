@@ -130,6 +130,7 @@ final class Collecting: @unchecked Sendable {
             archive = SharedArchive(writer) { [self] in log($0) }
         }
         let store: any SeriesStore = try cfg.database.map { try SQLiteStore(path: $0) } ?? MemoryStore()
+        try endUnfinishedEvents(store)
         let map = try store.loadEntityMap()
         var options = LivePipeline.Options()
         options.binSeconds = cfg.bin
@@ -161,7 +162,7 @@ final class Collecting: @unchecked Sendable {
             pipeline.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
                                         oldState: 6, newState: 1)])
         }
-        events.onUpdate = { [self] peer, decision, options, t, us in
+        events.onUpdate = { peer, decision, options, t, us in
             switch decision {
             case let .accept(u), let .attributeDiscard(u, _):
                 pipeline.submit(ElementExtractor.elements(of: u, peerAddress: peer.address, peerAS: peer.asn, fourOctetAS: options.fourOctetAS,
@@ -240,13 +241,26 @@ final class Collecting: @unchecked Sendable {
         ribTimer?.cancel()
         statusTimer.cancel()
         probing?.stop()
+        // The pipeline first: the sessions closing next are the collector's doing, and
+        // seen by it they would withdraw every route (an outage of every watched entity).
+        pipeline.stop()
         connector.stop()
         listener.stop()
         bmp?()
-        pipeline.stop()
         archive?.rotate()
         writeStatus(pipeline, registry, archive)
-        for e in pipeline.snapshot().openEvents { log("still open: \(e.entity) \(e.kind.rawValue) since \(UTCTime.format(e.start))") }
+    }
+
+    /// Events a run that did not stop cleanly (killed, crashed) left open: Vigil stopped
+    /// observing them after the last bin it stored, so they end there, not as recoveries.
+    func endUnfinishedEvents(_ store: any SeriesStore) throws {
+        var ended: [Event] = []
+        for e in try store.events(entity: nil, from: nil, until: nil) where e.end == nil {
+            let lastBin = try store.series(entity: e.entity, from: e.start, until: nil).last.map { $0.bin + cfg.bin } ?? e.start
+            ended.append(e.stoppedObserving(at: lastBin))
+            log("\(e.entity) \(e.kind.rawValue) since \(UTCTime.format(e.start)) was left open by a run that did not stop: observation stopped at \(UTCTime.format(max(lastBin, e.start)))")
+        }
+        try store.writeEvents(ended)
     }
 
     /// A bview of what every peer holds now, written on the pipeline thread (so it is

@@ -3,6 +3,7 @@ import BGPWire
 import Entities
 import MRT
 import Routing
+import Signals
 import Store
 
 struct EntitiesCommand: ParsableCommand {
@@ -95,6 +96,6 @@ struct EntitiesCommand: ParsableCommand {
             if map.isEmpty { print("  (no delegations imported: run vigil entities import)") }
         }
 
-        func fmt(_ v: Double) -> String { v == v.rounded() ? String(Int64(v)) : String(v) }
+        func fmt(_ v: Double) -> String { NumberText.decimal(v) }
     }
 }

@@ -25,7 +25,7 @@ final class EventSink: @unchecked Sendable {
 
     init(path: String?) throws {
         file = try path.map { path in
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("\(path): cannot write events") }
             h.seekToEndOfFile()
             return h
@@ -41,6 +41,8 @@ final class EventSink: @unchecked Sendable {
         case .opened:
             let after = latency.map { String(format: ", %.2f s after the last withdrawal", $0) } ?? ""
             print("\(UTCTime.format(e.start))  OPEN       \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue))\(after)")
+        case .closed where e.observationStopped:
+            print("\(UTCTime.format(e.end ?? e.start))  STOPPED    \(e.entity) \(e.kind.rawValue) still open after \(EventFormat.duration(e))")
         case .closed:
             print("\(UTCTime.format(e.end ?? e.start))  \(e.kind == .outage ? "RECOVERED" : "ENDED    ")  \(e.entity) \(e.kind.rawValue) after \(EventFormat.duration(e))")
         case .updated:
@@ -48,7 +50,11 @@ final class EventSink: @unchecked Sendable {
         }
         fflush(nil)
         guard let out = file else { return }
-        let what = switch change { case .opened: "opened"; case .updated: "updated"; case .closed: "closed" }
+        let what = switch change {
+        case .opened: "opened"
+        case .updated: "updated"
+        case .closed: e.observationStopped ? "observation-stopped" : "closed"
+        }
         var line = "{\"change\":\"\(what)\"," + EventFormat.json(e).dropFirst()
         if case .opened = change, let l = latency { line = String(line.dropLast()) + ",\"detected_after_s\":\(String(format: "%.3f", l))}" }
         out.write(Data((line + "\n").utf8))

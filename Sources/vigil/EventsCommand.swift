@@ -16,17 +16,18 @@ struct EventsCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
     @Argument(help: "Entity (all when left out).") var entity: String?
-    @Option var from: TimeArgument?
-    @Option var until: TimeArgument?
+    @Option(transform: TimeArgument.parse) var from: TimeArgument?
+    @Option(transform: TimeArgument.parse) var until: TimeArgument?
     @Option var format: Format = .table
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
 
     func validate() throws {
         if let e = entity, Entity(e) == nil { throw ValidationError("\(e): use a country code (KP), an AS (AS131279) or a prefix") }
+        try validateRange(from, until)
     }
 
     func run() throws {
-        let events = try SQLiteStore(path: db).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        let events = try SQLiteStore(path: db, readOnly: true).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
         printEvents(events, format: format)
     }
 }

@@ -20,8 +20,8 @@ struct FetchCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("collector"), help: "rrc00…rrc26 (RIPE RIS) or route-views2, route-views.linx, … (RouteViews).")
     var collectors: [String] = []
-    @Option var from: TimeArgument
-    @Option var until: TimeArgument
+    @Option(transform: TimeArgument.parse) var from: TimeArgument
+    @Option(transform: TimeArgument.parse) var until: TimeArgument
     @Option(name: .customLong("type")) var kind: Kind = .both
     @Option(help: "Base URL of a mirror with the project's directory layout.") var mirror: String?
     @Option(help: "Cache directory.") var cache: String = "vigil-cache"

@@ -165,7 +165,10 @@ struct ProbeCommand: ParsableCommand {
                 loop.stop()
             }
         }
-        for e in detector.openEvents { log("still open: \(e.entity) \(e.kind.rawValue) (\(e.cause.rawValue)) since \(UTCTime.format(e.start))") }
+        // Probing stopped, not the events: those still open end here as "observation stopped".
+        let stopped = detector.stopObserving(at: Int64(Date().timeIntervalSince1970))
+        for e in stopped { sink.report(.closed(e)) }
+        do { try store.writeEvents(stopped) } catch { log("store: \(error)") }
     }
 
     /// One probe to every allowed address of the (single) target: the benchmark path.
@@ -193,8 +196,7 @@ struct ProbeCommand: ParsableCommand {
            let cfg = try? CollectConfig(toml: text, file: config, forProbing: true), let d = cfg.database {
             path = d
         }
-        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path): no such store (run vigil probe first)") }
-        let records = try SQLiteStore(path: path).blocks(entity: nil)
+        let records = try SQLiteStore(path: path, readOnly: true).blocks(entity: nil)
         print(["block", "entity", "state", "belief", "availability", "responsive", "census", "why"].joined(separator: "\t"))
         for b in records {
             print([b.block.description, b.entity, b.state.rawValue, String(format: "%.3f", b.belief), String(format: "%.2f", b.availability),

@@ -39,10 +39,10 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Cache directory of vigil fetch.")
     var cache: String = "vigil-cache"
 
-    @Option(help: "Keep elements from this time on (Unix seconds or 2014-12-22T16:15Z).")
+    @Option(help: "Keep elements from this time on (Unix seconds or 2014-12-22T16:15Z).", transform: TimeArgument.parse)
     var from: TimeArgument?
 
-    @Option(help: "Keep elements before this time.")
+    @Option(help: "Keep elements before this time.", transform: TimeArgument.parse)
     var until: TimeArgument?
 
     @Option(name: .customLong("entity"), help: "Entity to compute: a country (KP), an AS (AS131279) or a prefix (175.45.176.0/22).")
@@ -78,6 +78,7 @@ struct ReplayCommand: ParsableCommand {
         }
         for c in collectors where ArchiveLayout(collector: c) == nil { throw ValidationError("unknown collector \(c)") }
         guard bin >= 1 else { throw ValidationError("--bin must be at least one second") }
+        try validateRange(from, until)
         for e in entities where Entity(e) == nil {
             throw ValidationError("--entity \(e): use a country code (KP), an AS (AS131279) or a prefix (175.45.176.0/22)")
         }

@@ -28,8 +28,8 @@ struct SeriesCommand: ParsableCommand {
     @Flag(help: "The data-plane signals (one row per probing round) instead of the BGP ones.")
     var probes = false
 
-    @Option var from: TimeArgument?
-    @Option var until: TimeArgument?
+    @Option(transform: TimeArgument.parse) var from: TimeArgument?
+    @Option(transform: TimeArgument.parse) var until: TimeArgument?
     @Option var format: Format = .table
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
 
@@ -39,21 +39,29 @@ struct SeriesCommand: ParsableCommand {
         for s in signals where !known.contains(s) {
             throw ValidationError("unknown signal \(s); known: \(known.joined(separator: ", "))")
         }
+        try validateRange(from, until)
     }
 
     func run() throws {
-        let store = try SQLiteStore(path: db)
+        let store = try SQLiteStore(path: db, readOnly: true)
         let name = Entity(entity)!.description
         // Rows as (time, signal → value), BGP bins or probing rounds alike.
         let rows: [(bin: Int64, value: (String) -> Double?)] = probes
             ? try store.probeSeries(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.time, r.value) }
             : try store.series(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.bin, r.value) }
         if rows.isEmpty {
-            printError("vigil: no stored \(probes ? "probing rounds" : "series") for \(name) in \(db) (run vigil \(probes ? "probe" : "replay") first)")
+            let what = probes ? "probing rounds" : "series"
+            // Rows outside the range say the range is empty; none at all, that nothing was stored yet.
+            let any = probes ? try !store.probeSeries(entity: name, from: nil, until: nil).isEmpty : try !store.series(entity: name, from: nil, until: nil).isEmpty
+            if any && (from != nil || until != nil) {
+                printError("vigil: no \(what) for \(name) in \(db) \(rangeText(from, until)) (there are outside it)")
+            } else {
+                printError("vigil: no stored \(what) for \(name) in \(db) (run vigil \(probes ? "probe" : "replay") first)")
+            }
             throw ExitCode(1)
         }
         let names = signals.isEmpty ? (probes ? ProbeRow.signalNames : SeriesRow.signalNames) : signals
-        func num(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+        let num = NumberText.decimal
         switch format {
         case .csv:
             print((["time"] + names).joined(separator: ","))
@@ -73,6 +81,23 @@ struct SeriesCommand: ParsableCommand {
             print(line(header))
             for b in body { print(line(b)) }
         }
+    }
+}
+
+/// An empty or inverted --from/--until is a mistake to name, not a range with no data.
+func validateRange(_ from: TimeArgument?, _ until: TimeArgument?) throws {
+    if let f = from, let u = until, f.seconds >= u.seconds {
+        throw ValidationError("--from \(TimeArgument.format(f.seconds)) is not before --until \(TimeArgument.format(u.seconds)): the range is \(f.seconds == u.seconds ? "empty" : "inverted")")
+    }
+}
+
+/// "between A and B", "from A on", "before B".
+func rangeText(_ from: TimeArgument?, _ until: TimeArgument?) -> String {
+    switch (from, until) {
+    case let (f?, u?): "between \(TimeArgument.format(f.seconds)) and \(TimeArgument.format(u.seconds))"
+    case let (f?, nil): "from \(TimeArgument.format(f.seconds)) on"
+    case let (nil, u?): "before \(TimeArgument.format(u.seconds))"
+    case (nil, nil): ""
     }
 }
 
