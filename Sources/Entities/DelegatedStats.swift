@@ -106,6 +106,11 @@ public struct EntityMap: Sendable {
         if !sortedASN { asnRanges.sort { $0.start < $1.start }; sortedASN = true }
     }
 
+    /// Whether any address block is delegated to `country`: without one, no prefix can be placed in it.
+    public func hasBlocks(of country: String) -> Bool {
+        v4Blocks.contains { $0.country == country } || v6Blocks.contains { $0.country == country }
+    }
+
     /// The country an AS number is registered to.
     public func country(ofASN asn: UInt32) -> String? {
         var lo = 0, hi = asnRanges.count - 1

@@ -154,11 +154,13 @@ public final class BlockProber {
         // Per entity: RTTs, probes sent and answered.
         var entityIndex: [String: Int] = [:]
         var entityNames: [String] = []
-        for t in table.plan.targets where entityIndex[t.entity] == nil {
+        // Entities of targets with blocks only: one with none has no measurement, not a row of zeros.
+        let unprobed = Set(table.unprobed.map(\.target))
+        for (ti, t) in table.plan.targets.enumerated() where entityIndex[t.entity] == nil && !unprobed.contains(ti) {
             entityIndex[t.entity] = entityNames.count
             entityNames.append(t.entity)
         }
-        let targetEntity = table.plan.targets.map { entityIndex[$0.entity]! }
+        let targetEntity = table.plan.targets.map { entityIndex[$0.entity] ?? -1 }
         var rtts = [[Double]](repeating: [], count: entityNames.count)
         var sent = [Int](repeating: 0, count: entityNames.count)
         var answered = [Int](repeating: 0, count: entityNames.count)

@@ -31,6 +31,8 @@ public struct BlockTable: Sendable {
     public var hosts: [Int: [IPAddress]] = [:]
     /// Blocks left out because the never-probe list covers them.
     public let excluded: Int
+    /// Targets (by index in the plan) left with no block of their own, and why: nothing of them is measured (no rows, not zeros).
+    public let unprobed: [(target: Int, why: String)]
 
     public init(plan: ProbePlan) throws(ProbePlan.Problem) {
         self.plan = plan
@@ -39,9 +41,16 @@ public struct BlockTable: Sendable {
         blocks.reserveCapacity(planned.count)
         let listed = Set(plan.targets.indices.filter { !plan.targets[$0].hosts.isEmpty })
         var index: [Prefix: Int] = [:]
+        var probed = Set<Int>()
         for b in planned {
             if listed.contains(b.target) { index[b.prefix] = blocks.count }
             blocks.append(Block(prefix: b.prefix, target: UInt32(b.target)))
+            probed.insert(b.target)
+        }
+        unprobed = plan.targets.indices.filter { !probed.contains($0) }.map { ti in
+            let t = plan.targets[ti]
+            let inside = plan.targets[..<ti].first { $0.prefix.contains(t.prefix) }
+            return (ti, inside.map { "its blocks belong to target \($0.prefix)" } ?? "it lies wholly on the never-probe list")
         }
         for ti in listed.sorted() {
             let t = plan.targets[ti]

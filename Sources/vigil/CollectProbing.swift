@@ -13,6 +13,7 @@ extension Collecting {
         guard let plan = cfg.probe else { return nil }
         let table: BlockTable
         do { table = try BlockTable(plan: plan) } catch { throw ValidationError("probe: \(error.description)") }
+        try checkTargets(table)
         let prober = try makeProber(plan, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw,
                                     sender: Sender(rawValue: cfg.probeSender) ?? .socket, hint: "set probe.socket = \"datagram\"")
         let blocks = BlockProber(table: table, prober: prober)

@@ -17,6 +17,17 @@ func makeProber(_ plan: ProbePlan, kind: SocketKind, sender: Sender, hint: Strin
     }
 }
 
+/// Says which targets are not probed and why; nothing left to probe is an error, not a run that measures zeros.
+func checkTargets(_ table: BlockTable) throws {
+    for u in table.unprobed {
+        let t = table.plan.targets[u.target]
+        logLine("target \(t.prefix) (\(t.entity)) is not probed: \(u.why)")
+    }
+    guard !table.blocks.isEmpty else {
+        throw ValidationError("nothing to probe: every target lies on the never-probe list (or inside another target)")
+    }
+}
+
 /// Where `vigil collect` and `vigil probe` report event changes as they happen:
 /// a line on standard output, and a JSON line in the events file (if set).
 final class EventSink: @unchecked Sendable {

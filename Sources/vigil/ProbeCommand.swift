@@ -117,6 +117,7 @@ struct ProbeCommand: ParsableCommand {
         }
         let table: BlockTable
         do { table = try BlockTable(plan: plan) } catch { throw ValidationError(error.description) }
+        try checkTargets(table)
         let prober = try makeProber(plan, kind: kind, sender: how, hint: "try --socket datagram")
         let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
         let store: any SeriesStore = try dbPath.flatMap { $0.isEmpty ? nil : try SQLiteStore(path: $0) } ?? MemoryStore()

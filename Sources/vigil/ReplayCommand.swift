@@ -111,7 +111,14 @@ struct ReplayCommand: ParsableCommand {
         o.fullFeed = FullFeedPolicy(minIPv4: fullFeedV4, minIPv6: fullFeedV6)
         o.detect = events
         let store = try SQLiteStore(path: db)
-        let runner = ReplayRunner(options: o, store: store, entityMap: try store.loadEntityMap(), mmdb: try mmdb.map { try MMDB(path: $0) })
+        let map = try store.loadEntityMap()
+        // A country no delegation places any prefix in has nothing to measure: its rows would read as a country gone dark.
+        let unknown = mmdb != nil ? [] : o.watch.compactMap { e -> String? in if case let .country(cc) = e, !map.hasBlocks(of: cc) { cc } else { nil } }
+        if !unknown.isEmpty {
+            printError("vigil: \(unknown.joined(separator: ", ")): unknown: no delegation data for \(unknown.count == 1 ? "this country" : "these countries") in \(db) (run vigil entities import, or give --mmdb); nothing replayed")
+            throw ExitCode(1)
+        }
+        let runner = ReplayRunner(options: o, store: store, entityMap: map, mmdb: try mmdb.map { try MMDB(path: $0) })
         let bar = ProgressBar()
         runner.progress = { bar.update(bytes: $0, total: $1, elements: $2) }
         if events && format == .table {
