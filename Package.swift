@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "BGPWire", "MRT"], swiftSettings: swiftSettings),
         .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire"],
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire",
+                                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
     ]
 )
