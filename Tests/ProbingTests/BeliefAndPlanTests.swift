@@ -78,6 +78,23 @@ final class ProbePlanTests: XCTestCase {
         XCTAssertTrue(table.blocks.allSatisfy { !$0.judged }, "nothing is judged before a census")
     }
 
+    /// A target with no block of its own is named, with why, and its entity gets no rows (not rows of zeros).
+    func testTargetsWithoutBlocksAreNamedAndMeasureNothing() throws {
+        guard getuid() == 0 else { return XCTFail("needs root for raw ICMP sockets (run scripts/test.sh as root)") }
+        var plan = ProbePlan()
+        plan.targets = [ProbePlan.Target(prefix: p("198.51.100.0/23"), entity: "AS64500"),
+                        ProbePlan.Target(prefix: p("192.0.2.0/24"), entity: "AS64501"),
+                        ProbePlan.Target(prefix: p("198.51.101.0/24"), entity: "AS64502"),
+                        ProbePlan.Target(prefix: p("127.0.0.0/23"), entity: "AS64503")]
+        plan.never = [p("192.0.2.0/23")]
+        let table = try BlockTable(plan: plan)
+        XCTAssertEqual(table.unprobed.map(\.target), [1, 2, 3])
+        XCTAssertEqual(table.unprobed.map(\.why), ["it lies wholly on the never-probe list", "its blocks belong to target 198.51.100.0/23",
+                                                   "it lies wholly on the never-probe list"])
+        let round = BlockProber(table: table, prober: try Prober(rate: plan.rate, timeout: 0.1)).round(at: 1000)
+        XCTAssertEqual(round.rows.map(\.entity), ["AS64500"])
+    }
+
     func testPlansTooLargeAreRefusedAndIPv6NeedsHosts() throws {
         var plan = ProbePlan()
         plan.maxBlocks = 1000

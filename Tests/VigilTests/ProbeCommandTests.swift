@@ -34,6 +34,33 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertTrue(check.text.contains("probing 1 targets"), check.text)
     }
 
+    /// A target wholly on the never-probe list is not probed and measures nothing: no rows of zeros, a clear word, and
+    /// with nothing left to probe, an error before anything is stored.
+    func testAnExcludedTargetIsNamedNotMeasuredAsZero() throws {
+        guard getuid() == 0 else { return XCTFail("needs root for raw ICMP sockets (run scripts/test.sh as root)") }
+        let dir = try CLI.tempDir("probe-never")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("vigil.db").path
+        let none = try CLI.vigil("probe", "--target", "192.0.2.0/24", "--never", "192.0.2.0/23", "--rounds", "1", "--db", db)
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.stderr.contains("target 192.0.2.0/24 (192.0.2.0/24) is not probed: it lies wholly on the never-probe list"), none.stderr)
+        XCTAssertTrue(none.stderr.contains("nothing to probe"), none.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db))
+        let loopback = try CLI.vigil("probe", "--target", "127.0.0.0/24", "--rounds", "1", "--db", db)
+        XCTAssertNotEqual(loopback.status, 0)
+        XCTAssertTrue(loopback.stderr.contains("target 127.0.0.0/24 (127.0.0.0/24) is not probed"), loopback.stderr)
+
+        // One target left: it is probed; the excluded one has no rows at all.
+        let some = try CLI.vigil("probe", "--target", "192.0.2.0/24", "--target", "198.51.100.0/30", "--never", "192.0.2.0/24",
+                                 "--rounds", "1", "--timeout", "0.2", "--db", db)
+        XCTAssertEqual(some.status, 0, some.stderr)
+        XCTAssertTrue(some.stderr.contains("target 192.0.2.0/24 (192.0.2.0/24) is not probed"), some.stderr)
+        let rows = try CLI.vigil("series", "192.0.2.0/24", "--probes", "--db", db)
+        XCTAssertEqual(rows.status, 1, rows.text)
+        XCTAssertTrue(rows.stderr.contains("no stored probing rounds for 192.0.2.0/24"), rows.stderr)
+        XCTAssertEqual(try CLI.vigil("series", "198.51.100.0/30", "--probes", "--db", db).status, 0)
+    }
+
     /// A token-bucket qdisc shapes the path to the probed blocks while a UDP flood
     /// slightly above its rate fills the queue (as a DDoS does): the blocks stay up,
     /// their RTT climbs from microseconds to hundreds of milliseconds, and Vigil reports
