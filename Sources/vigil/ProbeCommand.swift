@@ -205,8 +205,11 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 
+    /// A round in words; with nothing sent or answered there is no loss or RTT to state (not 0).
     static func summary(_ r: ProbeRow) -> String {
-        "\(r.blocks) blocks, \(r.judged) judged: \(r.up) up, \(r.down) down, \(r.uncertain) uncertain; \(r.answered)/\(r.sent) answered (loss \(DataPlaneDetector.pct(r.loss))); RTT median \(DataPlaneDetector.ms(r.rttMedian)), p95 \(DataPlaneDetector.ms(r.rttP95))"
+        let loss = r.sent > 0 ? " (loss \(DataPlaneDetector.pct(r.loss)))" : ""
+        let rtt = r.answered > 0 ? "RTT median \(DataPlaneDetector.ms(r.rttMedian)), p95 \(DataPlaneDetector.ms(r.rttP95))" : "no RTT (no replies)"
+        return "\(r.blocks) blocks, \(r.judged) judged: \(r.up) up, \(r.down) down, \(r.uncertain) uncertain; \(r.answered)/\(r.sent) answered\(loss); \(rtt)"
     }
 }
 
