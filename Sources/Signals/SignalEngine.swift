@@ -313,7 +313,8 @@ public final class SignalEngine {
         for (i, e) in entities.enumerated() {
             let r = i < rows.count ? rows[i] : Acc()
             let c = churn[i]
-            if r.known == 0 && c.announcements == 0 && c.withdrawals == 0 && watched == nil { continue }
+            // No prefix of it seen yet, and no churn: nothing measured (unknown), not a row of zeros.
+            if r.known == 0 && c.announcements == 0 && c.withdrawals == 0 { continue }
             out.append(SeriesRow(entity: e.description, bin: bin, routedV4: r.space4, routedV6: r.space6, visiblePrefixes: r.visible,
                                  meanVisibility: r.known > 0 ? r.visSum / Double(r.known) : 0,
                                  announcements: c.announcements, withdrawals: c.withdrawals, pathChanges: c.pathChanges,

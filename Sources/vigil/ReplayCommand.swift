@@ -141,6 +141,11 @@ struct ReplayCommand: ParsableCommand {
         runner.report = { bar.done(); printError("vigil: \($0)") }
         let s = try runner.run()
         bar.done()
+        // A watched entity none of whose prefixes the archives showed has no rows: say so, it is unknown, not dark.
+        // (Any range: a RIB is applied whatever its time, so its rows may lie outside --from/--until.)
+        let unseen = try o.watch.filter { try store.series(entity: $0.description, from: nil, until: nil).isEmpty }
+        for e in unseen { printError("vigil: \(e): no prefix of it seen in these archives: unknown, nothing stored for it") }
+        if !o.watch.isEmpty && unseen.count == o.watch.count { throw ExitCode(1) }
         let rate = s.seconds > 0 ? Int(Double(s.elements) / s.seconds) : 0
         print("replayed \(s.elements) elements in \(s.bins) bins (\(rate) elements/s); \(s.rows) series rows in \(db)")
         let m = runner.engine.state.memoryReport()

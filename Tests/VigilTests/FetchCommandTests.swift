@@ -87,7 +87,7 @@ final class FetchCommandTests: XCTestCase {
         // Replay what was fetched, both collectors merged.
         let db = root.appendingPathComponent("vigil.db").path
         let rep = try CLI.vigil("replay", "--collector", "rrc00", "--collector", "route-views2", "--cache", cache.path,
-                                "--from", "2014-12-22T16:00Z", "--until", "2014-12-22T16:15Z", "--db", db, "--entity", "AS8708")
+                                "--from", "2014-12-22T16:00Z", "--until", "2014-12-22T16:15Z", "--db", db, "--entity", "AS65010")
         XCTAssertEqual(rep.status, 0, rep.stderr)
         XCTAssertTrue(rep.stderr.contains("rrc00: 1 of 3 updates files not in"), rep.stderr)
         // Elements outside --from/--until are dropped: the fixtures are from other years, so

@@ -11,7 +11,7 @@ final class ReadCommandsTests: XCTestCase {
     override func setUpWithError() throws { dir = try CLI.tempDir("read") }
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
-    /// The 2002 RouteViews fixture, one-minute bins, for AS8708 (22:38 to 22:53).
+    /// The 2002 RouteViews fixture, one-minute bins, for AS8708 (rows from 22:45, when its prefixes first show, to 22:53).
     func replay() throws {
         let r = try CLI.vigil("replay", "--updates", CLI.fixture("updates.20020722.2238.gz"), "--entity", "AS8708", "--bin", "60", "--db", db)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -46,7 +46,7 @@ final class ReadCommandsTests: XCTestCase {
             }
             let series = try asNobody("series", "AS8708", "--signal", "routed_v4", "--format", "csv", "--db", db)
             XCTAssertEqual(series.status, 0, "leftovers \(leftovers): \(series.stderr)")
-            XCTAssertTrue(series.text.hasPrefix("time,routed_v4\n2002-07-22T22:38:00Z,"), series.text)
+            XCTAssertTrue(series.text.hasPrefix("time,routed_v4\n2002-07-22T22:45:00Z,103\n"), series.text)
             let events = try asNobody("events", "--db", db)
             XCTAssertEqual(events.status, 0, "leftovers \(leftovers): \(events.stderr)")
             XCTAssertEqual(events.text, "no events\n")
@@ -61,11 +61,11 @@ final class ReadCommandsTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             return r.text.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
         }
-        let expected = ["2002-07-22T22:40:00Z", "2002-07-22T22:41:00Z"]
-        XCTAssertEqual(try times("2002-07-22T22:40:00Z", "2002-07-22T22:42Z"), expected)
-        XCTAssertEqual(try times("2002-07-23T00:40:00+02:00", "2002-07-23T00:42+0200"), expected)
-        XCTAssertEqual(try times("2002-07-22T17:40:00-05:00", "2002-07-22T17:41:30.5-05:00"), expected)
-        XCTAssertEqual(try times("1027377600", "2002-07-22T22:42:00.000Z"), expected)
+        let expected = ["2002-07-22T22:46:00Z", "2002-07-22T22:47:00Z"]
+        XCTAssertEqual(try times("2002-07-22T22:46:00Z", "2002-07-22T22:48Z"), expected)
+        XCTAssertEqual(try times("2002-07-23T00:46:00+02:00", "2002-07-23T00:48+0200"), expected)
+        XCTAssertEqual(try times("2002-07-22T17:46:00-05:00", "2002-07-22T17:47:30.5-05:00"), expected)
+        XCTAssertEqual(try times("1027377960", "2002-07-22T22:48:00.000Z"), expected)
 
         let bad = try CLI.vigil("series", "AS8708", "--from", "2002-07-22T22:40:00+02:00x", "--db", db)
         XCTAssertNotEqual(bad.status, 0)
@@ -105,10 +105,18 @@ final class ReadCommandsTests: XCTestCase {
         let series = try CLI.vigil("series", "BR", "--db", db)
         XCTAssertEqual(series.status, 1)
         XCTAssertTrue(series.stderr.contains("no stored series for BR"), series.stderr)
-        // With delegations the country is known, and measured.
+        // An AS the archives never show: no rows, said so; beside a known one, the known one is measured.
+        let both = try CLI.vigil("replay", "--updates", CLI.fixture("updates.20020722.2238.gz"), "--entity", "AS64999", "--entity", "AS8708", "--db", db)
+        XCTAssertTrue(both.stderr.contains("AS64999: no prefix of it seen in these archives: unknown, nothing stored for it"), both.stderr)
+        XCTAssertEqual(try CLI.vigil("series", "AS64999", "--db", db).status, 1)
+        XCTAssertEqual(try CLI.vigil("series", "AS8708", "--db", db).status, 0)
+        let alone = try CLI.vigil("replay", "--updates", CLI.fixture("updates.20020722.2238.gz"), "--entity", "AS64999", "--db", db)
+        XCTAssertNotEqual(alone.status, 0, "nothing measurable is left")
+        // With delegations KP is a known country; these 2002 archives just show none of its prefixes.
         let delegated = CLI.packageRoot.appendingPathComponent("Tests/VigilTests/Fixtures/delegated-apnic-extended-sample").path
         XCTAssertEqual(try CLI.vigil("entities", "import", delegated, "--db", db).status, 0)
         let kp = try CLI.vigil("replay", "--updates", CLI.fixture("updates.20020722.2238.gz"), "--entity", "KP", "--db", db)
-        XCTAssertEqual(kp.status, 0, kp.stderr)
+        XCTAssertFalse(kp.stderr.contains("no delegation data"), kp.stderr)
+        XCTAssertTrue(kp.stderr.contains("KP: no prefix of it seen in these archives"), kp.stderr)
     }
 }
