@@ -1,5 +1,5 @@
-public import BGPWire
-public import Signals
+import BGPWire
+import Signals
 import Entities
 import Replay
 import Store

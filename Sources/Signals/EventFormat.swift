@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 
 /// Events as people read them: a table, or JSON lines (schema in README.md).
 public enum EventFormat {

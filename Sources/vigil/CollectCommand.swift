@@ -161,7 +161,7 @@ final class Collecting: @unchecked Sendable {
             pipeline.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
                                         oldState: 6, newState: 1)])
         }
-        events.onUpdate = { [self] peer, decision, options, t, us in
+        events.onUpdate = { peer, decision, options, t, us in
             switch decision {
             case let .accept(u), let .attributeDiscard(u, _):
                 pipeline.submit(ElementExtractor.elements(of: u, peerAddress: peer.address, peerAS: peer.asn, fourOctetAS: options.fourOctetAS,

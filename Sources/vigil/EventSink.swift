@@ -25,7 +25,7 @@ final class EventSink: @unchecked Sendable {
 
     init(path: String?) throws {
         file = try path.map { path in
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("\(path): cannot write events") }
             h.seekToEndOfFile()
             return h
