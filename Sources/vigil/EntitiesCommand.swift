@@ -57,7 +57,7 @@ struct EntitiesCommand: ParsableCommand {
         @Option(help: "MaxMind DB (GeoLite2 Country/City) to place addresses in countries.") var mmdb: String?
 
         func validate() throws {
-            guard Entity(entity) != nil else { throw ValidationError("\(entity): use a country code (KP), an AS (AS131279) or a prefix") }
+            _ = try entityOption(entity)
         }
 
         func run() throws {
