@@ -39,9 +39,9 @@ struct EntitiesCommand: ParsableCommand {
             }
             map.finish()
             try SQLiteStore(path: db).saveEntityMap(map)
-            print("imported \(map.asnRanges.count) AS ranges, \(map.v4Blocks.count) IPv4 and \(map.v6Blocks.count) IPv6 blocks into \(db)")
+            printError("imported \(map.asnRanges.count) AS ranges, \(map.v4Blocks.count) IPv4 and \(map.v6Blocks.count) IPv6 blocks into \(db)")
             if skipped > 0 {
-                print("\(skipped) lines skipped (reported above\(skipped > 20 ? ", first 20" : ""))")
+                printError("vigil: \(skipped) lines skipped (reported above\(skipped > 20 ? ", first 20" : ""))")
                 throw ExitCode(1)
             }
         }
@@ -91,8 +91,8 @@ struct EntitiesCommand: ParsableCommand {
                 print("  prefixes seen in BGP inside it (\(space(inside.map(\.prefix)))):")
                 for o in inside { print("    \(o.prefix) origin AS\(o.origin)") }
             }
-            if origins.isEmpty { print("  (no replay stored yet: run vigil replay for BGP data)") }
-            if map.isEmpty { print("  (no delegations imported: run vigil entities import)") }
+            if origins.isEmpty { printError("vigil: no replay stored yet: run vigil replay for BGP data") }
+            if map.isEmpty { printError("vigil: no delegations imported: run vigil entities import") }
         }
 
         func fmt(_ v: Double) -> String { v == v.rounded() ? String(Int64(v)) : String(v) }

@@ -42,6 +42,8 @@ final class ReplayInputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: file) }
         let r = try CLI.vigil("simulate", file.path, "--out", dir.path)
         XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.text, "", "what was written is said on standard error")
+        XCTAssertTrue(r.stderr.contains("test world: wrote "), r.stderr)
     }
 
     func files(_ dir: URL) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() }
