@@ -1,6 +1,6 @@
 public import BGPWire
-public import MRT
-public import NIOCore
+import MRT
+import NIOCore
 import NIOPosix
 import NIOConcurrencyHelpers
 

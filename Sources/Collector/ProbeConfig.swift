@@ -1,5 +1,5 @@
-public import BGPWire
-public import Probing
+import BGPWire
+import Probing
 import Entities
 import TOMLKit
 

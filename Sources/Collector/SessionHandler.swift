@@ -68,7 +68,9 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
             host.events.onLog("\(peer.address): connection refused: not a configured peer")
             var b = context.channel.allocator.buffer(capacity: 32)
             b.writeBytes(BGPMessage.notification(Notification(code: Notification.cease, subcode: 5)).encode(options: machine.options))
-            context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in context.close(promise: nil) }
+            // The channel, not the context, crosses into the Sendable completion.
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in channel.close(promise: nil) }
             refused = true
             return
         }

@@ -1,5 +1,5 @@
 public import BGPWire
-public import Routing
+import Routing
 
 /// Address → country, by longest match over the delegated blocks.
 public struct CountryLookup {

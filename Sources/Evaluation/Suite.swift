@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 public import Simulator
 
 /// A scenario with its ground truth: what happened, to whom, when, and why.

@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 #if canImport(Glibc)
 import Glibc
 #endif

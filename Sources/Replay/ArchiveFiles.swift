@@ -1,22 +1,104 @@
+import BGPWire
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Expands the paths a user names into archive files: a directory stands for
-/// the files inside it (recursively), in name order, which for RIS and
-/// RouteViews layouts is time order.
+/// the files inside it (recursively), in time order by the stamp in their names
+/// (`updates.20141222.1615.gz`; see `ArchiveName`), so months in subfolders and
+/// RouteViews' RIBS/ and UPDATES/ interleave rightly. Names without a stamp
+/// come first, in name order.
 public func archiveFiles(_ paths: [String]) throws -> [String] {
     var out: [String] = []
     for p in paths {
-        var st = stat()
-        guard stat(p, &st) == 0 else { throw ReplayError("\(p): no such file or directory") }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            out += try listFiles(p).sorted { baseName($0) == baseName($1) ? $0 < $1 : baseName($0) < baseName($1) }
+        if isDirectory(p) {
+            let files = try listFiles(p).map { (path: $0, name: ArchiveName(path: $0)) }
+            out += files.sorted { a, b in
+                let ta = a.name.time ?? Int64.min, tb = b.name.time ?? Int64.min
+                if ta != tb { return ta < tb }
+                return baseName(a.path) == baseName(b.path) ? a.path < b.path : baseName(a.path) < baseName(b.path)
+            }.map(\.path)
         } else {
+            var st = stat()
+            guard stat(p, &st) == 0 else { throw ReplayError("\(p): no such file or directory") }
             out.append(p)
         }
     }
     return out
+}
+
+public func isDirectory(_ p: String) -> Bool {
+    var st = stat()
+    return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// What an archive's name says, as RIS and RouteViews name them: a RIB dump
+/// (`bview.YYYYMMDD.HHMM.gz`, `rib.YYYYMMDD.HHMM.bz2`, or anything in a `RIBS/`
+/// folder) or updates, and the time of its first record (nil without a stamp).
+public struct ArchiveName: Sendable {
+    public var kind: ArchiveLayout.Kind
+    public var time: Int64?
+
+    public init(path: String) {
+        let parts = path.split(separator: "/")
+        let name = parts.last ?? Substring(path)
+        let inRIBS = parts.count >= 2 && parts[parts.count - 2] == "RIBS"
+        kind = inRIBS || name.hasPrefix("bview.") || name.hasPrefix("rib.") ? .rib : .updates
+        time = Self.stamp(in: name)
+    }
+
+    /// The first `YYYYMMDD.HHMM` in a name.
+    static func stamp(in name: Substring) -> Int64? {
+        let b = Array(name.utf8)
+        let isDigit = { (c: UInt8) in c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        guard b.count >= 13 else { return nil }
+        for i in 0...(b.count - 13) where b[i + 8] == UInt8(ascii: ".") {
+            guard (i..<i + 8).allSatisfy({ isDigit(b[$0]) }), (i + 9..<i + 13).allSatisfy({ isDigit(b[$0]) }),
+                  i == 0 || !isDigit(b[i - 1]), i + 13 == b.count || !isDigit(b[i + 13]) else { continue }
+            let d = String(decoding: b[i..<i + 8], as: UTF8.self), t = String(decoding: b[i + 9..<i + 13], as: UTF8.self)
+            return UTCTime.parse("\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))T\(t.prefix(2)):\(t.suffix(2))Z")
+        }
+        return nil
+    }
+}
+
+/// A collector's folder as RIS and RouteViews publish it, RIB dumps beside the
+/// updates: the RIB to start from and the updates to replay, in time order.
+public struct CollectorFolder: Sendable {
+    /// The RIB dump to start from: the last at or before `start`, else the first one.
+    public var rib: String?
+    public var updates: [String]
+    /// RIB dumps in the folder that are not replayed (the updates carry the state on).
+    public var unusedRIBs: [String]
+    /// When no RIB is at or before the start: the updates files older than the
+    /// first RIB, left out (replaying them on top of it would be wrong).
+    public var beforeRIB: [String]
+
+    /// `start`: the first time to replay (--from), or nil for the first updates file's time.
+    /// `wantRIB`: false when a RIB is given on the command line.
+    public init(files: [String], start: Int64?, wantRIB: Bool) {
+        var ribs: [(path: String, time: Int64?)] = []
+        var ups: [(path: String, time: Int64?)] = []
+        for f in files {
+            let n = ArchiveName(path: f)
+            if n.kind == .rib { ribs.append((f, n.time)) } else { ups.append((f, n.time)) }
+        }
+        updates = ups.map(\.path)
+        beforeRIB = []
+        rib = nil
+        unusedRIBs = ribs.map(\.path)
+        guard wantRIB, !ribs.isEmpty else { return }
+        let from = start ?? ups.compactMap(\.time).min() ?? Int64.min
+        let atOrBefore = ribs.lastIndex { ($0.time ?? Int64.min) <= from }
+        let chosen = atOrBefore ?? 0
+        rib = ribs[chosen].path
+        unusedRIBs.remove(at: chosen)
+        // Updates older than the RIB are before the start too, unless no RIB was at or before it.
+        if let t = ribs[chosen].time {
+            if atOrBefore == nil { beforeRIB = ups.filter { ($0.time ?? t) < t }.map(\.path) }
+            updates = ups.filter { ($0.time ?? t) >= t }.map(\.path)
+        }
+    }
 }
 
 func baseName(_ p: String) -> Substring { p.split(separator: "/").last ?? Substring(p) }

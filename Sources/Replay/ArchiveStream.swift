@@ -1,5 +1,5 @@
 public import BGPWire
-public import MRT
+import MRT
 
 /// The elements of a sequence of archive files (one collector's, in time
 /// order), read lazily, one record at a time.

@@ -134,7 +134,7 @@ final class PartFileSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         self.response = http
         guard let status = http?.statusCode, status == 200 || status == 206 else { return completionHandler(.cancel) }
         let fm = FileManager.default
-        if status == 200 || !fm.fileExists(atPath: part.path) { fm.createFile(atPath: part.path, contents: nil) }
+        if status == 200 || !fm.fileExists(atPath: part.path) { _ = fm.createFile(atPath: part.path, contents: nil) }
         do {
             handle = try FileHandle(forWritingTo: part)
             try handle?.seekToEnd()

@@ -1,4 +1,4 @@
-public import Signals
+import Signals
 public import Probing
 import BGPWire
 import Foundation

@@ -1,4 +1,4 @@
-public import BGPWire
+import BGPWire
 public import MRT
 public import Routing
 

@@ -1,5 +1,5 @@
-public import BGPWire
-public import MRT
+import BGPWire
+import MRT
 public import Signals
 public import Store
 public import Entities
@@ -24,9 +24,13 @@ public final class ReplayRunner {
 
     public struct Summary: Sendable {
         public var elements = 0
+        /// Distinct time bins stored (each holds one row per entity).
         public var bins = 0
         public var rows = 0
+        /// Problems with the input: records or files skipped.
         public var issues = 0
+        /// Caveats about what the input lets Vigil know (no RIB, peers missing from it, …).
+        public var notes = 0
         public var unknownPeers = 0
         public var unknownWithdrawals = 0
         public var outOfOrder = 0
@@ -70,8 +74,9 @@ public final class ReplayRunner {
     public func run() throws -> Summary {
         var s = Summary()
         let started = monotonicSeconds()
-        var issues = 0
-        let note: (String) -> Void = { [report] in issues += 1; report($0) }
+        var issues = 0, notes = 0
+        let problem: (String) -> Void = { [report] in issues += 1; report($0) }
+        let note: (String) -> Void = { [report] in notes += 1; report($0) }
         let allFiles = options.ribs + options.updates.flatMap { $0 }
         let total = allFiles.reduce(0) { $0 + fileSize($1) }
         if options.ribs.isEmpty {
@@ -79,16 +84,22 @@ public final class ReplayRunner {
         }
         var ribPeers = Set<PeerKey>()
         var pending: [SeriesRow] = []
+        var lastBin: Int64?
         func flush() throws {
             try detect(pending)
             if !pending.isEmpty {
                 try store.write(pending)
                 s.rows += pending.count
+                // Rows come bin by bin; one apply may close several bins.
+                for r in pending where r.bin != lastBin {
+                    s.bins += 1
+                    lastBin = r.bin
+                }
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        let rib = MergedStream(options.ribs.map { FileSequenceStream(files: [$0], onIssue: note) })
-        let updates = MergedStream(options.updates.map { FileSequenceStream(files: $0, onIssue: note) })
+        let rib = MergedStream(options.ribs.map { FileSequenceStream(files: [$0], onIssue: problem) })
+        let updates = MergedStream(options.updates.map { FileSequenceStream(files: $0, onIssue: problem) })
         var reportedPeers = Set<PeerKey>()
         var lastTime: UInt32 = 0
         var outOfOrderReported = false
@@ -118,7 +129,6 @@ public final class ReplayRunner {
             let rows = engine.apply(e)
             if !rows.isEmpty {
                 pending += rows
-                s.bins += 1
                 try flush()
             }
             if n & 0xFFFF == 0 { progress?(rib.bytesRead + updates.bytesRead, total, n) }
@@ -127,7 +137,6 @@ public final class ReplayRunner {
         while try updates.nextBatch({ for e in $0 { try feed(e, fromRIB: false) } }) {}
         let last = engine.finish()
         pending += last
-        s.bins += 1
         try flush()
         // The archive ends, not the events: those still open end there as "observation stopped".
         if options.detect { try store.writeEvents(detector.stopObserving(at: max(Int64(lastTime), last.first?.bin ?? 0))) }
@@ -145,6 +154,7 @@ public final class ReplayRunner {
         }
         try store.savePrefixOrigins(origins)
         s.issues = issues
+        s.notes = notes
         s.seconds = monotonicSeconds() - started
         return s
     }

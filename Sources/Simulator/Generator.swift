@@ -1,5 +1,5 @@
-public import BGPWire
-public import MRT
+import BGPWire
+import MRT
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BGPWire
+import Foundation
 import Entities
 import MRT
 import Replay
@@ -22,19 +23,28 @@ struct DemoCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Directory for the simulated archives and the database (default: a fresh one under /tmp).") var dir: String?
-    @Option(help: "Where to write the SVG plot.") var svg: String = "vigil-demo.svg"
+    @Option(help: "Directory for the simulated archives and the database (default: a temporary one, removed at the end).") var dir: String?
+    @Option(name: [.customLong("output"), .customLong("svg")], help: "Where to write the SVG plot.") var output: String = "vigil-demo.svg"
 
     func run() throws {
-        let base = dir ?? "/tmp/vigil-demo-\(getpid())"
-        mkdir(base, 0o755)
+        // Without --dir the 12 MB of archives and database are scratch: removed at the end, also on error.
+        let base: String
+        if let dir {
+            base = dir
+            mkdir(base, 0o755)
+        } else {
+            var template = Array("/tmp/vigil-demo-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw ValidationError("cannot create a temporary directory in /tmp") }
+            base = String(cString: made)
+        }
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
         let started = monotonicSeconds()
         let scenario = try loadScenario("north-korea-2014")
         print("Vigil demo: \(scenario.name)")
         print("A RECONSTRUCTION from the public record, not recorded data.\n")
         var gen = Generator(scenario)
         let out = try gen.write(to: base + "/archives")
-        print("simulated \(out.updates.count) five-minute updates files and a RIB (\(out.messages) BGP messages) in \(base)/archives")
+        printError("simulated \(out.updates.count) five-minute updates files and a RIB (\(out.messages) BGP messages) in \(base)/archives")
 
         let db = base + "/vigil.db"
         unlink(db); unlink(db + "-wal"); unlink(db + "-shm")
@@ -47,7 +57,7 @@ struct DemoCommand: ParsableCommand {
         let runner = ReplayRunner(options: o, store: store, entityMap: nil)
         runner.report = { printError("vigil: \($0)") }
         let s = try runner.run()
-        print("replayed \(s.elements) elements into \(s.bins) five-minute bins in \(Int(s.seconds * 1000)) ms\n")
+        printError("replayed \(s.elements) elements into \(s.bins) five-minute bins in \(Int(s.seconds * 1000)) ms")
 
         let rows = try store.series(entity: "AS131279", from: nil, until: nil)
         let events = try store.events(entity: "AS131279", from: nil, until: nil)
@@ -61,8 +71,8 @@ struct DemoCommand: ParsableCommand {
                   + (e.precededByInstability ? "after hours of route instability." : "no instability before: a clean withdrawal.")
                   + (e.evidence.commonUpstream.map { " Every lost path ran through AS\($0)." } ?? ""))
         }
-        try SVGPlot.write(rows: rows, events: events, title: scenario.name, to: svg)
-        print("\nwrote \(svg) (signals with events shaded); \(String(format1(monotonicSeconds() - started))) s in all")
+        try SVGPlot.write(rows: rows, events: events, title: scenario.name, to: output)
+        printError("wrote \(URL(fileURLWithPath: output).path) (signals with events shaded); \(String(format1(monotonicSeconds() - started))) s in all")
     }
 
     func format1(_ v: Double) -> String { String(Double(Int(v * 10)) / 10) }

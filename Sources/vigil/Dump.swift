@@ -36,8 +36,8 @@ struct Dump: ParsableCommand {
     @Option(name: .customLong("peer"), help: "Keep elements from this peer address (repeatable).")
     var peers: [String] = []
 
-    @Option(name: .customLong("peer-as"), help: "Keep elements from this peer AS (repeatable).")
-    var peerASNs: [UInt32] = []
+    @Option(name: .customLong("peer-as"), help: "Keep elements from this peer AS: AS3356 or 3356 (repeatable).")
+    var peerASNs: [ASNumber] = []
 
     @Option(name: .customLong("prefix"), help: "Keep elements for this prefix (repeatable).")
     var prefixes: [String] = []
@@ -45,8 +45,8 @@ struct Dump: ParsableCommand {
     @Flag(name: .customLong("more-specific"), help: "With --prefix: also keep more-specific prefixes.")
     var moreSpecific = false
 
-    @Option(name: .customLong("origin"), help: "Keep announcements and RIB entries originated by this AS (repeatable).")
-    var origins: [UInt32] = []
+    @Option(name: .customLong("origin"), help: "Keep announcements and RIB entries originated by this AS: AS131279 or 131279 (repeatable).")
+    var origins: [ASNumber] = []
 
     @Option(name: .customLong("type"), help: "Keep elements of this type: A, W, B or STATE (repeatable).")
     var types: [String] = []
@@ -68,13 +68,12 @@ struct Dump: ParsableCommand {
             guard let a = IPAddress(p) else { throw ValidationError("--peer \(p): not an IP address") }
             f.peerAddresses.insert(a)
         }
-        f.peerASNs = Set(peerASNs)
+        f.peerASNs = Set(peerASNs.map(\.value))
         for p in prefixes {
-            guard let x = Prefix(p) else { throw ValidationError("--prefix \(p): not a prefix like 192.0.2.0/24") }
-            f.prefixes.append(x)
+            f.prefixes.append(try prefixOption(p, option: "--prefix"))
         }
         f.moreSpecifics = moreSpecific
-        f.originASNs = Set(origins)
+        f.originASNs = Set(origins.map(\.value))
         for t in types {
             guard let k = ElementKind(rawValue: t.uppercased()) else {
                 throw ValidationError("--type \(t): use A, W, B or STATE")

@@ -40,9 +40,9 @@ struct EntitiesCommand: ParsableCommand {
             }
             map.finish()
             try SQLiteStore(path: db).saveEntityMap(map)
-            print("imported \(map.asnRanges.count) AS ranges, \(map.v4Blocks.count) IPv4 and \(map.v6Blocks.count) IPv6 blocks into \(db)")
+            printError("imported \(map.asnRanges.count) AS ranges, \(map.v4Blocks.count) IPv4 and \(map.v6Blocks.count) IPv6 blocks into \(db)")
             if skipped > 0 {
-                print("\(skipped) lines skipped (reported above\(skipped > 20 ? ", first 20" : ""))")
+                printError("vigil: \(skipped) lines skipped (reported above\(skipped > 20 ? ", first 20" : ""))")
                 throw ExitCode(1)
             }
         }
@@ -58,7 +58,7 @@ struct EntitiesCommand: ParsableCommand {
         @Option(help: "MaxMind DB (GeoLite2 Country/City) to place addresses in countries.") var mmdb: String?
 
         func validate() throws {
-            guard Entity(entity) != nil else { throw ValidationError("\(entity): use a country code (KP), an AS (AS131279) or a prefix") }
+            _ = try entityOption(entity)
         }
 
         func run() throws {
@@ -92,8 +92,8 @@ struct EntitiesCommand: ParsableCommand {
                 print("  prefixes seen in BGP inside it (\(space(inside.map(\.prefix)))):")
                 for o in inside { print("    \(o.prefix) origin AS\(o.origin)") }
             }
-            if origins.isEmpty { print("  (no replay stored yet: run vigil replay for BGP data)") }
-            if map.isEmpty { print("  (no delegations imported: run vigil entities import)") }
+            if origins.isEmpty { printError("vigil: no replay stored yet: run vigil replay for BGP data") }
+            if map.isEmpty { printError("vigil: no delegations imported: run vigil entities import") }
         }
 
         func fmt(_ v: Double) -> String { NumberText.decimal(v) }

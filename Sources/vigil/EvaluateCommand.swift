@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Evaluation
 import Replay
 import MRT
@@ -29,11 +30,13 @@ struct EvaluateCommand: ParsableCommand {
         var cases: [TruthCase] = []
         for s in 1...max(1, seeds) { cases += Suite.cases(seed: UInt64(s)) }
         var ev = Evaluator()
+        // Each case takes seconds: the bar names the one running (on a terminal only).
         let bar = ProgressBar()
-        ev.progress = { i, n, _ in bar.update(bytes: i, total: n, elements: i, unit: "cases") }
-        let score = try ev.run(cases, workDir: "/tmp/vigil-evaluate-\(getpid())")
+        ev.progress = { i, n, name in bar.update(bytes: i, total: n, elements: i, unit: "cases", detail: name, force: true) }
+        let work = "/tmp/vigil-evaluate-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let score = try ev.run(cases, workDir: work)
         bar.done()
-        rmdir("/tmp/vigil-evaluate-\(getpid())")
         print(score.table(bin: 300))
         if verbose || !score.misses.isEmpty {
             for m in score.misses.prefix(verbose ? 1000 : 20) { print("  \(m)") }

@@ -22,7 +22,7 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
 
     func validate() throws {
-        if let e = entity, Entity(e) == nil { throw ValidationError("\(e): use a country code (KP), an AS (AS131279) or a prefix") }
+        if let e = entity { _ = try entityOption(e) }
         try validateRange(from, until)
     }
 

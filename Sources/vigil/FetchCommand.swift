@@ -1,4 +1,5 @@
 import ArgumentParser
+import MRT
 import Replay
 
 struct FetchCommand: AsyncParsableCommand {
@@ -51,7 +52,7 @@ struct FetchCommand: AsyncParsableCommand {
         fetcher.progress = { done, total, bytes in bar.update(bytes: done, total: total, elements: Int(bytes), unit: "bytes", force: true) }
         let r = await fetcher.fetch(files)
         bar.done()
-        print("\(files.count) files: \(r.downloaded) downloaded (\(r.bytes) bytes), \(r.alreadyCached) already cached, \(r.missing.count) missing on the server, \(r.failed.count) failed; cache \(cache)")
+        printError("\(files.count) files: \(r.downloaded) downloaded (\(r.bytes) bytes), \(r.alreadyCached) already cached, \(r.missing.count) missing on the server, \(r.failed.count) failed; cache \(cache)")
         if !r.failed.isEmpty { throw ExitCode(1) }
     }
 }

@@ -87,17 +87,15 @@ struct ProbeCommand: ParsableCommand {
         var plan = cfg.probe ?? ProbePlan()
         for t in targets {
             let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let p = Prefix(parts[0]) else { throw ValidationError("--target \(t): '\(parts[0])' is not a prefix") }
+            let p = try prefixOption(parts[0], option: "--target")
             var entity: String?
             if parts.count == 2 {
-                guard let e = Entity(parts[1]) else { throw ValidationError("--target \(t): '\(parts[1])' is not a country code, ASn or prefix") }
-                entity = e.description
+                do { entity = try entityOption(parts[1]).description } catch let e as ValidationError { throw ValidationError("--target \(t): \(e.message)") }
             }
             plan.targets.append(ProbePlan.Target(prefix: p, entity: entity))
         }
         for n in never {
-            guard let p = Prefix(n) else { throw ValidationError("--never \(n): not a prefix") }
-            plan.never.append(p)
+            plan.never.append(try prefixOption(n, option: "--never"))
         }
         if let rate { guard rate > 0 else { throw ValidationError("--rate must be positive") }; plan.rate = rate }
         if let round { guard round >= 1 else { throw ValidationError("--round must be at least 1 second") }; plan.round = round }
@@ -107,7 +105,7 @@ struct ProbeCommand: ParsableCommand {
         guard let how = Sender(rawValue: sender ?? cfg.probeSender) else { throw ValidationError("--sender must be socket or packet") }
 
         if let scan {
-            guard let p = Prefix(scan) else { throw ValidationError("--scan \(scan): not a prefix") }
+            let p = try prefixOption(scan, option: "--scan")
             plan.targets = [ProbePlan.Target(prefix: p)]
             try sweep(plan, kind: kind, sender: how)
             return

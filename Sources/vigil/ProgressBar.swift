@@ -10,7 +10,7 @@ final class ProgressBar: @unchecked Sendable {  // updated from one task at a ti
     let started = monotonicSeconds()
     var last = 0.0
 
-    func update(bytes: Int, total: Int, elements: Int, unit: String = "elements", force: Bool = false) {
+    func update(bytes: Int, total: Int, elements: Int, unit: String = "elements", detail: String = "", force: Bool = false) {
         guard enabled else { return }
         let now = monotonicSeconds()
         guard force || now - last >= 0.2 else { return }
@@ -22,7 +22,7 @@ final class ProgressBar: @unchecked Sendable {  // updated from one task at a ti
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let rate = Double(elements) / elapsed
         let eta = share > 0.01 ? elapsed * (1 - share) / share : 0
-        let line = "\r[\(bar)] \(Int(share * 100))%  \(human(Double(elements))) \(unit)  \(human(rate))/s  ETA \(Int(eta / 60)):\(pad(Int(eta) % 60))  "
+        let line = "\r[\(bar)] \(Int(share * 100))%  \(human(Double(elements))) \(unit)  \(rate < 10 ? String(Double(Int(rate * 10)) / 10) : human(rate))/s  ETA \(Int(eta / 60)):\(pad(Int(eta) % 60))  \(detail)\u{1B}[K"
         writeStderr(line)
     }
 

@@ -79,15 +79,37 @@ struct ReplayCommand: ParsableCommand {
         for c in collectors where ArchiveLayout(collector: c) == nil { throw ValidationError("unknown collector \(c)") }
         guard bin >= 1 else { throw ValidationError("--bin must be at least one second") }
         try validateRange(from, until)
-        for e in entities where Entity(e) == nil {
-            throw ValidationError("--entity \(e): use a country code (KP), an AS (AS131279) or a prefix (175.45.176.0/22)")
-        }
+        for e in entities { _ = try entityOption(e, option: "--entity") }
     }
 
     func run() throws {
         var o = ReplayRunner.Options()
+        // Input named but missing (files left out, not in the cache): replayed without it, then exit 1.
+        var missing = 0
         o.ribs = try archiveFiles(ribs)
-        o.updates = try updates.map { try archiveFiles([$0]) }
+        for u in updates {
+            guard isDirectory(u) else {
+                o.updates.append(try archiveFiles([u]))
+                continue
+            }
+            // A collector's folder as RIS and RouteViews publish it holds RIB dumps beside the updates.
+            let folder = CollectorFolder(files: try archiveFiles([u]), start: from?.seconds, wantRIB: ribs.isEmpty)
+            if let rib = folder.rib {
+                o.ribs.append(rib)
+                printError("vigil: \(u): starting from the RIB dump \(rib)")
+            }
+            if !folder.unusedRIBs.isEmpty {
+                let n = folder.unusedRIBs.count
+                printError("vigil: \(u): \(n) \(folder.rib == nil ? "" : "other ")RIB dump\(n == 1 ? "" : "s") not replayed ("
+                           + (folder.rib == nil ? "--rib gives the starting state" : "the updates carry the state on") + "): "
+                           + folder.unusedRIBs.prefix(3).joined(separator: ", ") + (n > 3 ? ", …" : ""))
+            }
+            if let first = folder.beforeRIB.first {
+                missing += folder.beforeRIB.count
+                printError("vigil: \(u): no RIB dump at or before the start; \(folder.beforeRIB.count) updates files before \(folder.rib!) left out (from \(first)); give --rib to replay them")
+            }
+            o.updates.append(folder.updates)
+        }
         for c in collectors {
             // The cached files of the range: the RIB at or before --from, the updates inside.
             let layout = ArchiveLayout(collector: c)!
@@ -97,11 +119,17 @@ struct ReplayCommand: ParsableCommand {
                 return (try? archiveFiles([p])) != nil ? p : nil
             }
             let rib = layout.files(kind: .rib, from: from!.seconds, until: from!.seconds + 1).compactMap(present)
-            if rib.isEmpty { printError("vigil: \(c): no RIB in \(cache) for \(TimeArgument.format(from!.seconds)) (run vigil fetch)") }
+            if rib.isEmpty {
+                missing += 1
+                printError("vigil: \(c): no RIB in \(cache) for \(TimeArgument.format(from!.seconds)) (run vigil fetch)")
+            }
             o.ribs += rib
             let ups = layout.files(kind: .updates, from: from!.seconds, until: until!.seconds)
             let have = ups.compactMap(present)
-            if have.count < ups.count { printError("vigil: \(c): \(ups.count - have.count) of \(ups.count) updates files not in \(cache)") }
+            if have.count < ups.count {
+                missing += ups.count - have.count
+                printError("vigil: \(c): \(ups.count - have.count) of \(ups.count) updates files not in \(cache) (run vigil fetch)")
+            }
             o.updates.append(have)
         }
         o.binSeconds = Int64(bin)
@@ -146,17 +174,22 @@ struct ReplayCommand: ParsableCommand {
         let unseen = try o.watch.filter { try store.series(entity: $0.description, from: nil, until: nil).isEmpty }
         for e in unseen { printError("vigil: \(e): no prefix of it seen in these archives: unknown, nothing stored for it") }
         if !o.watch.isEmpty && unseen.count == o.watch.count { throw ExitCode(1) }
+        // Standard output carries only the events asked for; the summary goes to standard error.
         let rate = s.seconds > 0 ? Int(Double(s.elements) / s.seconds) : 0
-        print("replayed \(s.elements) elements in \(s.bins) bins (\(rate) elements/s); \(s.rows) series rows in \(db)")
+        printError("replayed \(s.elements) elements (\(rate) elements/s): \(s.rows) series rows, \(s.bins) bins of \(bin) s, in \(db)")
         let m = runner.engine.state.memoryReport()
         if m.routes > 0 {
             let perRoute = Double(m.tableBytes + m.pathBytes) / Double(m.routes)
-            print("state: \(m.routes) routes from \(runner.engine.state.peers.count) peers, \(runner.engine.state.prefixes.count) prefixes, \(runner.engine.state.paths.count) distinct AS paths; \(Int(perRoute * 10) / 10 == 0 ? "<0.1" : String(Double(Int(perRoute * 10)) / 10)) bytes/route in peer tables and paths")
+            printError("state: \(m.routes) routes from \(runner.engine.state.peers.count) peers, \(runner.engine.state.prefixes.count) prefixes, \(runner.engine.state.paths.count) distinct AS paths; \(Int(perRoute * 10) / 10 == 0 ? "<0.1" : String(Double(Int(perRoute * 10)) / 10)) bytes/route in peer tables and paths")
         }
-        if s.issues > 0 { print("\(s.issues) problems reported above") }
         if events {
             let all = runner.detector.events.values.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
             printEvents(all, format: format)
         }
+        // As vigil dump: exit 1 when input was missing or skipped (what was read is kept).
+        if s.issues > 0 { printError("vigil: \(s.issues) problems reading the archives (reported above): records or files skipped") }
+        if missing > 0 { printError("vigil: \(missing) archive files named or in the range were not replayed (reported above)") }
+        if s.elements == 0 { printError("vigil: no elements replayed: the archives hold none\(from != nil || until != nil ? " in the time range" : "")") }
+        if s.issues > 0 || missing > 0 || s.elements == 0 { throw ExitCode(1) }
     }
 }

@@ -34,7 +34,7 @@ struct SeriesCommand: ParsableCommand {
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
 
     func validate() throws {
-        guard Entity(entity) != nil else { throw ValidationError("\(entity): use a country code (KP), an AS (AS131279) or a prefix") }
+        _ = try entityOption(entity)
         let known = probes ? ProbeRow.signalNames : SeriesRow.signalNames
         for s in signals where !known.contains(s) {
             throw ValidationError("unknown signal \(s); known: \(known.joined(separator: ", "))")

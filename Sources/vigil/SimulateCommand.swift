@@ -31,7 +31,7 @@ struct SimulateCommand: ParsableCommand {
         let s = try loadScenario(scenario)
         var g = Generator(s)
         let o = try g.write(to: out)
-        print("\(s.name): wrote \(o.rib) and \(o.updates.count) updates files (\(o.messages) messages) to \(out)")
+        printError("\(s.name): wrote \(o.rib) and \(o.updates.count) updates files (\(o.messages) messages) to \(out)")
     }
 }
 

@@ -35,7 +35,7 @@ final class ExaBGPPeerTests: XCTestCase {
 
         // The process API: ExaBGP reads commands from the helper's standard output.
         let commands = lab.dir.appendingPathComponent("commands").path
-        FileManager.default.createFile(atPath: commands, contents: nil)
+        _ = FileManager.default.createFile(atPath: commands, contents: nil)
         let feeder = lab.dir.appendingPathComponent("feeder.sh").path
         try "#!/bin/sh\nexec tail -n +1 -F \(commands)\n".write(toFile: feeder, atomically: true, encoding: .utf8)
         chmod(feeder, 0o755)

@@ -105,7 +105,7 @@ final class PeerLab {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sh-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         defer { unlink(path) }
         guard let out = FileHandle(forWritingAtPath: path) else { return (-1, "cannot create \(path)") }
         defer { try? out.close() }
@@ -130,7 +130,7 @@ final class PeerLab {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = environment.map { "\($0.key)=\($0.value)" }.sorted() + ["ip", "netns", "exec", ns] + args
         let logPath = dir.appendingPathComponent(log ?? "daemon.log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let h = FileHandle(forWritingAtPath: logPath)
         p.standardOutput = h ?? FileHandle.nullDevice
         p.standardError = h ?? FileHandle.nullDevice

@@ -6,12 +6,6 @@ import BGPWire
 enum Fixtures {
     static var dir: URL { Bundle.module.url(forResource: "Fixtures", withExtension: nil)! }
     static func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-
-    /// `../shared/data/mrt/ris` beside the project (sessions and CI have it).
-    static var sharedRIS: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data/mrt/ris")
-    }
 }
 
 /// Reads a whole input through the same decompression as the reader.

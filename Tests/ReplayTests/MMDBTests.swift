@@ -58,7 +58,7 @@ final class MMDBTests: XCTestCase {
 
     func testNotAnMMDB() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-mmdb-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 5000))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 5000)))
         defer { unlink(path) }
         XCTAssertThrowsError(try MMDB(path: path)) { e in
             XCTAssertTrue("\(e)".contains("not a MaxMind DB file"), "\(e)")

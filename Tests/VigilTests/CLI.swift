@@ -7,8 +7,10 @@ enum CLI {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// The `vigil` binary beside the test bundle (scripts/test.sh builds it first).
+    /// The `vigil` binary beside the test bundle (scripts/test.sh builds it first),
+    /// or $VIGIL_BIN (to run the tests against another build, e.g. to see a test fail before a fix).
     static var vigil: String {
+        if let bin = ProcessInfo.processInfo.environment["VIGIL_BIN"] { return bin }
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [dir.appendingPathComponent("vigil"), dir.deletingLastPathComponent().appendingPathComponent("vigil")] {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
@@ -34,7 +36,7 @@ enum CLI {
         p.arguments = args
         // Standard output goes to a file, so a large output can never block the child.
         let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-out-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         defer { unlink(outPath) }
         let out = try XCTUnwrap(FileHandle(forWritingAtPath: outPath))
         let err = Pipe()

@@ -8,9 +8,15 @@ final class DemoCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let svg = dir.appendingPathComponent("demo.svg").path
         let started = Date()
-        let r = try CLI.vigil("demo", "--dir", dir.appendingPathComponent("work").path, "--svg", svg)
+        let r = try CLI.vigil("demo", "--output", svg)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+        // Where the plot went is said; the scratch archives and database are gone.
+        XCTAssertTrue(r.stderr.contains("wrote \(svg) (signals with events shaded)"), r.stderr)
+        let scratch = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.hasPrefix("simulated ") }?.split(separator: " ").last, r.stderr)
+        XCTAssertTrue(scratch.hasPrefix("/tmp/vigil-demo-"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: String(scratch.dropLast("/archives".count))), "\(scratch) left behind")
+        XCTAssertFalse(r.text.contains("simulated "), "progress is on standard error")
         XCTAssertTrue(r.text.contains("A RECONSTRUCTION from the public record, not recorded data."), r.text)
         XCTAssertTrue(r.text.contains("2014-12-22: routes withdrawn at 16:15 UTC, 100% of the space, 9h30m; after hours of route instability. Every lost path ran through AS4837."), r.text)
         XCTAssertTrue(r.text.contains("2014-12-27: routes withdrawn at 10:30 UTC, 100% of the space, 9h30m; no instability before: a clean withdrawal."), r.text)

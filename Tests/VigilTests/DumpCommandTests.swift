@@ -69,7 +69,7 @@ final class DumpCommandTests: XCTestCase {
         let dir = try CLI.tempDir("bad")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("bad.mrt").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         let r = try CLI.vigil("dump", "-m", path)
         XCTAssertEqual(r.status, 1)
         let errs = r.stderr.split(separator: "\n")

@@ -100,8 +100,8 @@ final class Background {
     init(_ args: [String], in dir: URL) throws {
         out = dir.appendingPathComponent("stdout-\(UUID().uuidString)").path
         err = dir.appendingPathComponent("stderr-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.executableURL = URL(fileURLWithPath: CLI.vigil)
         process.arguments = args
         process.standardOutput = FileHandle(forWritingAtPath: out)
