@@ -1,12 +1,21 @@
 /// What Vigil concludes from signals: an outage, instability or degradation of
 /// an entity, with a start, an end (nil while open), a scope and a cause with its evidence.
 public struct Event: Hashable, Sendable, Codable {
-    public enum Kind: String, Sendable, Codable { case outage, instability, degradation }
+    public enum Kind: String, Sendable, Codable {
+        case outage, instability, degradation
+        /// A loss too short to be an outage (under the minimum duration): kept as an annotation.
+        case blip
+        /// A vantage point's feed broke (session down, table withdrawn): not about any network.
+        case feed
+        /// Whether people are alerted: blips and feed events are annotations.
+        public var isAlert: Bool { self == .outage || self == .instability || self == .degradation }
+    }
     public enum Cause: String, Sendable, Codable {
         case bgpWithdrawal = "bgp-withdrawal"
         case unreachableWhileRouted = "unreachable-while-routed"
         case routeInstability = "route-instability"
         case latencyDegradation = "latency-degradation"
+        case feedLoss = "feed-loss"
         case unknown
     }
 
@@ -59,10 +68,18 @@ public struct Event: Hashable, Sendable, Codable {
         public var churnBaseline: Double
         public var churnPeak: Double
         public var note: String
+        /// Instability: prefixes that fell below visibility during the episode, the total
+        /// losses inside it (too short to be outages) and the longest of them, in seconds.
+        public var flaps: Int
+        public var totalLosses: Int
+        public var longestLoss: Int64
+        /// Outage: when the route instability before it began (nil: none).
+        public var instabilitySince: Int64?
 
         public init(signal: String, baseline: Double = 0, before: Double = 0, worst: Double = 0, visibilityBefore: Double = 0,
                     visibilityWorst: Double = 0, peersInOrder: [String] = [], prefixes: [String] = [], commonUpstream: UInt32? = nil,
-                    churnBaseline: Double = 0, churnPeak: Double = 0, note: String = "") {
+                    churnBaseline: Double = 0, churnPeak: Double = 0, note: String = "", flaps: Int = 0, totalLosses: Int = 0,
+                    longestLoss: Int64 = 0, instabilitySince: Int64? = nil) {
             self.signal = signal
             self.baseline = baseline
             self.before = before
@@ -75,6 +92,10 @@ public struct Event: Hashable, Sendable, Codable {
             self.churnBaseline = churnBaseline
             self.churnPeak = churnPeak
             self.note = note
+            self.flaps = flaps
+            self.totalLosses = totalLosses
+            self.longestLoss = longestLoss
+            self.instabilitySince = instabilitySince
         }
     }
 }

@@ -117,6 +117,7 @@ struct ReplayCommand: ParsableCommand {
             // The lifecycle as it happens: what an alert would say, recoveries included.
             runner.onEvent = { change in
                 let e = change.event
+                guard e.kind.isAlert else { return }
                 switch change {
                 case .opened:
                     bar.done()
@@ -142,7 +143,14 @@ struct ReplayCommand: ParsableCommand {
         }
         if s.issues > 0 { print("\(s.issues) problems reported above") }
         if events {
-            let all = runner.detector.events.values.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+            for f in runner.feedEvents {
+                printError("vigil: feed \(UTCTime.format(f.start))–\(f.end.map(UTCTime.format) ?? "end"): \(f.sentence)")
+            }
+            if runner.convergedAt == nil || (o.ribs.isEmpty && runner.convergedAt != nil) {
+                printError("vigil: " + (runner.convergedAt.map { "no RIB: entities judged from \(UTCTime.format($0)), once the tables had converged" }
+                    ?? "no RIB: the tables never converged (routes still growing), so nothing was judged"))
+            }
+            let all = runner.detector.events.values.filter(\.kind.isAlert).sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
             printEvents(all, format: format)
         }
     }
