@@ -22,7 +22,7 @@ import Glibc
 /// than half of the full-feed peers) and coming back, in `instabilityFlapBins`
 /// bins of an `instabilityWindow`, with at least one prefix falling twice. Path
 /// and community changes at a single peer never count. An episode covers the whole
-/// flapping period and ends after `quietBins` bins without a flap. While routes
+/// flapping period and ends after a quiet spell (`quietBins`, longer for long episodes). While routes
 /// flap, partial losses are the flapping itself, and a total loss must last
 /// `flappingOutageBins` before it is an outage; the total losses that did not are
 /// counted in the episode's evidence. An outage that follows an episode says so.
@@ -34,12 +34,16 @@ public final class Detector {
         public var tinyUnits = 16.0
         /// Bins a loss must last to be an outage (shorter: a blip).
         public var minimumOutageBins = 2
-        /// The same while the entity's routes flap, for a total loss.
-        public var flappingOutageBins = 4
+        /// The same while the entity's routes flap, for a total loss (flaps last minutes).
+        public var flappingOutageBins = 3
         /// Instability: bins with flaps needed within the window.
         public var instabilityWindow: Int64 = 7200
         public var instabilityFlapBins = 2
+        /// Bins without a flap that end an episode; an episode that has lasted longer
+        /// needs a longer pause (a quarter of its length, up to `longestQuietBins`):
+        /// a day of flapping is not over after an hour of calm.
         public var quietBins = 12
+        public var longestQuietBins = 72
         public var instabilityLookback: Int64 = 6 * 3600
         public var instabilityMinimum: Int64 = 3600
         /// Bins needed before any baseline is trusted.
@@ -81,6 +85,8 @@ public final class Detector {
         /// Recent bins with flaps (bin, flaps, repeats), within the instability window.
         var flapBins: [(bin: Int64, flaps: Int, repeats: Int)] = []
         var pastInstability: [(start: Int64, end: Int64)] = []
+        /// Total losses too short to be outages, within the instability window (start, seconds).
+        var recentLosses: [(start: Int64, seconds: Int64)] = []
         var lastRow: SeriesRow?
     }
 
@@ -182,7 +188,10 @@ public final class Detector {
                 out.append(.updated(e))
             } else {
                 st.quiet += 1
-                if st.quiet >= config.quietBins { closeInstability(at: row.bin - Int64(config.quietBins - 1) * binSeconds, &st, &out) }
+                let lasted = Int((row.bin - e.start) / binSeconds)
+                if st.quiet >= max(config.quietBins, min(config.longestQuietBins, lasted / 4)) {
+                    closeInstability(at: row.bin - Int64(st.quiet - 1) * binSeconds, &st, &out)
+                }
             }
             return
         }
@@ -190,11 +199,14 @@ public final class Detector {
               st.flapBins.contains(where: { $0.repeats > 0 }) else { return }
         let start = st.flapBins[0].bin
         let flaps = st.flapBins.reduce(0) { $0 + $1.flaps }
-        let e = Event(entity: row.entity, kind: .instability, cause: .routeInstability, start: start, end: nil, scope: 1,
+        let losses = st.recentLosses.filter { $0.start >= start }
+        var e = Event(entity: row.entity, kind: .instability, cause: .routeInstability, start: start, end: nil, scope: 1,
                       severity: Self.severity(scope: 0.25, seconds: row.bin + binSeconds - start, baseline: base), level: "warning",
                       precededByInstability: false,
                       evidence: .init(signal: "flaps", churnPeak: Double(st.flapBins.map(\.flaps).max() ?? 0),
                                       note: "prefixes fell below half of the full-feed peers and came back, again and again", flaps: flaps))
+        e.evidence.totalLosses = losses.count
+        e.evidence.longestLoss = losses.map(\.seconds).max() ?? 0
         st.quiet = 0
         st.instability = e
         out.append(.opened(e))
@@ -248,6 +260,10 @@ public final class Detector {
     func blip(_ loss: Loss, end: Int64, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
         st.loss = nil
         let scope = base > 0 ? min(1, max(0, base - loss.worst) / base) : 0
+        if scope >= 0.99 {
+            st.recentLosses.removeAll { $0.start <= end - config.instabilityWindow }
+            st.recentLosses.append((loss.first.bin, end - loss.first.bin))
+        }
         if var e = st.instability, scope >= 0.99 {
             e.evidence.totalLosses += 1
             e.evidence.longestLoss = max(e.evidence.longestLoss, end - loss.first.bin)

@@ -20,13 +20,19 @@ struct EventsCommand: ParsableCommand {
     @Option var until: TimeArgument?
     @Option var format: Format = .table
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
+    @Flag(help: "Also show annotations: blips (losses shorter than an outage) and vantage points' feed events.")
+    var all = false
+    @Flag(help: "Most severe first (severity: share lost × hours × size), instead of by start time.")
+    var bySeverity = false
 
     func validate() throws {
         if let e = entity, Entity(e) == nil { throw ValidationError("\(e): use a country code (KP), an AS (AS131279) or a prefix") }
     }
 
     func run() throws {
-        let events = try SQLiteStore(path: db).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        var events = try SQLiteStore(path: db).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        if !all { events = events.filter(\.kind.isAlert) }
+        if bySeverity { events.sort { $0.severity > $1.severity } }
         printEvents(events, format: format)
     }
 }
