@@ -21,7 +21,7 @@ public final class LiveDetector {
         /// Seconds a loss must last to be an outage (the bin detector's two bins: more than one bin).
         public var minimumOutage: Int64 = 300
         /// The same while the entity's routes flap, for a total loss.
-        public var flappingOutage: Int64 = 1200
+        public var flappingOutage: Int64 = 900
         public init() {}
     }
 
