@@ -84,6 +84,8 @@ public final class Detector {
         var quiet = 0
         /// Recent bins with flaps (bin, flaps, repeats), within the instability window.
         var flapBins: [(bin: Int64, flaps: Int, repeats: Int)] = []
+        /// Withdrawals of prefixes several peers dropped in those bins (evidence of the next episode update).
+        var flapNotes: [WithdrawalNote] = []
         var pastInstability: [(start: Int64, end: Int64)] = []
         /// Total losses too short to be outages, within the instability window (start, seconds).
         var recentLosses: [(start: Int64, seconds: Int64)] = []
@@ -127,7 +129,7 @@ public final class Detector {
         let frozen = st.outage != nil || st.loss != nil
         let base = frozen ? st.frozenBaseline : st.cachedBaseline!.space
 
-        instability(row, trusted: trusted, base: base, &st, &out)
+        instability(row, withdrawals, trusted: trusted, base: base, &st, &out)
 
         let lost = base - space
         let drop = base > 0 ? max(0, lost) / base : 0
@@ -175,12 +177,18 @@ public final class Detector {
     }
 
     /// Episodes of reachability churn.
-    func instability(_ row: SeriesRow, trusted: Bool, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
-        if row.flaps > 0 { st.flapBins.append((row.bin, row.flaps, row.repeatFlaps)) }
+    func instability(_ row: SeriesRow, _ notes: [WithdrawalNote], trusted: Bool, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
+        if row.flaps > 0 {
+            st.flapBins.append((row.bin, row.flaps, row.repeatFlaps))
+            st.flapNotes += Self.flapping(notes)
+        }
         st.flapBins.removeAll { $0.bin <= row.bin - config.instabilityWindow }
+        if st.flapNotes.count > 256 { st.flapNotes.removeFirst(st.flapNotes.count - 256) }
         if var e = st.instability {
             if row.flaps > 0 {
                 st.quiet = 0
+                Self.addFlaps(&e, st.flapNotes)
+                st.flapNotes.removeAll()
                 e.evidence.flaps += row.flaps
                 e.evidence.churnPeak = max(e.evidence.churnPeak, Double(row.flaps))
                 e.severity += Self.severity(scope: 0.25, seconds: binSeconds, baseline: base)
@@ -205,6 +213,8 @@ public final class Detector {
                       precededByInstability: false,
                       evidence: .init(signal: "flaps", churnPeak: Double(st.flapBins.map(\.flaps).max() ?? 0),
                                       note: "prefixes fell below half of the full-feed peers and came back, again and again", flaps: flaps))
+        Self.addFlaps(&e, st.flapNotes)
+        st.flapNotes.removeAll()
         e.evidence.totalLosses = losses.count
         e.evidence.longestLoss = losses.map(\.seconds).max() ?? 0
         st.quiet = 0
@@ -219,6 +229,7 @@ public final class Detector {
         st.instability = nil
         // The flaps were this episode's: a new one needs flaps of its own.
         st.flapBins.removeAll()
+        st.flapNotes.removeAll()
         out.append(.closed(e))
     }
 
@@ -291,6 +302,21 @@ public final class Detector {
             first = min(first ?? open.start, open.start)
         }
         return total >= config.instabilityMinimum ? first : nil
+    }
+
+    /// The withdrawals of prefixes that at least two peers dropped in the bin: the flapping ones.
+    static func flapping(_ notes: [WithdrawalNote]) -> [WithdrawalNote] {
+        var peers: [String: Set<String>] = [:]
+        for n in notes { peers[n.prefix, default: []].insert(n.peer) }
+        return notes.filter { (peers[$0.prefix]?.count ?? 0) >= 2 }
+    }
+
+    /// Instability evidence: the prefixes that flapped and the peers that dropped them.
+    static func addFlaps(_ e: inout Event, _ notes: [WithdrawalNote]) {
+        for n in notes.sorted(by: { $0.time < $1.time }) {
+            if !e.evidence.peersInOrder.contains(n.peer) && e.evidence.peersInOrder.count < 32 { e.evidence.peersInOrder.append(n.peer) }
+            if !e.evidence.prefixes.contains(n.prefix) && e.evidence.prefixes.count < 64 { e.evidence.prefixes.append(n.prefix) }
+        }
     }
 
     static func addWithdrawals(_ e: inout Event, _ notes: [WithdrawalNote]) {

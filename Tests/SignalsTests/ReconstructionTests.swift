@@ -59,6 +59,10 @@ final class ReconstructionTests: XCTestCase {
         XCTAssertEqual(dec22.evidence.instabilitySince, instability.first?.start)
         // The short total losses while it flapped are evidence of the episode, not outages.
         XCTAssertGreaterThan(instability.first?.evidence.flaps ?? 0, 10)
+        // Its evidence names the prefixes that flapped and the peers that dropped them.
+        XCTAssertFalse(instability.first?.evidence.prefixes.isEmpty ?? true)
+        XCTAssertTrue(Set(instability.first?.evidence.prefixes ?? []).isSubset(of: Set(dec22.evidence.prefixes)))
+        XCTAssertGreaterThan(instability.first?.evidence.peersInOrder.count ?? 0, 1)
     }
 
     func testScenarioErrorsSayWhereAndWhat() {
