@@ -94,6 +94,7 @@ public final class Detector {
 
     public let config: Config
     public let binSeconds: Int64
+    var rule: LossRule { LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits) }
     var states: [String: EntityState] = [:]
     public private(set) var events: [String: Event] = [:]
 
@@ -131,16 +132,14 @@ public final class Detector {
 
         instability(row, withdrawals, trusted: trusted, base: base, &st, &out)
 
-        let lost = base - space
-        let drop = base > 0 ? max(0, lost) / base : 0
-        let tiny = base <= config.tinyUnits
-        let down = trusted && base > 0 && (drop >= config.warningDrop || (tiny && lost >= 1 - 1e-9))
+        let (lossNow, drop) = rule.judge(base: base, space: space)
+        let down = trusted && lossNow
         let total = drop >= 0.99
         if var e = st.outage {
             if down {
-                e.scope = max(e.scope, min(1, drop))
-                e.level = e.scope >= config.criticalDrop ? "critical" : "warning"
-                e.severity += Self.severity(scope: min(1, drop), seconds: binSeconds, baseline: base)
+                e.scope = max(e.scope, drop)
+                e.level = rule.level(e.scope)
+                e.severity += Self.severity(scope: drop, seconds: binSeconds, baseline: base)
                 if space < e.evidence.worst {
                     e.evidence.worst = space
                     e.evidence.visibilityWorst = row.meanVisibility
@@ -159,7 +158,7 @@ public final class Detector {
                 st.loss = Loss(first: row, before: st.lastRow, worst: space, worstRow: row)
             }
             st.loss!.bins += 1
-            st.loss!.depth += min(1, drop)
+            st.loss!.depth += drop
             st.loss!.notes += withdrawals.prefix(64)
             if space < st.loss!.worst { (st.loss!.worst, st.loss!.worstRow) = (space, row) }
             let flapping = isFlapping(row.bin, st)
@@ -243,22 +242,14 @@ public final class Detector {
         let row = loss.worstRow, before = loss.before
         let scope = min(1, max(0, base - loss.worst) / base)
         let visBefore = before?.meanVisibility ?? 0
-        // Space left the present set only when nearly every full-feed peer withdrew it;
-        // without withdrawals or fewer visible prefixes the signals disagree.
-        let withdrawn = !loss.notes.isEmpty || row.meanVisibility < visBefore - 1e-9 || row.visiblePrefixes < (before?.visiblePrefixes ?? 0)
-        let cause: Event.Cause = withdrawn ? .bgpWithdrawal : .unknown
+        let cause = LossRule.cause(withdrawals: !loss.notes.isEmpty, before: before, worst: row)
         let since = instabilitySince(loss.first.bin, st)
-        let partial = scope < 0.99
-        var note = !withdrawn ? "routed space fell but peer visibility did not: signals disagree"
-            : partial ? "\(Int((scope * 100).rounded()))% of the entity's space withdrawn by nearly every full-feed peer"
-            : "routes withdrawn by nearly every full-feed peer"
-        if since != nil { note += "; preceded by route instability" }
         var e = Event(entity: row.entity, kind: .outage, cause: cause, start: loss.first.bin, end: nil, scope: scope,
                       severity: Self.severity(scope: loss.depth / Double(max(loss.bins, 1)), seconds: Int64(loss.bins) * binSeconds, baseline: base),
-                      level: scope >= config.criticalDrop ? "critical" : "warning", precededByInstability: since != nil,
+                      level: rule.level(scope), precededByInstability: since != nil,
                       evidence: .init(signal: "routed_space", baseline: base, before: before.map { $0.presentV4 + $0.presentV6 } ?? base,
                                       worst: loss.worst, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,
-                                      note: note, instabilitySince: since))
+                                      note: LossRule.note(cause, scope: scope, preceded: since != nil), instabilitySince: since))
         Self.addWithdrawals(&e, loss.notes)
         // The total loss ends the flapping episode: what follows is the outage.
         if st.instability != nil { closeInstability(at: loss.first.bin, &st, &out) }

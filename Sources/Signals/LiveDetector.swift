@@ -58,10 +58,10 @@ public final class LiveDetector {
         let trusted = now - st.first! >= config.warmup && !st.samples.isEmpty
         let base = st.outage != nil || st.lossSince != nil ? st.frozenBaseline : Detector.median(st.samples.map(\.space))
         var out: [Detector.Change] = []
-        let lost = base - space
-        let drop = base > 0 ? lost / base : 0
-        let tiny = base <= config.tinyUnits
-        var down = trusted && base > 0 && (drop >= config.warningDrop || (tiny && lost >= 1 - 1e-9))
+        let rule = LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits)
+        let judged = rule.judge(base: base, space: space)
+        let drop = judged.drop
+        var down = trusted && judged.down
         if down && st.outage == nil && unstable && drop < 0.99 { down = false }
         // Persistence: a loss is an outage only once it has lasted the minimum.
         if down && st.outage == nil {
@@ -82,8 +82,8 @@ public final class LiveDetector {
                 if space < e.evidence.worst {
                     e.evidence.worst = space
                     e.evidence.visibilityWorst = row.meanVisibility
-                    e.scope = max(e.scope, min(1, drop))
-                    e.level = e.scope >= config.criticalDrop ? "critical" : "warning"
+                    e.scope = max(e.scope, drop)
+                    e.level = rule.level(e.scope)
                     Detector.addWithdrawals(&e, withdrawals)
                     st.outage = e
                     out.append(.updated(e))
@@ -91,25 +91,20 @@ public final class LiveDetector {
             } else {
                 let before = st.lossBefore ?? st.last
                 let visBefore = before?.meanVisibility ?? 0
-                let cause: Event.Cause = row.meanVisibility < visBefore - 1e-9 || row.visiblePrefixes < (before?.visiblePrefixes ?? 0)
-                    ? .bgpWithdrawal : .unknown
-                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: st.lossSince ?? now, end: nil, scope: min(1, drop), severity: 0,
-                              level: drop >= config.criticalDrop ? "critical" : "warning", precededByInstability: precededByInstability,
+                let cause = LossRule.cause(withdrawals: !withdrawals.isEmpty, before: before, worst: row)
+                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: st.lossSince ?? now, end: nil, scope: drop, severity: 0,
+                              level: rule.level(drop), precededByInstability: precededByInstability,
                               evidence: .init(signal: "routed_space", baseline: base, before: before.map { $0.presentV4 + $0.presentV6 } ?? base,
                                               worst: space, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,
-                                              note: cause == .bgpWithdrawal
-                                                ? "routes withdrawn (live): the share of full-feed peers routing the entity's prefixes fell"
-                                                : "routed space fell but peer visibility did not: signals disagree"))
+                                              note: LossRule.note(cause, scope: drop, preceded: precededByInstability) + " (live)"))
                 Detector.addWithdrawals(&e, withdrawals)
-                if precededByInstability { e.evidence.note += "; preceded by route instability" }
                 e.evidence.instabilitySince = instabilitySince
                 st.lossSince = nil
                 st.outage = e
                 out.append(.opened(e))
             }
         } else if var e = st.outage {
-            let back = tiny ? lost < 1 - 1e-9 : drop < config.warningDrop
-            if back {
+            if !judged.down {
                 e.end = now
                 e.severity = Detector.severity(scope: e.scope, seconds: now - e.start, baseline: e.evidence.baseline)
                 st.outage = nil
