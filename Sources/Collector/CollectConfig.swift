@@ -43,6 +43,8 @@ public struct CollectConfig: Sendable {
     /// Live detection: how long the routed space must be seen before it is a baseline, and its window.
     public var liveWarmup: Int64 = 600
     public var liveWindow: Int64 = 3600
+    /// Live detection: how long a loss must last to be an outage (shorter: a blip), as the bin detector's minimum.
+    public var liveMinimumOutage: Int64 = 300
     public var eventsFile: String?
     /// Active probing (`[probe]`); nil: off (it stays off until targets are configured).
     public var probe: ProbePlan?
@@ -69,7 +71,7 @@ public struct CollectConfig: Sendable {
         "bmp": ["listen"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
         "store": ["database", "status_file", "events_file"],
-        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window"],
+        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage"],
         "probe": ["rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
                   "rtt_factor", "baseline_rounds", "max_blocks"],
         "probe.target": ["prefix", "entity", "why", "hosts"],
@@ -199,6 +201,7 @@ public struct CollectConfig: Sendable {
             if let v = try int(d, "full_feed_v6", "detect", 1...10_000_000) { fullFeedV6 = v }
             if let v = try duration(d, "live_warmup", "detect", min: 1) { liveWarmup = v }
             if let v = try duration(d, "live_window", "detect", min: 1) { liveWindow = v }
+            if let v = try duration(d, "live_min_outage", "detect", min: 0) { liveMinimumOutage = v }
         }
         if let p = try table("probe") {
             try parseProbe(p, fail: fail, checkKeys: checkKeys, int: int, string: string, duration: duration)

@@ -184,7 +184,7 @@ public final class LivePipeline: @unchecked Sendable {
                 // Watched entities' outages come from the live detector, seconds after the fact.
                 if c.event.kind == .outage && liveEntities.contains(c.event.entity) { continue }
                 changed.append(c.event)
-                onEvent(c, nil)
+                if c.event.kind.isAlert { onEvent(c, nil) }
             }
         }
         do {
@@ -226,7 +226,7 @@ public final class LivePipeline: @unchecked Sendable {
             for row in engine.measureNow() {
                 let flap = detector.instability(of: row.entity, at: t)
                 for c in live.observe(row, at: t, withdrawals: engine.recentNotes(entity: row.entity), unstable: flap.flapping,
-                                      precededByInstability: flap.preceded) {
+                                      instabilitySince: flap.since) {
                     changed.append(c.event)
                     if case .opened = c { onEvent(c, now - lastWithdrawalAt) } else { onEvent(c, nil) }
                 }

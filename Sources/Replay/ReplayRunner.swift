@@ -47,6 +47,14 @@ public final class ReplayRunner {
     public private(set) var detector: Detector
     /// Called for each event as it opens, updates and closes.
     public var onEvent: ((Detector.Change) -> Void)?
+    /// Every vantage point's feed event (session lost, table withdrawn), in order.
+    public private(set) var feedEvents: [FeedEvent] = []
+    /// Without a RIB the state is learnt from updates: nothing is judged until the
+    /// tables have converged, i.e. the routes held grew by under 1% over the last
+    /// hour. Until then a table still filling looks like space appearing and,
+    /// wherever a peer has not yet re-announced, like space lost.
+    public private(set) var convergedAt: Int64?
+    var routeCounts: [Int] = []
 
     public init(options: Options, store: any SeriesStore, entityMap: EntityMap?, mmdb: MMDB? = nil) {
         self.options = options
@@ -62,6 +70,23 @@ public final class ReplayRunner {
     func detect(_ rows: [SeriesRow]) throws {
         guard options.detect else { return }
         var changed: [Event] = []
+        for f in engine.feed.take() {
+            if f.end == nil { feedEvents.append(f) } else if let i = feedEvents.lastIndex(where: { $0.peer == f.peer && $0.start == f.start }) {
+                feedEvents[i] = f
+            }
+            changed.append(Event(entity: "peer:\(f.peer)", kind: .feed, cause: .feedLoss, start: f.start, end: f.end, scope: 0, severity: 0,
+                                 level: "info", precededByInstability: false, evidence: .init(signal: "peer_routes", note: f.sentence)))
+        }
+        if convergedAt == nil, let bin = rows.first?.bin {
+            routeCounts.append(engine.state.routeCount)
+            let hour = Int(3600 / options.binSeconds)
+            if !options.ribs.isEmpty || (routeCounts.count > hour && Double(routeCounts.last!) <= Double(routeCounts[routeCounts.count - 1 - hour]) * 1.01) {
+                convergedAt = bin
+            } else {
+                try store.writeEvents(changed)
+                return
+            }
+        }
         for r in rows {
             for c in detector.observe(r, withdrawals: engine.takeNotes(entity: r.entity, bin: r.bin)) {
                 onEvent?(c)

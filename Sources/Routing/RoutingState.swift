@@ -65,8 +65,15 @@ public final class RoutingState {
         self.policy = policy
     }
 
-    public var fullFeedPeers4: Int { fullFeed4.lazy.filter { $0 }.count }
-    public var fullFeedPeers6: Int { fullFeed6.lazy.filter { $0 }.count }
+    /// Full-feed peers per family, as of the last `updateFullFeed` or exclusion.
+    public private(set) var fullFeedPeers4 = 0
+    public private(set) var fullFeedPeers6 = 0
+    /// Peers whose feed is broken (session lost, most of the table withdrawn): never
+    /// full-feed while excluded, so entities are judged without them.
+    public private(set) var excluded: [Bool] = []
+    /// What the last `announce` or `withdraw` did to the prefix's full-feed visibility
+    /// (+1, -1 or 0): how the signal engine sees a prefix cross a visibility line.
+    public private(set) var visibilityStep: Int8 = 0
     public var routeCount: Int { tables.reduce(0) { $0 + $1.count } }
 
     public func peer(_ key: PeerKey) -> Int {
@@ -75,6 +82,7 @@ public final class RoutingState {
         tables.append(PeerTable())
         fullFeed4.append(false)
         fullFeed6.append(false)
+        excluded.append(false)
         peerIndex[key] = peers.count - 1
         return peers.count - 1
     }
@@ -92,7 +100,7 @@ public final class RoutingState {
     }
 
     @inline(__always)
-    func isFullFeed(_ peer: Int, v6: Bool) -> Bool { v6 ? fullFeed6[peer] : fullFeed4[peer] }
+    public func isFullFeed(_ peer: Int, v6: Bool) -> Bool { v6 ? fullFeed6[peer] : fullFeed4[peer] }
 
     public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath, attributes: [PathAttribute] = []) -> RouteChange {
         let p = prefixID(prefix)
@@ -116,12 +124,17 @@ public final class RoutingState {
             old = tables[peer].set(p, path, v6: v6, universe: prefixes.count)
             newPrefix = old == nil
         }
-        if newPrefix && isFullFeed(peer, v6: v6) { fullFeedVisibility[Int(p)] &+= 1 }
+        visibilityStep = 0
+        if newPrefix && isFullFeed(peer, v6: v6) {
+            fullFeedVisibility[Int(p)] &+= 1
+            visibilityStep = 1
+        }
         guard let o = old else { return .announced(prefix: p, path: path) }
         return o == path ? .duplicate(prefix: p) : .pathChanged(prefix: p, old: o, new: path)
     }
 
     public func withdraw(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil) -> RouteChange {
+        visibilityStep = 0
         guard let p = prefixes.existingID(prefix) else { return .unknownWithdrawal }
         let v6 = prefix.isIPv6
         if pathIdentifier == nil { attributeStore?.remove(peer: peer, prefix: p, v6: v6) }
@@ -134,7 +147,10 @@ public final class RoutingState {
             gone = old != nil
         }
         guard let o = old else { return .unknownWithdrawal }
-        if gone && isFullFeed(peer, v6: v6) { fullFeedVisibility[Int(p)] &-= 1 }
+        if gone && isFullFeed(peer, v6: v6) {
+            fullFeedVisibility[Int(p)] &-= 1
+            visibilityStep = -1
+        }
         return .withdrawn(prefix: p, old: o)
     }
 
@@ -157,20 +173,38 @@ public final class RoutingState {
         let need4 = max4 >= policy.minIPv4 ? policy.minIPv4 : max(1, Int((Double(max4) * policy.relativeShare).rounded(.up)))
         let need6 = max6 >= policy.minIPv6 ? policy.minIPv6 : max(1, Int((Double(max6) * policy.relativeShare).rounded(.up)))
         for i in tables.indices {
-            let f4 = tables[i].v4Count >= need4 && max4 > 0
-            let f6 = tables[i].v6Count >= need6 && max6 > 0
-            if f4 != fullFeed4[i] || f6 != fullFeed6[i] {
-                let d4: UInt16 = f4 == fullFeed4[i] ? 0 : 1, d6: UInt16 = f6 == fullFeed6[i] ? 0 : 1
-                tables[i].forEach { p, _ in
-                    if prefixes[p].isIPv6 {
-                        if d6 != 0 { if f6 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 } }
-                    } else if d4 != 0 {
-                        if f4 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 }
-                    }
-                }
-                fullFeed4[i] = f4
-                fullFeed6[i] = f6
+            let f4 = tables[i].v4Count >= need4 && max4 > 0 && !excluded[i]
+            let f6 = tables[i].v6Count >= need6 && max6 > 0 && !excluded[i]
+            setFullFeed(i, f4, f6)
+        }
+        fullFeedPeers4 = fullFeed4.lazy.filter { $0 }.count
+        fullFeedPeers6 = fullFeed6.lazy.filter { $0 }.count
+    }
+
+    /// Moves a peer's routes in or out of the visibility counts.
+    func setFullFeed(_ i: Int, _ f4: Bool, _ f6: Bool) {
+        guard f4 != fullFeed4[i] || f6 != fullFeed6[i] else { return }
+        let d4 = f4 != fullFeed4[i], d6 = f6 != fullFeed6[i]
+        tables[i].forEach { p, _ in
+            if prefixes[p].isIPv6 {
+                if d6 { if f6 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 } }
+            } else if d4 {
+                if f4 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 }
             }
+        }
+        fullFeed4[i] = f4
+        fullFeed6[i] = f6
+    }
+
+    /// Takes a peer out of (or gives it back to) the full-feed set at once, for feed
+    /// health: its later withdrawals then move no visibility. Back in, the next
+    /// `updateFullFeed` decides again from its table.
+    public func exclude(peer: Int, _ out: Bool) {
+        excluded[peer] = out
+        if out {
+            setFullFeed(peer, false, false)
+            fullFeedPeers4 = fullFeed4.lazy.filter { $0 }.count
+            fullFeedPeers6 = fullFeed6.lazy.filter { $0 }.count
         }
     }
 

@@ -1,31 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Turns per-entity signal rows into events as bins arrive.
 ///
-/// Outages: routed space (IPv4 /24s plus IPv6 /48s) against a baseline, the
-/// median of a trailing window (24 h for BGP, as IODA). An outage opens when the
-/// drop reaches the warning threshold — or, for tiny entities (a baseline of at
-/// most `tinyUnits`), when any whole unit is lost: for a network of four /24s
-/// every route matters. It closes when the space is back within the warning
-/// threshold (a whole unit for tiny entities). The baseline is frozen while an
-/// event is open so the outage does not become the new normal.
+/// **Outages** are judged on the space still carried by at least a quarter of the
+/// full-feed peers (`SeriesRow.presentV4/V6`): what leaves it was withdrawn by
+/// nearly every peer. A prefix dropped by a few peers is routing, not an outage.
+/// The baseline is the median of a trailing window (24 h, as IODA), frozen while
+/// a loss is pending or open so the outage never becomes the new normal. A bin is
+/// down when the loss reaches the warning share — or, for tiny entities (a
+/// baseline of at most `tinyUnits`), any whole unit: for a network of four /24s
+/// every route matters.
 ///
-/// Instability: churn (announcements + withdrawals per bin) far above the
-/// entity's own trailing median; it closes after `quietBins` bins without a burst, and partial
-/// drops while it lasts (or within `quietBins` after) are part of it, not outages.
-/// An outage that starts within `instabilityLookback` after at least
-/// `instabilityMinimum` of instability is marked as preceded by it.
+/// **Persistence**: a loss opens an outage only once it has lasted
+/// `minimumOutageBins` bins (it then starts at its first bin); a shorter one is a
+/// blip, kept as an annotation. That costs one bin of delay and keeps a prefix
+/// withdrawn for two minutes from paging anyone.
+///
+/// **Instability is reachability churn**: prefixes falling below visibility (more
+/// than half of the full-feed peers) and coming back, in `instabilityFlapBins`
+/// bins of an `instabilityWindow`, with at least one prefix falling twice. Path
+/// and community changes at a single peer never count. An episode covers the whole
+/// flapping period and ends after a quiet spell (`quietBins`, longer for long episodes). While routes
+/// flap, partial losses are the flapping itself, and a total loss must last
+/// `flappingOutageBins` before it is an outage; the total losses that did not are
+/// counted in the episode's evidence. An outage that follows an episode says so.
 public final class Detector {
     public struct Config: Sendable {
         public var window: Int64 = 86_400
         public var warningDrop = 0.10
         public var criticalDrop = 0.50
         public var tinyUnits = 16.0
-        public var churnFactor = 4.0
-        public var churnMinimum = 4.0
+        /// Bins a loss must last to be an outage (shorter: a blip).
+        public var minimumOutageBins = 2
+        /// The same while the entity's routes flap, for a total loss (flaps last minutes).
+        public var flappingOutageBins = 3
+        /// Instability: bins with flaps needed within the window.
+        public var instabilityWindow: Int64 = 7200
+        public var instabilityFlapBins = 2
+        /// Bins without a flap that end an episode; an episode that has lasted longer
+        /// needs a longer pause (a quarter of its length, up to `longestQuietBins`):
+        /// a day of flapping is not over after an hour of calm.
         public var quietBins = 12
+        public var longestQuietBins = 72
         public var instabilityLookback: Int64 = 6 * 3600
         public var instabilityMinimum: Int64 = 3600
         /// Bins needed before any baseline is trusted.
         public var minimumHistory = 12
+        /// Kept for configuration files that name them; churn no longer decides instability.
+        public var churnFactor = 4.0
+        public var churnMinimum = 4.0
         public init() {}
     }
 
@@ -38,26 +63,40 @@ public final class Detector {
         }
     }
 
+    /// A loss not (yet) long enough to be an outage.
+    struct Loss {
+        var first: SeriesRow
+        var before: SeriesRow?
+        var bins = 0
+        var worst: Double
+        var worstRow: SeriesRow
+        var depth = 0.0
+        var notes: [WithdrawalNote] = []
+    }
+
     struct EntityState {
-        var history: [(bin: Int64, space: Double, churn: Double, visibility: Double)] = []
-        var cachedBaseline: (space: Double, churn: Double, at: Int64)? = nil
+        var history: [(bin: Int64, space: Double)] = []
+        var cachedBaseline: (space: Double, at: Int64)? = nil
         var outage: Event?
         var frozenBaseline = 0.0
+        var loss: Loss?
         var instability: Event?
         var quiet = 0
-        /// Bins of the recent window with a churn burst (instability opens on the second).
-        var recentBursts: [Int64] = []
-        var recentTwoSided: [Int64] = []
-        /// A total loss while flapping waits one more bin to tell a flap from an outage.
-        var pendingLoss: (bin: Int64, row: SeriesRow, notes: [WithdrawalNote])?
-        var beforePending: SeriesRow?
-        var frozenChurn = 0.0
+        /// Recent bins with flaps (bin, flaps, repeats), within the instability window.
+        var flapBins: [(bin: Int64, flaps: Int, repeats: Int)] = []
+        /// Flaps of the bins of a loss not yet judged: the loss's own if it becomes an outage, flaps if a blip.
+        var heldFlaps: [(bin: Int64, flaps: Int, repeats: Int)] = []
+        /// Withdrawals of prefixes several peers dropped in those bins (evidence of the next episode update).
+        var flapNotes: [WithdrawalNote] = []
         var pastInstability: [(start: Int64, end: Int64)] = []
+        /// Total losses too short to be outages, within the instability window (start, seconds).
+        var recentLosses: [(start: Int64, seconds: Int64)] = []
         var lastRow: SeriesRow?
     }
 
     public let config: Config
     public let binSeconds: Int64
+    var rule: LossRule { LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits) }
     var states: [String: EntityState] = [:]
     public private(set) var events: [String: Event] = [:]
 
@@ -72,102 +111,38 @@ public final class Detector {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
+    /// Severity people sort by: share lost × hours × size (log2 of the normal space in
+    /// /24s and /48s, plus 2), so a country dark for an hour outranks a /24 dark for a day.
+    public static func severity(scope: Double, seconds: Int64, baseline: Double) -> Double {
+        scope * Double(max(seconds, 0)) / 3600 * log2(2 + max(baseline, 0))
+    }
+
     /// Feeds one bin of one entity; `withdrawals` are that bin's withdrawal notes for evidence.
     public func observe(_ row: SeriesRow, withdrawals: [WithdrawalNote] = []) -> [Change] {
         var st = states[row.entity] ?? EntityState()
         defer { states[row.entity] = st }
         var out: [Change] = []
-        let space = row.routedV4 + row.routedV6
-        let churn = Double(row.announcements + row.withdrawals)
-        // Baseline from the trailing window, not counting bins inside open events (refreshed hourly).
+        let space = row.presentV4 + row.presentV6
         let windowStart = row.bin - config.window
         st.history.removeAll { $0.bin < windowStart }
         if st.cachedBaseline == nil || row.bin - st.cachedBaseline!.at >= 3600 {
-            st.cachedBaseline = (Detector.median(st.history.map(\.space)), Detector.median(st.history.map(\.churn)), row.bin)
+            st.cachedBaseline = (Detector.median(st.history.map(\.space)), row.bin)
         }
         let trusted = st.history.count >= config.minimumHistory
-        let baseSpace = st.outage != nil ? st.frozenBaseline : st.cachedBaseline!.space
-        let baseChurn = st.instability != nil ? st.frozenChurn : st.cachedBaseline!.churn
+        let frozen = st.outage != nil || st.loss != nil
+        let base = frozen ? st.frozenBaseline : st.cachedBaseline!.space
 
-        // Instability: churn bursts in at least two bins of the recent window (one
-        // burst alone is a session reset or a single change, not instability).
-        // The churn of an outage starting or ending is the outage's, not instability.
-        let lostNow = baseSpace - space
-        let outageBin = st.outage != nil || (trusted && baseSpace > 0 && lostNow / baseSpace >= config.criticalDrop)
-        // A burst: far above the entity's own median.
-        let threshold = max(config.churnMinimum, baseChurn * config.churnFactor)
-        // A bin with both withdrawals and announcements is flapping; one-sided churn in a
-        // bin where everything went (or came back) is the outage's own.
-        // "Two-sided" needs real re-announcements, not a few stragglers next to a mass withdrawal.
-        let twoSided = row.announcements > 0 && row.withdrawals > 0 && Double(row.announcements) >= 0.1 * Double(row.withdrawals)
-        let burst = trusted && (twoSided || !outageBin) && churn > threshold
-        if burst { st.recentBursts.append(row.bin) }
-        if burst && twoSided { st.recentTwoSided.append(row.bin) }
-        st.recentBursts.removeAll { $0 <= row.bin - Int64(config.quietBins) * binSeconds }
-        st.recentTwoSided.removeAll { $0 <= row.bin - Int64(config.quietBins) * binSeconds }
-        // Two bursts, one of them with routes both going and coming back: one peer's
-        // session reset (withdrawals in one bin, announcements in the next) is not instability.
-        let unstable = st.recentBursts.count >= 2 && !st.recentTwoSided.isEmpty
-        if burst && (st.instability != nil || unstable) {
-            st.quiet = 0
-            if var e = st.instability {
-                e.severity += 1.0 * Double(binSeconds) / 3600
-                e.evidence.churnPeak = max(e.evidence.churnPeak, churn)
-                st.instability = e
-                out.append(.updated(e))
-            } else {
-                st.frozenChurn = baseChurn
-                let e = Event(entity: row.entity, kind: .instability, cause: .routeInstability, start: st.recentBursts.first ?? row.bin, end: nil, scope: 1,
-                              severity: Double(binSeconds) / 3600, level: "warning", precededByInstability: false,
-                              evidence: .init(signal: "churn", churnBaseline: baseChurn, churnPeak: churn,
-                                              note: "announcements + withdrawals per bin far above the entity's own median"))
-                st.instability = e
-                out.append(.opened(e))
-            }
-        } else if var e = st.instability, !burst || !unstable {
-            st.quiet += 1
-            if st.quiet >= config.quietBins {
-                e.end = row.bin - Int64(config.quietBins - 1) * binSeconds
-                st.pastInstability.append((e.start, e.end!))
-                st.instability = nil
-                out.append(.closed(e))
-            }
-        }
+        let (lossNow, drop) = rule.judge(base: base, space: space)
+        let down = trusted && lossNow
 
-        // Outages.
-        let lost = baseSpace - space
-        let drop = baseSpace > 0 ? lost / baseSpace : 0
-        let tiny = baseSpace <= config.tinyUnits
-        var isDown = trusted && baseSpace > 0 && (drop >= config.warningDrop || (tiny && lost >= 1 - 1e-9))
-        // While routes flap, partial drops are the instability itself (visibility
-        // flaps), not outages; losing everything is an outage whatever came before.
-        // Flapping: instability open or just over, or this very bin bursting with both
-        // withdrawals and re-announcements (a clean partial withdrawal has no announcements).
-        let flapping = st.instability != nil || (burst && twoSided)
-            || (st.pastInstability.last.map { row.bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
-        // A total loss while routes flap, in a bin where routes also came back, may be
-        // a flap: it opens an outage only if it is still down one bin later (starting
-        // at the first bin). A one-sided total loss opens at once.
-        var confirmed: (bin: Int64, row: SeriesRow, notes: [WithdrawalNote])? = nil
-        if let p = st.pendingLoss {
-            st.pendingLoss = nil
-            if isDown && drop >= 0.99 { confirmed = p }
-        } else if isDown && st.outage == nil && flapping && drop >= 0.99 && twoSided {
-            st.pendingLoss = (row.bin, row, withdrawals)
-            isDown = false
-        }
-        if isDown && st.outage == nil && flapping && drop < 0.99 {
-            isDown = false
-            if var e = st.instability ?? nil, !e.evidence.note.contains("visibility") {
-                e.evidence.note += "; prefixes dropped below half of the full-feed peers for short spells (visibility flaps)"
-                st.instability = e
-            }
-        }
-        if isDown {
-            if var e = st.outage {
-                e.scope = max(e.scope, min(1, drop))
-                e.severity += min(1, drop) * Double(binSeconds) / 3600
-                e.level = e.scope >= config.criticalDrop ? "critical" : "warning"
+        instability(row, withdrawals, losing: down && st.outage == nil, trusted: trusted, base: base, &st, &out)
+
+        let total = drop >= 0.99
+        if var e = st.outage {
+            if down {
+                e.scope = max(e.scope, drop)
+                e.level = rule.level(e.scope)
+                e.severity += Self.severity(scope: drop, seconds: binSeconds, baseline: base)
                 if space < e.evidence.worst {
                     e.evidence.worst = space
                     e.evidence.visibilityWorst = row.meanVisibility
@@ -176,52 +151,174 @@ public final class Detector {
                 st.outage = e
                 out.append(.updated(e))
             } else {
-                st.frozenBaseline = baseSpace
-                let first = confirmed?.row ?? row
-                let before = confirmed == nil ? st.lastRow : st.beforePending
-                let visBefore = before?.meanVisibility ?? 0
-                // Withdrawal when the routes are gone from the peers; unknown if space fell with visibility intact.
-                let cause: Event.Cause = row.meanVisibility < visBefore - 1e-9 || row.visiblePrefixes < (before?.visiblePrefixes ?? 0)
-                    ? .bgpWithdrawal : .unknown
-                let preceded = instabilityBefore(first.bin, st)
-                let bins = confirmed == nil ? 1.0 : 2.0
-                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: first.bin, end: nil, scope: min(1, drop),
-                              severity: bins * min(1, drop) * Double(binSeconds) / 3600, level: drop >= config.criticalDrop ? "critical" : "warning",
-                              precededByInstability: preceded,
-                              evidence: .init(signal: "routed_space", baseline: baseSpace, before: before.map { $0.routedV4 + $0.routedV6 } ?? baseSpace,
-                                              worst: space, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,
-                                              note: cause == .bgpWithdrawal
-                                                ? "routes withdrawn: the share of full-feed peers routing the entity's prefixes fell"
-                                                : "routed space fell but peer visibility did not: signals disagree"))
-                Self.addWithdrawals(&e, (confirmed?.notes ?? []) + withdrawals)
-                if preceded { e.evidence.note += "; preceded by route instability" }
-                st.outage = e
-                out.append(.opened(e))
-            }
-        } else if var e = st.outage {
-            let recovered = tiny ? lost < 1 - 1e-9 : drop < config.warningDrop
-            if recovered {
                 e.end = row.bin
                 st.outage = nil
                 out.append(.closed(e))
             }
+        } else if down {
+            if st.loss == nil {
+                st.frozenBaseline = base
+                st.loss = Loss(first: row, before: st.lastRow, worst: space, worstRow: row)
+            }
+            st.loss!.bins += 1
+            st.loss!.depth += drop
+            st.loss!.notes += withdrawals.prefix(64)
+            if space < st.loss!.worst { (st.loss!.worst, st.loss!.worstRow) = (space, row) }
+            let flapping = isFlapping(row.bin, st)
+            // While routes flap, a partial loss is the flapping itself; a total loss must outlast the flaps.
+            let needed = flapping ? (total ? config.flappingOutageBins : Int.max) : config.minimumOutageBins
+            if st.loss!.bins >= needed { open(st.loss!, base: base, flapping: flapping, &st, &out) }
+        } else if let loss = st.loss {
+            blip(loss, end: row.bin, base: base, &st, &out)
         }
-        // Bins inside events do not move the baselines: an outage (or hours of
-        // flapping) must not become the new normal.
-        st.history.append((row.bin, st.outage == nil ? space : st.frozenBaseline,
-                           st.instability == nil ? churn : st.frozenChurn, row.meanVisibility))
-        // The row before a pending loss is its "before" when the loss is confirmed.
-        if st.pendingLoss?.bin == row.bin { st.beforePending = st.lastRow } else if st.pendingLoss == nil { st.beforePending = row }
+        // Bins inside losses do not move the baseline.
+        st.history.append((row.bin, st.outage == nil && st.loss == nil ? space : st.frozenBaseline))
         st.lastRow = row
         for c in out { events[c.event.id] = c.event }
         return out
     }
 
-    func instabilityBefore(_ t: Int64, _ st: EntityState) -> Bool {
+    /// Episodes of reachability churn.
+    func instability(_ row: SeriesRow, _ notes: [WithdrawalNote], losing: Bool, trusted: Bool, base: Double, _ st: inout EntityState,
+                     _ out: inout [Change]) {
+        if row.flaps > 0 && losing && st.instability == nil {
+            // Prefixes falling as a loss begins are the loss's own: flaps only if it turns out a blip.
+            st.heldFlaps.append((row.bin, row.flaps, row.repeatFlaps))
+            st.flapNotes += Self.flapping(notes)
+        } else if row.flaps > 0 {
+            st.flapBins.append((row.bin, row.flaps, row.repeatFlaps))
+            st.flapNotes += Self.flapping(notes)
+        }
+        st.flapBins.removeAll { $0.bin <= row.bin - config.instabilityWindow }
+        if st.flapNotes.count > 256 { st.flapNotes.removeFirst(st.flapNotes.count - 256) }
+        if var e = st.instability {
+            if row.flaps > 0 {
+                st.quiet = 0
+                Self.addFlaps(&e, st.flapNotes)
+                st.flapNotes.removeAll()
+                e.evidence.flaps += row.flaps
+                e.evidence.churnPeak = max(e.evidence.churnPeak, Double(row.flaps))
+                e.severity += Self.severity(scope: 0.25, seconds: binSeconds, baseline: base)
+                st.instability = e
+                out.append(.updated(e))
+            } else {
+                st.quiet += 1
+                let lasted = Int((row.bin - e.start) / binSeconds)
+                if st.quiet >= max(config.quietBins, min(config.longestQuietBins, lasted / 4)) {
+                    closeInstability(at: row.bin - Int64(st.quiet - 1) * binSeconds, &st, &out)
+                }
+            }
+            return
+        }
+        guard trusted, st.outage == nil, st.flapBins.count >= config.instabilityFlapBins,
+              st.flapBins.contains(where: { $0.repeats > 0 }) else { return }
+        let start = st.flapBins[0].bin
+        let flaps = st.flapBins.reduce(0) { $0 + $1.flaps }
+        let losses = st.recentLosses.filter { $0.start >= start }
+        var e = Event(entity: row.entity, kind: .instability, cause: .routeInstability, start: start, end: nil, scope: 1,
+                      severity: Self.severity(scope: 0.25, seconds: row.bin + binSeconds - start, baseline: base), level: "warning",
+                      precededByInstability: false,
+                      evidence: .init(signal: "flaps", churnPeak: Double(st.flapBins.map(\.flaps).max() ?? 0),
+                                      note: "prefixes fell below half of the full-feed peers and came back, again and again", flaps: flaps))
+        Self.addFlaps(&e, st.flapNotes)
+        st.flapNotes.removeAll()
+        e.evidence.totalLosses = losses.count
+        e.evidence.longestLoss = losses.map(\.seconds).max() ?? 0
+        st.quiet = 0
+        st.instability = e
+        out.append(.opened(e))
+    }
+
+    func closeInstability(at end: Int64, _ st: inout EntityState, _ out: inout [Change]) {
+        guard var e = st.instability else { return }
+        e.end = max(end, e.start + binSeconds)
+        st.pastInstability.append((e.start, e.end!))
+        st.instability = nil
+        // The flaps were this episode's: a new one needs flaps of its own.
+        st.flapBins.removeAll()
+        st.flapNotes.removeAll()
+        out.append(.closed(e))
+    }
+
+    /// Routes flapping now: an episode open or just over, or flaps in two bins of the window already.
+    func isFlapping(_ bin: Int64, _ st: EntityState) -> Bool {
+        st.instability != nil || st.flapBins.count >= 2
+            || (st.pastInstability.last.map { bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
+    }
+
+    func open(_ loss: Loss, base: Double, flapping: Bool, _ st: inout EntityState, _ out: inout [Change]) {
+        let row = loss.worstRow, before = loss.before
+        let scope = min(1, max(0, base - loss.worst) / base)
+        let visBefore = before?.meanVisibility ?? 0
+        let cause = LossRule.cause(withdrawals: !loss.notes.isEmpty, before: before, worst: row)
+        let since = instabilitySince(loss.first.bin, st)
+        var e = Event(entity: row.entity, kind: .outage, cause: cause, start: loss.first.bin, end: nil, scope: scope,
+                      severity: Self.severity(scope: loss.depth / Double(max(loss.bins, 1)), seconds: Int64(loss.bins) * binSeconds, baseline: base),
+                      level: rule.level(scope), precededByInstability: since != nil,
+                      evidence: .init(signal: "routed_space", baseline: base, before: before.map { $0.presentV4 + $0.presentV6 } ?? base,
+                                      worst: loss.worst, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,
+                                      note: LossRule.note(cause, scope: scope, preceded: since != nil), instabilitySince: since))
+        Self.addWithdrawals(&e, loss.notes)
+        // The total loss ends the flapping episode: what follows is the outage.
+        if st.instability != nil { closeInstability(at: loss.first.bin, &st, &out) }
+        st.heldFlaps.removeAll()
+        st.loss = nil
+        st.outage = e
+        out.append(.opened(e))
+    }
+
+    /// A loss that ended before it was long enough: an annotation, and evidence of any flapping around it.
+    func blip(_ loss: Loss, end: Int64, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
+        st.loss = nil
+        st.flapBins = (st.flapBins + st.heldFlaps).sorted { $0.bin < $1.bin }
+        st.heldFlaps.removeAll()
+        let scope = base > 0 ? min(1, max(0, base - loss.worst) / base) : 0
+        if scope >= 0.99 {
+            st.recentLosses.removeAll { $0.start <= end - config.instabilityWindow }
+            st.recentLosses.append((loss.first.bin, end - loss.first.bin))
+        }
+        if var e = st.instability, scope >= 0.99 {
+            e.evidence.totalLosses += 1
+            e.evidence.longestLoss = max(e.evidence.longestLoss, end - loss.first.bin)
+            st.instability = e
+            out.append(.updated(e))
+        }
+        var b = Event(entity: loss.first.entity, kind: .blip, cause: loss.notes.isEmpty ? .unknown : .bgpWithdrawal, start: loss.first.bin,
+                      end: end, scope: scope, severity: 0, level: "info", precededByInstability: false,
+                      evidence: .init(signal: "routed_space", baseline: base, worst: loss.worst,
+                                      note: "a loss shorter than the minimum outage duration"))
+        Self.addWithdrawals(&b, loss.notes)
+        out.append(.closed(b))
+    }
+
+    /// When the instability before `t` began, if there was at least `instabilityMinimum` of it within the lookback.
+    func instabilitySince(_ t: Int64, _ st: EntityState) -> Int64? {
         var total: Int64 = 0
-        for p in st.pastInstability where p.end >= t - config.instabilityLookback { total += p.end - p.start }
-        if let open = st.instability { total += t - open.start }
-        return total >= config.instabilityMinimum
+        var first: Int64?
+        for p in st.pastInstability where p.end >= t - config.instabilityLookback {
+            total += p.end - p.start
+            first = min(first ?? p.start, p.start)
+        }
+        if let open = st.instability {
+            total += t - open.start
+            first = min(first ?? open.start, open.start)
+        }
+        return total >= config.instabilityMinimum ? first : nil
+    }
+
+    /// The withdrawals of prefixes that at least two peers dropped in the bin: the flapping ones.
+    static func flapping(_ notes: [WithdrawalNote]) -> [WithdrawalNote] {
+        var peers: [String: Set<String>] = [:]
+        for n in notes { peers[n.prefix, default: []].insert(n.peer) }
+        return notes.filter { (peers[$0.prefix]?.count ?? 0) >= 2 }
+    }
+
+    /// Instability evidence: the prefixes that flapped and the peers that dropped them.
+    static func addFlaps(_ e: inout Event, _ notes: [WithdrawalNote]) {
+        for n in notes.sorted(by: { $0.time < $1.time }) {
+            if !e.evidence.peersInOrder.contains(n.peer) && e.evidence.peersInOrder.count < 32 { e.evidence.peersInOrder.append(n.peer) }
+            if !e.evidence.prefixes.contains(n.prefix) && e.evidence.prefixes.count < 64 { e.evidence.prefixes.append(n.prefix) }
+        }
     }
 
     static func addWithdrawals(_ e: inout Event, _ notes: [WithdrawalNote]) {
@@ -239,12 +336,11 @@ public final class Detector {
         }
     }
 
-    /// For live detection: whether the entity's routes are flapping now (instability
-    /// open or just over), and whether an outage starting at `t` follows enough of it.
-    public func instability(of entity: String, at t: Int64) -> (flapping: Bool, preceded: Bool) {
-        guard let st = states[entity] else { return (false, false) }
-        let recent = st.pastInstability.last.map { t - $0.end <= Int64(config.quietBins) * binSeconds } ?? false
-        return (st.instability != nil || recent, instabilityBefore(t, st))
+    /// For live detection: whether the entity's routes are flapping now, and since when
+    /// the instability before an outage starting at `t` began (nil: not enough of it).
+    public func instability(of entity: String, at t: Int64) -> (flapping: Bool, since: Int64?) {
+        guard let st = states[entity] else { return (false, nil) }
+        return (isFlapping(t, st), instabilitySince(t, st))
     }
 
     /// Adds a note to the entity's open outage (e.g. the data plane confirming it); returns the event.
@@ -272,6 +368,8 @@ public final class Detector {
             }
             states[entity]?.outage = nil
             states[entity]?.instability = nil
+            // A loss not yet long enough is neither an outage nor a blip: its end was not seen.
+            states[entity]?.loss = nil
         }
         return out.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
     }

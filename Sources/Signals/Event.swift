@@ -4,12 +4,21 @@
 /// Stored events are read back by later versions: decoding takes every field as
 /// optional with the default a version without it meant, and ignores unknown ones.
 public struct Event: Hashable, Sendable, Codable {
-    public enum Kind: String, Sendable, Codable { case outage, instability, degradation }
+    public enum Kind: String, Sendable, Codable {
+        case outage, instability, degradation
+        /// A loss too short to be an outage (under the minimum duration): kept as an annotation.
+        case blip
+        /// A vantage point's feed broke (session down, table withdrawn): not about any network.
+        case feed
+        /// Whether people are alerted: blips and feed events are annotations.
+        public var isAlert: Bool { self == .outage || self == .instability || self == .degradation }
+    }
     public enum Cause: String, Sendable, Codable {
         case bgpWithdrawal = "bgp-withdrawal"
         case unreachableWhileRouted = "unreachable-while-routed"
         case routeInstability = "route-instability"
         case latencyDegradation = "latency-degradation"
+        case feedLoss = "feed-loss"
         case unknown
     }
 
@@ -96,10 +105,18 @@ public struct Event: Hashable, Sendable, Codable {
         public var churnBaseline: Double
         public var churnPeak: Double
         public var note: String
+        /// Instability: prefixes that fell below visibility during the episode, the total
+        /// losses inside it (too short to be outages) and the longest of them, in seconds.
+        public var flaps: Int
+        public var totalLosses: Int
+        public var longestLoss: Int64
+        /// Outage: when the route instability before it began (nil: none).
+        public var instabilitySince: Int64?
 
         public init(signal: String, baseline: Double = 0, before: Double = 0, worst: Double = 0, visibilityBefore: Double = 0,
                     visibilityWorst: Double = 0, peersInOrder: [String] = [], prefixes: [String] = [], commonUpstream: UInt32? = nil,
-                    churnBaseline: Double = 0, churnPeak: Double = 0, note: String = "") {
+                    churnBaseline: Double = 0, churnPeak: Double = 0, note: String = "", flaps: Int = 0, totalLosses: Int = 0,
+                    longestLoss: Int64 = 0, instabilitySince: Int64? = nil) {
             self.signal = signal
             self.baseline = baseline
             self.before = before
@@ -112,11 +129,15 @@ public struct Event: Hashable, Sendable, Codable {
             self.churnBaseline = churnBaseline
             self.churnPeak = churnPeak
             self.note = note
+            self.flaps = flaps
+            self.totalLosses = totalLosses
+            self.longestLoss = longestLoss
+            self.instabilitySince = instabilitySince
         }
 
         enum CodingKeys: String, CodingKey {
             case signal, baseline, before, worst, visibilityBefore, visibilityWorst, peersInOrder, prefixes, commonUpstream,
-                 churnBaseline, churnPeak, note
+                 churnBaseline, churnPeak, note, flaps, totalLosses, longestLoss, instabilitySince
         }
 
         /// Evidence written by any version: a field it did not have takes its default, one it does not know is ignored.
@@ -134,6 +155,10 @@ public struct Event: Hashable, Sendable, Codable {
             churnBaseline = try c.decodeIfPresent(Double.self, forKey: .churnBaseline) ?? 0
             churnPeak = try c.decodeIfPresent(Double.self, forKey: .churnPeak) ?? 0
             note = try c.decodeIfPresent(String.self, forKey: .note) ?? ""
+            flaps = try c.decodeIfPresent(Int.self, forKey: .flaps) ?? 0
+            totalLosses = try c.decodeIfPresent(Int.self, forKey: .totalLosses) ?? 0
+            longestLoss = try c.decodeIfPresent(Int64.self, forKey: .longestLoss) ?? 0
+            instabilitySince = try c.decodeIfPresent(Int64.self, forKey: .instabilitySince)
         }
     }
 }

@@ -25,6 +25,8 @@ public enum EventFormat {
         evidence += ",\"prefixes\":[\(ev.prefixes.map { "\"\(esc($0))\"" }.joined(separator: ","))]"
         evidence += ",\"common_upstream\":\(ev.commonUpstream.map { "\"AS\($0)\"" } ?? "null")"
         evidence += ",\"churn_baseline\":\(num(ev.churnBaseline)),\"churn_peak\":\(num(ev.churnPeak)),\"note\":\"\(esc(ev.note))\""
+        evidence += ",\"flaps\":\(ev.flaps),\"total_losses\":\(ev.totalLosses),\"longest_loss_s\":\(ev.longestLoss)"
+        evidence += ",\"instability_since\":\(ev.instabilitySince.map { "\"\(UTCTime.format($0))\"" } ?? "null")"
         return "{\"entity\":\"\(esc(e.entity))\",\"kind\":\"\(e.kind.rawValue)\",\"cause\":\"\(e.cause.rawValue)\",\"start\":\"\(UTCTime.format(e.start))\","
             + "\"end\":\(e.end.map { "\"\(UTCTime.format($0))\"" } ?? "null"),\"observation_stopped\":\(e.observationStopped),\"scope\":\(num(e.scope)),\"severity\":\(num(e.severity)),"
             + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\"evidence\":{\(evidence)}}"
@@ -54,7 +56,10 @@ public enum EventFormat {
                 if !e.evidence.peersInOrder.isEmpty { ev += ", \(e.evidence.peersInOrder.count) peers withdrew" }
                 if let u = e.evidence.commonUpstream { ev += ", all lost paths via AS\(u)" }
             } else if e.kind == .instability {
-                ev = "churn peak \(num(e.evidence.churnPeak))/bin (median \(num(e.evidence.churnBaseline)))"
+                ev = "\(e.evidence.flaps) prefix flaps (peak \(num(e.evidence.churnPeak))/bin)"
+                if e.evidence.totalLosses > 0 {
+                    ev += ", \(e.evidence.totalLosses) total losses shorter than an outage (longest \(e.evidence.longestLoss / 60) min)"
+                }
             }
             return [e.entity, e.kind.rawValue, e.cause.rawValue, UTCTime.format(e.start), e.end.map(UTCTime.format) ?? "-", duration(e),
                     num(e.scope), num(e.severity), e.kind == .outage ? (e.precededByInstability ? "yes" : "no") : "-", ev]

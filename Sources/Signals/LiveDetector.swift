@@ -4,11 +4,13 @@
 /// collector must raise an outage within seconds of the last peer withdrawing.
 /// This one samples each watched entity's routed space every tick, keeps a
 /// baseline (median of the samples of a trailing window, outside events,
-/// trusted after `warmup` seconds), and opens an outage on the first tick
-/// the space is down by the warning share — or by a whole /24 for tiny
-/// entities — exactly as the bin detector judges a bin. While the entity's
-/// routes flap (the bin detector has instability open), only a total loss
-/// opens an outage. It closes on the first tick the space is back.
+/// trusted after `warmup` seconds), and judges the space as the bin detector
+/// does: down by the warning share — or by a whole /24 for tiny entities — of
+/// the space nearly every full-feed peer withdrew. A loss becomes an outage once
+/// it has lasted `minimumOutage` seconds (the bin detector's minimum: one bin),
+/// starting when it began; while the entity's routes flap only a total loss
+/// counts, and it must last `flappingOutage`. It closes on the first tick the
+/// space is back.
 public final class LiveDetector {
     public struct Config: Sendable {
         public var warmup: Int64 = 600
@@ -16,10 +18,17 @@ public final class LiveDetector {
         public var warningDrop = 0.10
         public var criticalDrop = 0.50
         public var tinyUnits = 16.0
+        /// Seconds a loss must last to be an outage (the bin detector's two bins: more than one bin).
+        public var minimumOutage: Int64 = 300
+        /// The same while the entity's routes flap, for a total loss.
+        public var flappingOutage: Int64 = 900
         public init() {}
     }
 
     struct EntityState {
+        /// A loss seen but not yet long enough: since when, the row before it, the worst space.
+        var lossSince: Int64?
+        var lossBefore: SeriesRow?
         var samples: [(t: Int64, space: Double)] = []
         var first: Int64?
         var outage: Event?
@@ -35,10 +44,11 @@ public final class LiveDetector {
 
     /// Feeds one entity's signals as measured at `now`; `withdrawals` are its recent withdrawal notes.
     public func observe(_ row: SeriesRow, at now: Int64, withdrawals: [WithdrawalNote], unstable: Bool,
-                        precededByInstability: Bool) -> [Detector.Change] {
+                        instabilitySince: Int64?) -> [Detector.Change] {
+        let precededByInstability = instabilitySince != nil
         var st = states[row.entity] ?? EntityState()
         defer { states[row.entity] = st }
-        let space = row.routedV4 + row.routedV6
+        let space = row.presentV4 + row.presentV6
         // An entity never seen routed has no baseline yet (its routes may still be arriving).
         if st.first == nil {
             guard space > 0 else { return [] }
@@ -46,53 +56,63 @@ public final class LiveDetector {
         }
         st.samples.removeAll { $0.t < now - config.window }
         let trusted = now - st.first! >= config.warmup && !st.samples.isEmpty
-        let base = st.outage != nil ? st.frozenBaseline : Detector.median(st.samples.map(\.space))
+        let base = st.outage != nil || st.lossSince != nil ? st.frozenBaseline : Detector.median(st.samples.map(\.space))
         var out: [Detector.Change] = []
-        let lost = base - space
-        let drop = base > 0 ? lost / base : 0
-        let tiny = base <= config.tinyUnits
-        var down = trusted && base > 0 && (drop >= config.warningDrop || (tiny && lost >= 1 - 1e-9))
+        let rule = LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits)
+        let judged = rule.judge(base: base, space: space)
+        let drop = judged.drop
+        var down = trusted && judged.down
         if down && st.outage == nil && unstable && drop < 0.99 { down = false }
+        // Persistence: a loss is an outage only once it has lasted the minimum.
+        if down && st.outage == nil {
+            if st.lossSince == nil {
+                st.lossSince = now
+                st.lossBefore = st.last
+                st.frozenBaseline = base
+            }
+            if now - st.lossSince! < (unstable ? config.flappingOutage : config.minimumOutage) {
+                st.last = row
+                return []
+            }
+        } else if !down {
+            st.lossSince = nil
+        }
         if down {
             if var e = st.outage {
                 if space < e.evidence.worst {
                     e.evidence.worst = space
                     e.evidence.visibilityWorst = row.meanVisibility
-                    e.scope = max(e.scope, min(1, drop))
-                    e.level = e.scope >= config.criticalDrop ? "critical" : "warning"
+                    e.scope = max(e.scope, drop)
+                    e.level = rule.level(e.scope)
                     Detector.addWithdrawals(&e, withdrawals)
                     st.outage = e
                     out.append(.updated(e))
                 }
             } else {
-                let before = st.last
+                let before = st.lossBefore ?? st.last
                 let visBefore = before?.meanVisibility ?? 0
-                let cause: Event.Cause = row.meanVisibility < visBefore - 1e-9 || row.visiblePrefixes < (before?.visiblePrefixes ?? 0)
-                    ? .bgpWithdrawal : .unknown
-                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: now, end: nil, scope: min(1, drop), severity: 0,
-                              level: drop >= config.criticalDrop ? "critical" : "warning", precededByInstability: precededByInstability,
-                              evidence: .init(signal: "routed_space", baseline: base, before: before.map { $0.routedV4 + $0.routedV6 } ?? base,
+                let cause = LossRule.cause(withdrawals: !withdrawals.isEmpty, before: before, worst: row)
+                var e = Event(entity: row.entity, kind: .outage, cause: cause, start: st.lossSince ?? now, end: nil, scope: drop, severity: 0,
+                              level: rule.level(drop), precededByInstability: precededByInstability,
+                              evidence: .init(signal: "routed_space", baseline: base, before: before.map { $0.presentV4 + $0.presentV6 } ?? base,
                                               worst: space, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,
-                                              note: cause == .bgpWithdrawal
-                                                ? "routes withdrawn (live): the share of full-feed peers routing the entity's prefixes fell"
-                                                : "routed space fell but peer visibility did not: signals disagree"))
+                                              note: LossRule.note(cause, scope: drop, preceded: precededByInstability) + " (live)"))
                 Detector.addWithdrawals(&e, withdrawals)
-                if precededByInstability { e.evidence.note += "; preceded by route instability" }
-                st.frozenBaseline = base
+                e.evidence.instabilitySince = instabilitySince
+                st.lossSince = nil
                 st.outage = e
                 out.append(.opened(e))
             }
         } else if var e = st.outage {
-            let back = tiny ? lost < 1 - 1e-9 : drop < config.warningDrop
-            if back {
+            if !judged.down {
                 e.end = now
-                e.severity = e.scope * Double(now - e.start) / 3600
+                e.severity = Detector.severity(scope: e.scope, seconds: now - e.start, baseline: e.evidence.baseline)
                 st.outage = nil
                 out.append(.closed(e))
             }
         }
         // One sample a second at most, and none inside an outage: it must not become the new normal.
-        if st.outage == nil && now > st.lastSampleAt {
+        if st.outage == nil && st.lossSince == nil && now > st.lastSampleAt {
             st.samples.append((now, space))
             st.lastSampleAt = now
         }

@@ -18,6 +18,18 @@ public struct SeriesRow: Hashable, Sendable, Codable {
     /// Full-feed peers (IPv4, IPv6) at the end of the bin.
     public var fullFeedPeers4: Int
     public var fullFeedPeers6: Int
+    /// Routed space (/24s, /48s) still carried by at least a quarter of the full-feed
+    /// peers: what leaves it was withdrawn by nearly every peer, which is what an
+    /// outage is (a prefix dropped by a few peers is still reachable from most of
+    /// the Internet). Not stored: the detector's view of the bin.
+    public var presentV4: Double = 0
+    public var presentV6: Double = 0
+    /// Prefixes that fell from visible (more than half of the full-feed peers) to
+    /// not visible during the bin, each time it happened: reachability churn seen
+    /// by several peers, unlike a path or community change at one peer.
+    public var flaps = 0
+    /// Of those, prefixes that had already fallen within the engine's flap memory (2 h).
+    public var repeatFlaps = 0
 
     public init(entity: String, bin: Int64, routedV4: Double = 0, routedV6: Double = 0, visiblePrefixes: Int = 0,
                 meanVisibility: Double = 0, announcements: Int = 0, withdrawals: Int = 0, pathChanges: Int = 0,

@@ -44,8 +44,15 @@ public final class SignalEngine {
     public private(set) var elements = 0
 
     struct Counters {
-        var announcements = 0, withdrawals = 0, pathChanges = 0, originChanges = 0
+        var announcements = 0, withdrawals = 0, pathChanges = 0, originChanges = 0, flaps = 0, repeatFlaps = 0
     }
+
+    /// Per prefix id: when it last fell below visibility (0: never), for repeat flaps.
+    var lastFlap: [UInt32] = []
+    /// How long a prefix's fall is remembered: a second fall within it is a repeat flap.
+    public var flapMemory: UInt32 = 7200
+    /// Feed health (see `FeedHealth`).
+    public var feed = FeedHealth()
 
     public init(state: RoutingState = RoutingState(), binSeconds: Int64 = 300, lookup: CountryLookup? = nil, watch: [Entity] = []) {
         self.state = state
@@ -159,7 +166,9 @@ public final class SignalEngine {
             if keepNotes { noteTime = e.timestamp; notePeer = "\(e.peerAddress) AS\(e.peerAS)" }
             let change = state.withdraw(peer: peer, prefix: p, pathIdentifier: e.pathID)
             if change == .unknownWithdrawal { unknownWithdrawals += 1 }
+            if state.visibilityStep < 0, case let .withdrawn(id, old) = change { flap(id, old, e.timestamp) }
             count(change, origin: 0)
+            if feed.tableShrank(peer: peer, state: state) { feedLost(peer, at: e.timestamp, kind: .tableWithdrawn) }
         case .state:
             if e.newState == 6 {
                 while resyncUntil.count <= peer { resyncUntil.append(0) }
@@ -167,6 +176,12 @@ public final class SignalEngine {
             }
             if e.oldState == 6 && e.newState != 6 {
                 let who = "\(e.peerAddress) AS\(e.peerAS)"
+                // A feed lost whole is the feed's event, not churn of every entity it carried.
+                if feed.matters(peer: peer, state: state) {
+                    feedLost(peer, at: e.timestamp, kind: .sessionDown)
+                    state.sessionDown(peer: peer)
+                    break
+                }
                 state.sessionDown(peer: peer) { p, path in
                     forEachEntity(of: p, originAS: state.paths.origins[Int(path)]) {
                         churn[$0].withdrawals += 1
@@ -202,6 +217,28 @@ public final class SignalEngine {
         case .unknownWithdrawal:
             break
         }
+    }
+
+    /// A prefix fell from visible to not visible: a flap of each entity it counts toward.
+    func flap(_ p: UInt32, _ old: UInt32, _ t: UInt32) {
+        let v6 = state.prefixes[p].isIPv6
+        let ff = v6 ? state.fullFeedPeers6 : state.fullFeedPeers4
+        let vis = Int(state.fullFeedVisibility[Int(p)])
+        guard vis * 3 <= ff * 2 && (vis + 1) * 3 > ff * 2 else { return }
+        let i = Int(p)
+        if i >= lastFlap.count { lastFlap.append(contentsOf: repeatElement(0, count: i + 1 - lastFlap.count)) }
+        let repeated = lastFlap[i] != 0 && t &- lastFlap[i] <= flapMemory
+        lastFlap[i] = t
+        forEachEntity(of: p, originAS: state.paths.origins[Int(old)]) {
+            churn[$0].flaps += 1
+            if repeated { churn[$0].repeatFlaps += 1 }
+        }
+    }
+
+    /// A peer's feed broke: judge entities without it until it is back.
+    func feedLost(_ peer: Int, at t: UInt32, kind: FeedEvent.Kind) {
+        state.exclude(peer: peer, true)
+        feed.lost(peer: peer, key: state.peers[peer], at: Int64(t), kind: kind, routes: state.tables[peer].count)
     }
 
     func note(_ entity: Int, _ t: UInt32, _ peer: String, _ prefix: UInt32, _ path: UInt32) {
@@ -270,43 +307,29 @@ public final class SignalEngine {
     /// One pass over all prefixes in address order: space (each address once per
     /// entity), visible prefixes and mean visibility, per entity.
     func measure(bin: Int64) -> [SeriesRow] {
+        for peer in feed.recovered(state: state) {
+            state.exclude(peer: peer, false)
+            feed.back(peer: peer, at: bin)
+        }
         state.updateFullFeed()
         mergeNewPrefixes()
         let ff4 = state.fullFeedPeers4, ff6 = state.fullFeedPeers6
-        struct Acc { var space4 = 0.0, space6 = 0.0, visible = 0, visSum = 0.0, known = 0 }
+        struct Acc { var routed = SpaceSum(), present = SpaceSum(), visible = 0, visSum = 0.0, known = 0 }
         var rows = [Acc](repeating: Acc(), count: entities.count)
-        var lastEnd4 = [UInt64](repeating: 0, count: entities.count)
-        var lastEnd6 = [UInt64](repeating: 0, count: entities.count)
         for id in sorted {
             let p = state.prefixes[id]
             let ff = p.isIPv6 ? ff6 : ff4
             let vis = Int(state.fullFeedVisibility[Int(id)])
             let isVisible = ff > 0 && vis * 2 > ff
+            let isPresent = ff > 0 && vis > 0 && vis * 4 >= ff
             forEachEntity(of: id, originAS: state.origin[Int(id)]) { e in
-                if e >= rows.count {
-                    rows.append(Acc()); lastEnd4.append(0); lastEnd6.append(0)
-                }
+                if e >= rows.count { rows.append(Acc()) }
                 rows[e].known += 1
                 rows[e].visSum += ff > 0 ? Double(vis) / Double(ff) : 0
+                if isPresent { rows[e].present.add(p) }
                 guard isVisible else { return }
                 rows[e].visible += 1
-                switch p.address {
-                case let .v4(a):
-                    let start = UInt64(a), end = start + (UInt64(1) << UInt64(32 - Int(p.length)))
-                    if end > lastEnd4[e] {
-                        rows[e].space4 += Double(end - max(start, lastEnd4[e])) / 256
-                        lastEnd4[e] = end
-                    }
-                case let .v6(h, _):
-                    // In /64 units (what the high word holds), reported in /48s.
-                    let len = min(Int(p.length), 64)
-                    let start = h >> 0, size: UInt64 = len == 0 ? UInt64.max : UInt64(1) << UInt64(64 - len)
-                    let end = start &+ size
-                    if end > lastEnd6[e] || (len == 0) {
-                        rows[e].space6 += Double(end &- max(start, lastEnd6[e])) / 65536
-                        lastEnd6[e] = end
-                    }
-                }
+                rows[e].routed.add(p)
             }
         }
         var out: [SeriesRow] = []
@@ -315,11 +338,14 @@ public final class SignalEngine {
             let c = churn[i]
             // No prefix of it seen yet, and no churn: nothing measured (unknown), not a row of zeros.
             if r.known == 0 && c.announcements == 0 && c.withdrawals == 0 { continue }
-            out.append(SeriesRow(entity: e.description, bin: bin, routedV4: r.space4, routedV6: r.space6, visiblePrefixes: r.visible,
-                                 meanVisibility: r.known > 0 ? r.visSum / Double(r.known) : 0,
-                                 announcements: c.announcements, withdrawals: c.withdrawals, pathChanges: c.pathChanges,
-                                 originChanges: c.originChanges, fullFeedPeers4: ff4, fullFeedPeers6: ff6))
+            var row = SeriesRow(entity: e.description, bin: bin, routedV4: r.routed.v4, routedV6: r.routed.v6, visiblePrefixes: r.visible,
+                                meanVisibility: r.known > 0 ? r.visSum / Double(r.known) : 0,
+                                announcements: c.announcements, withdrawals: c.withdrawals, pathChanges: c.pathChanges,
+                                originChanges: c.originChanges, fullFeedPeers4: ff4, fullFeedPeers6: ff6)
+            (row.presentV4, row.presentV6, row.flaps, row.repeatFlaps) = (r.present.v4, r.present.v6, c.flaps, c.repeatFlaps)
+            out.append(row)
         }
+        feed.remember(state: state, bin: bin)
         return out
     }
 
@@ -340,5 +366,33 @@ public final class SignalEngine {
         }
         sorted = merged
         sortedCount = n
+    }
+}
+
+/// An entity's space, each address counted once: prefixes arrive in address order,
+/// shorter first, so a more-specific inside one already counted adds nothing.
+struct SpaceSum {
+    var v4 = 0.0, v6 = 0.0
+    var end4: UInt64 = 0, end6: UInt64 = 0
+
+    @inline(__always)
+    mutating func add(_ p: Prefix) {
+        switch p.address {
+        case let .v4(a):
+            let start = UInt64(a), end = start + (UInt64(1) << UInt64(32 - Int(p.length)))
+            if end > end4 {
+                v4 += Double(end - max(start, end4)) / 256
+                end4 = end
+            }
+        case let .v6(h, _):
+            // In /64 units (what the high word holds), reported in /48s.
+            let len = min(Int(p.length), 64)
+            let size: UInt64 = len == 0 ? UInt64.max : UInt64(1) << UInt64(64 - len)
+            let end = h &+ size
+            if end > end6 || len == 0 {
+                v6 += Double(end &- max(h, end6)) / 65536
+                end6 = end
+            }
+        }
     }
 }

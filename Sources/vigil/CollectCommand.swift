@@ -138,6 +138,7 @@ final class Collecting: @unchecked Sendable {
         options.fullFeed = FullFeedPolicy(minIPv4: cfg.fullFeedV4, minIPv6: cfg.fullFeedV6)
         options.live.warmup = cfg.liveWarmup
         options.live.window = cfg.liveWindow
+        options.live.minimumOutage = cfg.liveMinimumOutage
         options.keepAttributes = archive != nil
         options.dataPlane.downShare = cfg.probeDownShare
         options.dataPlane.rttFactor = cfg.probeRTTFactor

@@ -60,7 +60,7 @@ struct DemoCommand: ParsableCommand {
         printError("replayed \(s.elements) elements into \(s.bins) five-minute bins in \(Int(s.seconds * 1000)) ms")
 
         let rows = try store.series(entity: "AS131279", from: nil, until: nil)
-        let events = try store.events(entity: "AS131279", from: nil, until: nil)
+        let events = try store.events(entity: "AS131279", from: nil, until: nil).filter(\.kind.isAlert)
         print(TimelineChart.render(rows: rows, events: events))
         print("\nEvents for AS131279:")
         print(EventFormat.table(events))

@@ -20,6 +20,10 @@ struct EventsCommand: ParsableCommand {
     @Option(transform: TimeArgument.parse) var until: TimeArgument?
     @Option var format: Format = .table
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
+    @Flag(help: "Also show annotations: blips (losses shorter than an outage) and vantage points' feed events.")
+    var all = false
+    @Flag(help: "Most severe first (severity: share lost × hours × size), instead of by start time.")
+    var bySeverity = false
 
     func validate() throws {
         if let e = entity { _ = try entityOption(e) }
@@ -27,7 +31,9 @@ struct EventsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let events = try SQLiteStore(path: db, readOnly: true).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        var events = try SQLiteStore(path: db, readOnly: true).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        if !all { events = events.filter(\.kind.isAlert) }
+        if bySeverity { events.sort { $0.severity > $1.severity } }
         printEvents(events, format: format)
     }
 }

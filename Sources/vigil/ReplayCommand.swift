@@ -153,6 +153,7 @@ struct ReplayCommand: ParsableCommand {
             // The lifecycle as it happens: what an alert would say, recoveries included.
             runner.onEvent = { change in
                 let e = change.event
+                guard e.kind.isAlert else { return }
                 switch change {
                 case .opened:
                     bar.done()
@@ -183,7 +184,19 @@ struct ReplayCommand: ParsableCommand {
             printError("state: \(m.routes) routes from \(runner.engine.state.peers.count) peers, \(runner.engine.state.prefixes.count) prefixes, \(runner.engine.state.paths.count) distinct AS paths; \(Int(perRoute * 10) / 10 == 0 ? "<0.1" : String(Double(Int(perRoute * 10)) / 10)) bytes/route in peer tables and paths")
         }
         if events {
-            let all = runner.detector.events.values.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+            for f in runner.feedEvents {
+                printError("vigil: feed \(UTCTime.format(f.start))–\(f.end.map(UTCTime.format) ?? "end"): \(f.sentence)")
+            }
+            if o.ribs.isEmpty {
+                printError("vigil: " + (runner.convergedAt.map { "no RIB: entities judged from \(UTCTime.format($0)), once the tables had converged" }
+                    ?? "no RIB: the tables never converged (routes still growing), so nothing was judged"))
+            }
+            let all = runner.detector.events.values.filter(\.kind.isAlert).sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+            // The summary leads with what matters: the most severe events first.
+            let top = all.sorted { $0.severity > $1.severity }.prefix(5)
+            if all.count > 5 {
+                printError("vigil: \(all.count) events; most severe: " + top.map { "\($0.entity) \($0.kind.rawValue) \(UTCTime.format($0.start)) (\(EventFormat.duration($0)))" }.joined(separator: "; "))
+            }
             printEvents(all, format: format)
         }
         // As vigil dump: exit 1 when input was missing or skipped (what was read is kept).

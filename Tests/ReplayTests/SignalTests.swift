@@ -61,6 +61,11 @@ final class SignalTests: XCTestCase {
         XCTAssertEqual(rows.map(\.routedV4), [4, 4, 3, 0, 4])
         XCTAssertEqual(rows.map(\.visiblePrefixes), [4, 4, 3, 0, 4])
         XCTAssertEqual(rows.map(\.fullFeedPeers4), [4, 4, 4, 4, 4])
+        // Present: carried by at least a quarter of the peers (.179 by one of four in bin 2).
+        XCTAssertEqual(rows.map(\.presentV4), [4, 4, 4, 0, 4])
+        // Flaps: a prefix falling to two thirds of the peers or fewer (.179 in bin 2, the other three in bin 3).
+        XCTAssertEqual(rows.map(\.flaps), [0, 0, 1, 3, 0])
+        XCTAssertEqual(rows.map(\.repeatFlaps), [0, 0, 0, 0, 0])
         // Mean visibility over the 5 known prefixes (4 /24s + the /22 seen by 2 of 4).
         let mean0 = (4.0 * 1 + 0.5) / 5
         XCTAssertEqual(rows[0].meanVisibility, mean0, accuracy: 1e-9)
@@ -92,6 +97,50 @@ final class SignalTests: XCTestCase {
         XCTAssertEqual(rows.map(\.routedV4), [4, 4, 4])
         XCTAssertEqual(rows.map(\.fullFeedPeers4), [3, 2, 1])
         XCTAssertEqual(rows.map(\.withdrawals), [0, 4, 4])
+    }
+
+    /// A vantage point that withdraws its whole table, and one that loses its session, are
+    /// feed events: entities are judged without them, and their routes are not anyone's churn.
+    func testBrokenFeedsAreFeedEventsNotOutages() throws {
+        let w = try World()
+        defer { w.remove() }
+        let many = (0..<150).map { Prefix(address: .v4(0x0C00_0000 | UInt32($0) << 8), length: 24) }
+        let rib = try w.writeRIB("bview.gz", time: t0, routes: (many + World.nk).map { ($0, [0, 1, 2, 3]) })
+        var events: [(UInt32, World.Event)] = []
+        // Hours of calm, then peer 0 withdraws everything at 02:00 and re-announces at 03:00;
+        // peer 1's session drops at 04:00 and comes back with its table at 04:30.
+        for h in 0..<8 { events.append((t0 + UInt32(h) * 3600 + 1, .announce(peer: 3, [many[0]], path: [65004, 4837, 64999]))) }
+        events.append((t0 + 7200, .withdraw(peer: 0, many + World.nk)))
+        events.append((t0 + 10800, .announce(peer: 0, many, path: [65001, 4837, 64999])))
+        events.append((t0 + 10801, .announce(peer: 0, World.nk, path: [65001, 4837, 131279])))
+        events.append((t0 + 14400, .down(peer: 1)))
+        events.append((t0 + 16200, .announce(peer: 1, many, path: [65002, 4837, 64999])))
+        events.append((t0 + 16201, .announce(peer: 1, World.nk, path: [65002, 4837, 131279])))
+        events.sort { $0.0 < $1.0 }
+        let upd = try w.writeUpdates("u.mrt", events)
+        var o = ReplayRunner.Options()
+        o.ribs = [rib]
+        o.updates = [[upd]]
+        o.watch = [Entity("AS131279")!]
+        o.fullFeed = FullFeedPolicy(relativeShare: 0.8)
+        o.detect = true
+        let store = MemoryStore()
+        let r = ReplayRunner(options: o, store: store, entityMap: nil)
+        r.report = { _ in }
+        _ = try r.run()
+        XCTAssertEqual(r.feedEvents.map(\.kind), [.tableWithdrawn, .sessionDown])
+        XCTAssertEqual(r.feedEvents.map(\.start), [Int64(t0) + 7200, Int64(t0) + 14400])
+        XCTAssertEqual(r.feedEvents.map(\.end), [Int64(t0) + 10800, Int64(t0) + 16200])
+        XCTAssertTrue(r.feedEvents[0].sentence.contains("withdrew"), r.feedEvents[0].sentence)
+        let rows = try store.series(entity: "AS131279", from: nil, until: nil)
+        XCTAssertTrue(rows.allSatisfy { $0.presentV4 == 4 && $0.routedV4 == 4 && $0.flaps == 0 })
+        // The session's routes were the feed's, not churn of the entity.
+        XCTAssertEqual(rows.first { $0.bin == Int64(t0) + 14400 }?.withdrawals, 0)
+        XCTAssertEqual(rows.first { $0.bin == Int64(t0) + 14400 }?.fullFeedPeers4, 3, "judged without the peer whose session is down")
+        XCTAssertEqual(rows.first { $0.bin == Int64(t0) + 7200 }?.fullFeedPeers4, 3, "judged without the peer that withdrew its table")
+        let stored = try store.events(entity: nil, from: nil, until: nil)
+        XCTAssertTrue(stored.allSatisfy { !$0.kind.isAlert }, EventFormat.table(stored))
+        XCTAssertEqual(stored.filter { $0.kind == .feed }.count, 2)
     }
 
     /// Re-running a replay replaces its bins: the SQLite store ends identical.

@@ -187,6 +187,7 @@ final class CollectTransportTests: XCTestCase {
             watch = ["AS64999"]
             full_feed_v4 = 1
             live_warmup = "1s"
+            live_min_outage = "0s"
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let vigil = try Background(["collect", "--config", config], in: dir)
         defer { vigil.stop(signal: SIGKILL) }

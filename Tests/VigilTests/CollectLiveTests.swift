@@ -53,6 +53,7 @@ final class CollectLiveTests: XCTestCase {
             watch = ["AS65020", "198.51.100.0/22"]
             full_feed_v4 = 1
             live_warmup = "3s"
+            live_min_outage = "0s"
             """.write(toFile: config, atomically: true, encoding: .utf8)
         vigil = try Background(["collect", "--config", config], in: dir)
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])

@@ -57,6 +57,7 @@ final class CollectProbeTests: XCTestCase {
             watch = ["AS65030"]
             full_feed_v4 = 1
             live_warmup = "3s"
+            live_min_outage = "0s"
 
             [probe]
             rate = 2000
