@@ -188,11 +188,11 @@ public struct Generator {
         case let .route(t, p, i, newPath, scripted):
             guard carries[p][i] else { return 0 }
             if scripted { held[i][p] = newPath == nil } else if held[i][p] { return 0 }
-            // Scripted routes are state even while the peer is out (it comes back with them); noise is lost.
-            let live = sessionUp[p] && !silent[p]
-            guard live || scripted, routes[i][p] != newPath else { return 0 }
+            // Routes change while the peer is out too: it comes back with its table as it is then
+            // (a flap's re-announcement is not lost to a session reset).
+            guard routes[i][p] != newPath else { return 0 }
             routes[i][p] = newPath
-            guard live else { return 0 }
+            guard sessionUp[p], !silent[p] else { return 0 }
             if newPath != nil {
                 try announce(t, p, i, w)
             } else {

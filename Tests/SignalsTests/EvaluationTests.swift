@@ -91,9 +91,11 @@ final class EvaluationTests: XCTestCase {
                 last[key] = (e.asPath, communities)
             }
         }
-        // Peer 1 (full feed) carries every prefix: it withdrew them all within two minutes, and re-announced them at the end.
+        // Peer 1 (full feed) carries every prefix: it withdrew them all within two minutes, and re-announced them at
+        // the end, with any entity prefix that a flap brought back meanwhile (its table changed while withdrawn).
         XCTAssertGreaterThan(withdrawnByPeer1.count, 190)
-        XCTAssertEqual(announcedByPeer1, withdrawnByPeer1)
+        XCTAssertTrue(withdrawnByPeer1.isSubset(of: announcedByPeer1))
+        XCTAssertTrue(announcedByPeer1.subtracting(withdrawnByPeer1).isSubset(of: Set(entity)))
         XCTAssertGreaterThan(communityOnly, 20)
     }
 }
