@@ -17,22 +17,36 @@ public struct Evaluator {
         public var detectedOutages = 0
         public var falseOutages = 0
         public var falseOutagesOnControl = 0
+        /// Onset: a found outage's start minus its scripted start's bin; end: the same for ends (absolute).
         public var delays: [Int64] = []
+        public var endErrors: [Int64] = []
         public var causesRight = 0
         public var causesJudged = 0
         public var instabilityTrue = 0
         public var instabilityFound = 0
+        public var detectedInstability = 0
         public var falseInstability = 0
+        public var falseInstabilityOnControl = 0
+        /// Decoys scripted, and alerts overlapping one that no truth of their entity explains.
+        public var decoys = 0
+        public var decoyAlarms = 0
         public var preceded = 0
         public var precededRight = 0
         public var cases = 0
         public var misses: [String] = []
 
         public var recall: Double { outagesTrue == 0 ? 1 : Double(outagesFound) / Double(outagesTrue) }
-        public var precision: Double { detectedOutages == 0 ? 1 : Double(detectedOutages - falseOutages) / Double(detectedOutages) }
+        /// Over every alert, outages and instability: the share that the truth explains.
+        public var precision: Double {
+            let alerts = detectedOutages + detectedInstability
+            return alerts == 0 ? 1 : Double(alerts - falseOutages - falseInstability) / Double(alerts)
+        }
         public var causeAccuracy: Double { causesJudged == 0 ? 1 : Double(causesRight) / Double(causesJudged) }
-        public var medianDelay: Int64 { delays.isEmpty ? 0 : delays.sorted()[delays.count / 2] }
+        public var medianDelay: Int64 { Self.median(delays) }
         public var worstDelay: Int64 { delays.max() ?? 0 }
+        public var medianEndError: Int64 { Self.median(endErrors) }
+        public var worstEndError: Int64 { endErrors.max() ?? 0 }
+        static func median(_ xs: [Int64]) -> Int64 { xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
     }
 
     public let binSeconds: Int64
@@ -70,7 +84,10 @@ public struct Evaluator {
 extension Evaluator.Score {
     mutating func add(_ c: TruthCase, _ events: [Event], bin: Int64) {
         cases += 1
-        let outages = events.filter { $0.kind == .outage }
+        // Only alerts count: blips and feed events are annotations.
+        let alerts = events.filter(\.kind.isAlert)
+        let outages = alerts.filter { $0.kind == .outage }
+        func span(_ e: Event) -> String { "\(UTCTime.format(e.start))-\(e.end.map(UTCTime.format) ?? "open")" }
         var matched = Set<String>()
         for t in c.truth where t.kind == "outage" {
             outagesTrue += 1
@@ -80,51 +97,78 @@ extension Evaluator.Score {
                 matched.insert(e.id)
                 outagesFound += 1
                 delays.append(e.start - truthBin)
+                if let end = e.end { endErrors.append(abs(end - (t.end - t.end % bin))) }
                 causesJudged += 1
-                if e.cause.rawValue == t.cause { causesRight += 1 }
+                if e.cause.rawValue == t.cause { causesRight += 1 } else {
+                    misses.append("\(c.name): \(t.entity) outage at \(UTCTime.format(t.start)) has cause \(e.cause.rawValue), truth \(t.cause)")
+                }
                 let wasFlapped = c.truth.contains { $0.entity == t.entity && $0.kind == "instability" && $0.end <= t.start }
                 preceded += 1
                 if e.precededByInstability == wasFlapped { precededRight += 1 } else {
                     misses.append("\(c.name): \(t.entity) outage at \(UTCTime.format(t.start)) preceded_by_instability \(e.precededByInstability), truth \(wasFlapped)")
                 }
             } else {
-                let seen = events.filter { $0.entity == t.entity }.map { "\($0.kind.rawValue) \(UTCTime.format($0.start))-\($0.end.map(UTCTime.format) ?? "open") scope \($0.scope)" }
+                let seen = events.filter { $0.entity == t.entity }.map { "\($0.kind.rawValue) \(span($0)) scope \($0.scope)" }
                 misses.append("\(c.name): \(t.entity) outage at \(UTCTime.format(t.start))-\(UTCTime.format(t.end)) not found; detected: \(seen.joined(separator: "; "))")
             }
         }
         for t in c.truth where t.kind == "instability" {
             instabilityTrue += 1
-            if events.contains(where: { $0.kind == .instability && $0.entity == t.entity && $0.start < t.end && ($0.end ?? .max) > t.start }) {
+            if alerts.contains(where: { $0.kind == .instability && $0.entity == t.entity && $0.start < t.end && ($0.end ?? .max) > t.start }) {
                 instabilityFound += 1
+            } else {
+                misses.append("\(c.name): \(t.entity) instability at \(UTCTime.format(t.start))-\(UTCTime.format(t.end)) not found")
             }
         }
+        func truths(_ e: Event) -> String {
+            c.truth.filter { $0.entity == e.entity }.map { "\($0.kind) \(UTCTime.format($0.start))-\(UTCTime.format($0.end))" }.joined(separator: ", ")
+        }
+        func decoy(_ e: Event) -> TruthCase.Decoy? {
+            c.decoys.first { e.start < $0.end + bin && (e.end ?? .max) > $0.start }
+        }
         detectedOutages += outages.count
+        var unexplained: [Event] = []
         for e in outages where !matched.contains(e.id) {
             falseOutages += 1
             if c.control { falseOutagesOnControl += 1 }
-            let truths = c.truth.filter { $0.entity == e.entity }.map { "\($0.kind) \(UTCTime.format($0.start))-\(UTCTime.format($0.end))" }
-            misses.append("\(c.name): false outage of \(e.entity) at \(UTCTime.format(e.start))-\(e.end.map(UTCTime.format) ?? "open") (scope \(e.scope)); truth: \(truths.joined(separator: ", "))")
+            unexplained.append(e)
+            misses.append("\(c.name): false outage of \(e.entity) at \(span(e)) (scope \(e.scope), \(e.evidence.note)); truth: \(truths(e))")
         }
-        let falseInst = events.filter { e in
-            e.kind == .instability && !c.truth.contains { $0.kind == "instability" && $0.entity == e.entity && $0.start < (e.end ?? .max) && $0.end > e.start }
-                && !c.truth.contains { $0.kind == "outage" && $0.entity == e.entity && abs($0.start - e.start) < 3600 }
+        let instability = alerts.filter { $0.kind == .instability }
+        detectedInstability += instability.count
+        for e in instability {
+            // Instability at the start of a scripted outage is the withdrawal's own churn.
+            guard !c.truth.contains(where: { $0.kind == "instability" && $0.entity == e.entity && $0.start < (e.end ?? .max) && $0.end > e.start }),
+                  !c.truth.contains(where: { $0.kind == "outage" && $0.entity == e.entity && abs($0.start - e.start) < 3600 }) else { continue }
+            falseInstability += 1
+            if c.control { falseInstabilityOnControl += 1 }
+            unexplained.append(e)
+            misses.append("\(c.name): instability of \(e.entity) at \(span(e)) outside any flapping (\(e.evidence.flaps) flaps); truth: \(truths(e))")
         }
-        falseInstability += falseInst.count
-        for e in falseInst { misses.append("\(c.name): instability of \(e.entity) at \(UTCTime.format(e.start))-\(e.end.map(UTCTime.format) ?? "open") outside any flapping") }
+        decoys += c.decoys.count
+        for e in unexplained {
+            guard let d = decoy(e) else { continue }
+            decoyAlarms += 1
+            misses.append("\(c.name): \(e.kind.rawValue) of \(e.entity) at \(span(e)) during decoy '\(d.what)' \(UTCTime.format(d.start))-\(UTCTime.format(d.end))")
+        }
     }
 
+    /// The scores with the goals they are held to (`EvaluationTests` asserts them on one seed).
     public func table(bin: Int64) -> String {
         func pct(_ v: Double) -> String { "\(Double(Int(v * 1000)) / 10)%" }
+        func minutes(_ s: Int64) -> String { s % 60 == 0 ? "\(s / 60) min" : "\(Double(s / 6) / 10) min" }
         return """
             cases (incl. noise-only controls)  \(cases)
             outages in the ground truth        \(outagesTrue)
             recall                             \(pct(recall))  (\(outagesFound) of \(outagesTrue); goal 100%)
-            precision                          \(pct(precision))  (\(falseOutages) false of \(detectedOutages) detected)
-            false outages on control cases     \(falseOutagesOnControl)  (goal 0)
-            detection delay, median / worst    \(EventFormat.duration(seconds: medianDelay)) / \(EventFormat.duration(seconds: worstDelay))  (bin \(EventFormat.duration(seconds: bin)); goal within one bin)
+            precision, outage + instability    \(pct(precision))  (\(falseOutages + falseInstability) false of \(detectedOutages + detectedInstability) alerts: \(falseOutages) outages, \(falseInstability) instability; goal 95%)
+            false alerts on control cases      \(falseOutagesOnControl) outages, \(falseInstabilityOnControl) instability  (goal 0 outages)
+            decoy alarms                       \(decoyAlarms)  (\(decoys) decoys: peers losing their session or withdrawing their table; goal 0)
+            onset, median / worst              \(minutes(medianDelay)) / \(minutes(worstDelay))  (after the scripted start's bin; bin \(bin / 60) min; goal median within one bin)
+            outage end error, median / worst   \(minutes(medianEndError)) / \(minutes(worstEndError))  (\(endErrors.count) ended; goal within two bins)
             cause correct                      \(pct(causeAccuracy))  (\(causesRight) of \(causesJudged); goal 95%)
             preceded-by-instability correct    \(precededRight) of \(preceded)
-            instability periods found          \(instabilityFound) of \(instabilityTrue); \(falseInstability) instability events outside them
+            instability periods found          \(instabilityFound) of \(instabilityTrue)
             """
     }
 }

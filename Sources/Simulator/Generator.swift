@@ -21,6 +21,16 @@ public struct Generator {
     var entityPrefixes: [String: [Int]] = [:]
     var carries: [[Bool]] = []
     var sessionUp: [Bool] = []
+    /// Per prefix, per peer: the route's community variant (0: its usual one).
+    var community: [[UInt8]] = []
+    /// Per prefix, per peer: withdrawn by a scripted event, which noise cannot undo.
+    var held: [[Bool]] = []
+    /// Per peer: its whole table withdrawn (`peer-withdraw`), the session still up.
+    var silent: [Bool] = []
+    /// Per prefix: when it last flapped at several or all peers (such flaps are isolated).
+    var lastWideFlap: [Int: Int64] = [:]
+    /// Chronic churners: prefix and the 1–2 peers it churns at.
+    var churners: [(prefix: Int, peers: [Int])] = []
 
     public struct Output: Sendable {
         public var rib: String
@@ -35,6 +45,7 @@ public struct Generator {
         peerASN = (0..<n).map { 64_600 + UInt32($0) }
         peerAddress = (0..<n).map { .v4(0x0A00_0001 + UInt32($0)) }
         sessionUp = Array(repeating: true, count: n)
+        silent = Array(repeating: false, count: n)
         // Background prefixes 20.0.0.0/24 upwards, then the entities'.
         for i in 0..<scenario.background.prefixes {
             prefixes.append(Prefix(address: .v4(0x1400_0000 + UInt32(i) << 8), length: 24))
@@ -58,17 +69,50 @@ public struct Generator {
             }
         }
         routes = (0..<prefixes.count).map { i in (0..<n).map { p in carries[p][i] ? path(i, p, alt: 0) : nil } }
+        community = Array(repeating: Array(repeating: 0, count: n), count: prefixes.count)
+        held = Array(repeating: Array(repeating: false, count: n), count: prefixes.count)
+        for _ in 0..<scenario.background.churners {
+            guard let i = noisePrefix(tail: false) else { break }
+            let first = Int(rng.next() % UInt64(n))
+            churners.append((i, rng.next() % 3 == 0 && n > 1 ? [first, (first + 1) % n] : [first]))
+        }
+    }
+
+    /// The prefix one noise event falls on: with the background's `entityShare`, one
+    /// of a random entity's; otherwise a background prefix (heavy-tailed for flaps).
+    mutating func noisePrefix(tail: Bool) -> Int? {
+        let share = s.background.entityShare
+        if share > 0, !s.entities.isEmpty, rng.unit() < share {
+            let ids = entityPrefixes[s.entities[Int(rng.next() % UInt64(s.entities.count))].name]!
+            return ids[Int(rng.next() % UInt64(ids.count))]
+        }
+        let bg = s.background.prefixes
+        guard bg > 0 else { return nil }
+        return tail ? min(bg - 1, Int(Double(bg) * pow(rng.unit(), 4))) : Int(rng.next() % UInt64(bg))
     }
 
     func path(_ i: Int, _ peer: Int, alt: Int) -> [UInt32] {
         [peerASN[peer], tier1[(Int(origin[i]) + peer + alt) % tier1.count], upstream[i], origin[i]]
     }
 
-    /// A pending update: time, peer, prefix index, new path (nil = withdraw), or a session state change.
+    /// A pending update: time, peer, prefix index, new path (nil = withdraw; `scripted`
+    /// ones hold the route down against noise until they restore it), a community
+    /// variant, a session state change, or a peer withdrawing (one `part` of `parts`)
+    /// or re-announcing its whole table.
     enum Change {
-        case route(t: Int64, peer: Int, prefix: Int, path: [UInt32]?)
+        case route(t: Int64, peer: Int, prefix: Int, path: [UInt32]?, scripted: Bool)
+        case community(t: Int64, peer: Int, prefix: Int, variant: UInt8)
         case session(t: Int64, peer: Int, up: Bool)
-        var t: Int64 { switch self { case let .route(t, _, _, _), let .session(t, _, _): t } }
+        case table(t: Int64, peer: Int, up: Bool, part: Int, parts: Int)
+        var t: Int64 {
+            switch self {
+            case let .route(t, _, _, _, _), let .community(t, _, _, _), let .session(t, _, _), let .table(t, _, _, _, _): t
+            }
+        }
+        /// Noise: a route at one peer, not holding it.
+        static func noise(t: Int64, peer: Int, prefix: Int, path: [UInt32]?) -> Change {
+            .route(t: t, peer: peer, prefix: prefix, path: path, scripted: false)
+        }
     }
 
     public mutating func write(to dir: String) throws -> Output {
@@ -103,7 +147,7 @@ public struct Generator {
         for (i, p) in prefixes.enumerated() {
             let entries = routes[i].enumerated().compactMap { peer, path -> RIBRecord.Entry? in
                 guard let path else { return nil }
-                return RIBRecord.Entry(peerIndex: UInt16(peer), originated: UInt32(s.start) - 3600, attributes: attrs(path, peer))
+                return RIBRecord.Entry(peerIndex: UInt16(peer), originated: UInt32(s.start) - 3600, attributes: attrs(path, peer, 0))
             }
             try w.write(MRTRecord(timestamp: UInt32(s.start),
                                   body: .rib(RIBRecord(family: .ipv4Unicast, sequence: UInt32(i), prefix: p, entries: entries))))
@@ -111,8 +155,24 @@ public struct Generator {
         try w.close()
     }
 
-    func attrs(_ path: [UInt32], _ peer: Int) -> [PathAttribute] {
-        [.origin(.igp), .asPath(ASPath(sequence: path)), .nextHop(0x0A00_0001 + UInt32(peer))]
+    /// Every route carries a community of its peer (PEER_AS:100 + variant), as most feeds tag routes.
+    func attrs(_ path: [UInt32], _ peer: Int, _ variant: UInt8) -> [PathAttribute] {
+        [.origin(.igp), .asPath(ASPath(sequence: path)), .nextHop(0x0A00_0001 + UInt32(peer)),
+         .communities([(peerASN[peer] & 0xFFFF) << 16 | (100 + UInt32(variant))])]
+    }
+
+    func announce(_ t: Int64, _ p: Int, _ i: Int, _ w: MRTWriter) throws {
+        try w.write(message(t, p, .update(Update(attributes: attrs(routes[i][p]!, p, community[i][p]), nlri: [NLRI(prefixes[i])]))))
+    }
+
+    /// Re-announces a peer's whole table (a session back up, a table withdrawal over).
+    func announceTable(_ t: Int64, _ p: Int, _ w: MRTWriter) throws -> Int {
+        var n = 0
+        for i in prefixes.indices where carries[p][i] && routes[i][p] != nil {
+            try announce(t, p, i, w)
+            n += 1
+        }
+        return n
     }
 
     /// Applies one change to the state and writes it (if it changes anything).
@@ -123,24 +183,52 @@ public struct Generator {
             sessionUp[p] = up
             let peering = BGP4MPPeering(peerAS: peerASN[p], localAS: 12654, peerAddress: peerAddress[p], localAddress: .v4(0x0A00_00FE))
             try w.write(MRTRecord(timestamp: UInt32(t), body: .stateChange(StateChange(peering: peering, oldState: up ? 1 : 6, newState: up ? 6 : 1))))
-            var n = 1
-            if up {
-                // A session coming back re-announces its whole table (what is withdrawn stays so).
-                for i in prefixes.indices where carries[p][i] && routes[i][p] != nil {
-                    try w.write(message(t, p, .update(Update(attributes: attrs(routes[i][p]!, p), nlri: [NLRI(prefixes[i])]))))
-                    n += 1
-                }
-            }
-            return n
-        case let .route(t, p, i, newPath):
-            guard sessionUp[p], carries[p][i], routes[i][p] != newPath else { return 0 }
+            // A session coming back re-announces its whole table (what is withdrawn stays so).
+            return 1 + (up && !silent[p] ? try announceTable(t, p, w) : 0)
+        case let .route(t, p, i, newPath, scripted):
+            guard carries[p][i] else { return 0 }
+            if scripted { held[i][p] = newPath == nil } else if held[i][p] { return 0 }
+            // Routes change while the peer is out too: it comes back with its table as it is then
+            // (a flap's re-announcement is not lost to a session reset).
+            guard routes[i][p] != newPath else { return 0 }
             routes[i][p] = newPath
-            if let np = newPath {
-                try w.write(message(t, p, .update(Update(attributes: attrs(np, p), nlri: [NLRI(prefixes[i])]))))
+            guard sessionUp[p], !silent[p] else { return 0 }
+            if newPath != nil {
+                try announce(t, p, i, w)
             } else {
                 try w.write(message(t, p, .update(Update(withdrawn: [NLRI(prefixes[i])]))))
             }
             return 1
+        case let .community(t, p, i, variant):
+            guard sessionUp[p], !silent[p], carries[p][i], !held[i][p], routes[i][p] != nil, community[i][p] != variant else { return 0 }
+            community[i][p] = variant
+            try announce(t, p, i, w)
+            return 1
+        case let .table(t, p, up, part, parts):
+            if up {
+                guard silent[p] else { return 0 }
+                silent[p] = false
+                return sessionUp[p] ? try announceTable(t, p, w) : 0
+            }
+            if part == 0 { silent[p] = true }
+            guard silent[p], sessionUp[p] else { return 0 }
+            // The withdrawal comes in bursts, as a router sends it: up to 500 prefixes per UPDATE.
+            var batch: [NLRI] = [], n = 0, k = 0
+            for i in prefixes.indices where carries[p][i] && routes[i][p] != nil {
+                defer { k += 1 }
+                guard k % parts == part else { continue }
+                batch.append(NLRI(prefixes[i]))
+                if batch.count == 500 {
+                    try w.write(message(t, p, .update(Update(withdrawn: batch))))
+                    batch.removeAll(keepingCapacity: true)
+                    n += 1
+                }
+            }
+            if !batch.isEmpty {
+                try w.write(message(t, p, .update(Update(withdrawn: batch))))
+                n += 1
+            }
+            return n
         }
     }
 
@@ -154,24 +242,68 @@ public struct Generator {
         var out: [Change] = []
         let hours = Double(to - from) / 3600
         let n = peerASN.count
-        let bg = s.background.prefixes
+        let b = s.background
         func at() -> Int64 { from + Int64(rng.next() % UInt64(to - from)) }
-        if bg > 0 {
-            // Flaps, heavy-tailed: a few prefixes flap far more than the rest.
-            for _ in 0..<rng.poisson(s.background.flapsPerHour * hours) {
-                let i = min(bg - 1, Int(Double(bg) * pow(rng.unit(), 4)))
-                let p = Int(rng.next() % UInt64(n)), t = at()
-                out.append(.route(t: t, peer: p, prefix: i, path: nil))
-                out.append(.route(t: t + 20 + Int64(rng.next() % 240), peer: p, prefix: i, path: path(i, p, alt: 0)))
-            }
-            for _ in 0..<rng.poisson(s.background.pathChangesPerHour * hours) {
-                let i = Int(rng.next() % UInt64(bg)), p = Int(rng.next() % UInt64(n))
-                out.append(.route(t: at(), peer: p, prefix: i, path: path(i, p, alt: 1 + Int(rng.next() % 3))))
-            }
-            for _ in 0..<rng.poisson(s.background.sessionResetsPerDay * hours / 24) {
-                let p = Int(rng.next() % UInt64(n)), t = at()
+        func peer() -> Int { Int(rng.next() % UInt64(n)) }
+        // Flaps of one prefix at one peer, under five minutes; heavy-tailed: a few prefixes flap far more than the rest.
+        for _ in 0..<rng.poisson(b.flapsPerHour * hours) {
+            guard let i = noisePrefix(tail: true) else { break }
+            let p = peer(), t = at()
+            out.append(.noise(t: t, peer: p, prefix: i, path: nil))
+            out.append(.noise(t: t + 20 + Int64(rng.next() % 240), peer: p, prefix: i, path: path(i, p, alt: 0)))
+        }
+        for _ in 0..<rng.poisson(b.pathChangesPerHour * hours) {
+            guard let i = noisePrefix(tail: false) else { break }
+            let p = peer()
+            out.append(.noise(t: at(), peer: p, prefix: i, path: path(i, p, alt: 1 + Int(rng.next() % 3))))
+        }
+        if b.prefixes > 0 || b.entityShare > 0 {
+            for _ in 0..<rng.poisson(b.sessionResetsPerDay * hours / 24) {
+                let p = peer(), t = at()
                 out.append(.session(t: t, peer: p, up: false))
                 out.append(.session(t: t + 60 + Int64(rng.next() % 180), peer: p, up: true))
+            }
+        }
+        // A community changed at one peer, reverted 5 minutes to 2 hours later.
+        for _ in 0..<rng.poisson(b.communityChangesPerHour * hours) {
+            guard let i = noisePrefix(tail: false) else { break }
+            let p = peer(), t = at()
+            out.append(.community(t: t, peer: p, prefix: i, variant: 1 + UInt8(rng.next() % 9)))
+            out.append(.community(t: t + 300 + Int64(rng.next() % 6900), peer: p, prefix: i, variant: 0))
+        }
+        // One prefix withdrawn for under five minutes at 2–3 peers, or at every peer. Such a
+        // flap is isolated: a prefix falling again within two hours is instability (`flap` events).
+        for (rate, wide) in [(b.multiPeerFlapsPerHour, false), (b.allPeerFlapsPerHour, true)] {
+            for _ in 0..<rng.poisson(rate * hours) {
+                guard let i = noisePrefix(tail: false) else { break }
+                let t = at(), d = 30 + Int64(rng.next() % 240)
+                var peers = Array(0..<n)
+                if !wide {
+                    for k in 0..<min(n, 3) { peers.swapAt(k, k + Int(rng.next() % UInt64(n - k))) }
+                    peers = Array(peers.prefix(2 + Int(rng.next() % 2)))
+                }
+                guard lastWideFlap[i].map({ t - $0 >= 2 * 3600 + 60 }) ?? true else { continue }
+                lastWideFlap[i] = t
+                for p in peers {
+                    let j = Int64(rng.next() % 15)
+                    out.append(.noise(t: t + j, peer: p, prefix: i, path: nil))
+                    out.append(.noise(t: t + j + d, peer: p, prefix: i, path: path(i, p, alt: 0)))
+                }
+            }
+        }
+        // Chronic churners: three changes in four are attributes (a community, sometimes the
+        // path), the fourth a withdrawal re-announced within 5–90 seconds.
+        for c in churners {
+            for p in c.peers {
+                for _ in 0..<rng.poisson(b.churnPerHour * hours) {
+                    let t = at()
+                    switch rng.next() % 8 {
+                    case 0, 1: out.append(.noise(t: t, peer: p, prefix: c.prefix, path: nil))
+                        out.append(.noise(t: t + 5 + Int64(rng.next() % 85), peer: p, prefix: c.prefix, path: path(c.prefix, p, alt: 0)))
+                    case 2: out.append(.noise(t: t, peer: p, prefix: c.prefix, path: path(c.prefix, p, alt: Int(rng.next() % 2))))
+                    default: out.append(.community(t: t, peer: p, prefix: c.prefix, variant: 10 + UInt8(rng.next() % 20)))
+                    }
+                }
             }
         }
         for e in s.events where e.end >= from && e.start < to {
@@ -184,8 +316,8 @@ public struct Generator {
                     let t = max(from, e.start) + Int64(rng.next() % UInt64(max(1, min(to, e.end) - max(from, e.start))))
                     for p in 0..<n where rng.unit() < share {
                         let down = t + Int64(rng.next() % 20)
-                        out.append(.route(t: down, peer: p, prefix: i, path: nil))
-                        out.append(.route(t: down + 30 + Int64(rng.next() % 150), peer: p, prefix: i, path: path(i, p, alt: Int(rng.next() % 2))))
+                        out.append(.noise(t: down, peer: p, prefix: i, path: nil))
+                        out.append(.noise(t: down + 30 + Int64(rng.next() % 150), peer: p, prefix: i, path: path(i, p, alt: Int(rng.next() % 2))))
                     }
                 }
             case .withdraw, .upstreamWithdraw:
@@ -198,17 +330,25 @@ public struct Generator {
                 let spread: Int64 = e.kind == .upstreamWithdraw ? 90 : 20
                 if e.start >= from && e.start < to {
                     for (k, p) in peers.enumerated() {
-                        for i in affected { out.append(.route(t: e.start + spread * Int64(k) / Int64(max(1, peers.count)), peer: p, prefix: i, path: nil)) }
+                        let t = e.start + spread * Int64(k) / Int64(max(1, peers.count))
+                        for i in affected { out.append(.route(t: t, peer: p, prefix: i, path: nil, scripted: true)) }
                     }
                 }
                 if e.end >= from && e.end < to {
                     for (k, p) in peers.enumerated() {
-                        for i in affected { out.append(.route(t: e.end + Int64(k) * 3, peer: p, prefix: i, path: path(i, p, alt: 0))) }
+                        for i in affected { out.append(.route(t: e.end + Int64(k) * 3, peer: p, prefix: i, path: path(i, p, alt: 0), scripted: true)) }
                     }
                 }
             case .peerDown:
                 if e.start >= from && e.start < to { out.append(.session(t: e.start, peer: e.peer!, up: false)) }
                 if e.end >= from && e.end < to { out.append(.session(t: e.end, peer: e.peer!, up: true)) }
+            case .peerWithdraw:
+                // The withdrawals leave in bursts over two minutes; the table comes back at once.
+                let parts = 12
+                if e.start >= from && e.start < to {
+                    for k in 0..<parts { out.append(.table(t: e.start + Int64(k) * 10, peer: e.peer!, up: false, part: k, parts: parts)) }
+                }
+                if e.end >= from && e.end < to { out.append(.table(t: e.end, peer: e.peer!, up: true, part: 0, parts: 1)) }
             }
         }
         return out

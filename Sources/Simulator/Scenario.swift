@@ -10,6 +10,14 @@ public struct Scenario: Sendable {
     public struct Background: Sendable {
         public var prefixes = 2000, origins = 300
         public var flapsPerHour = 20.0, pathChangesPerHour = 30.0, sessionResetsPerDay = 1.0
+        /// One route at one peer: its community changed, and reverted 5 minutes to 2 hours later.
+        public var communityChangesPerHour = 0.0
+        /// One prefix withdrawn for under five minutes at 2–3 peers, and at every peer.
+        public var multiPeerFlapsPerHour = 0.0, allPeerFlapsPerHour = 0.0
+        /// Chronic churners: prefixes changing attributes or flapping `churnPerHour` times an hour at 1–2 peers.
+        public var churners = 0, churnPerHour = 20.0
+        /// Share of the noise above that falls on the entities' prefixes (0: noise never touches them).
+        public var entityShare = 0.0
         public init() {}
         public init(prefixes: Int, origins: Int, flapsPerHour: Double, pathChangesPerHour: Double, sessionResetsPerDay: Double) {
             self.prefixes = prefixes
@@ -33,6 +41,8 @@ public struct Scenario: Sendable {
     }
     public enum EventKind: String, Sendable, CaseIterable {
         case flap, withdraw, upstreamWithdraw = "upstream-withdraw", peerDown = "peer-down"
+        /// The peer withdraws its whole table explicitly (its session stays up) and re-announces it at the end.
+        case peerWithdraw = "peer-withdraw"
     }
     public struct EventDef: Sendable {
         public var kind: EventKind
@@ -122,8 +132,18 @@ public struct Scenario: Sendable {
             if let v = b["flaps_per_hour"]?.double ?? b["flaps_per_hour"]?.int.map(Double.init) { background.flapsPerHour = v }
             if let v = b["path_changes_per_hour"]?.double ?? b["path_changes_per_hour"]?.int.map(Double.init) { background.pathChangesPerHour = v }
             if let v = b["session_resets_per_day"]?.double ?? b["session_resets_per_day"]?.int.map(Double.init) { background.sessionResetsPerDay = v }
+            if let v = b["community_changes_per_hour"]?.double ?? b["community_changes_per_hour"]?.int.map(Double.init) { background.communityChangesPerHour = v }
+            if let v = b["multi_peer_flaps_per_hour"]?.double ?? b["multi_peer_flaps_per_hour"]?.int.map(Double.init) { background.multiPeerFlapsPerHour = v }
+            if let v = b["all_peer_flaps_per_hour"]?.double ?? b["all_peer_flaps_per_hour"]?.int.map(Double.init) { background.allPeerFlapsPerHour = v }
+            if let v = b["churners"]?.int { background.churners = v }
+            if let v = b["churn_per_hour"]?.double ?? b["churn_per_hour"]?.int.map(Double.init) { background.churnPerHour = v }
+            if let v = b["entity_share"]?.double ?? b["entity_share"]?.int.map(Double.init) { background.entityShare = v }
         }
         guard (0...60_000).contains(background.prefixes) else { throw Problem(description: "\(file): background.prefixes must be 0..60000") }
+        guard (0...1).contains(background.entityShare) else { throw Problem(description: "\(file): background.entity_share must be 0..1") }
+        guard background.churners >= 0, background.churnPerHour > 0 else {
+            throw Problem(description: "\(file): background.churners must be 0 or more, churn_per_hour above 0")
+        }
         for (i, e) in (t["entity"]?.array ?? TOMLArray()).enumerated() {
             guard let et = e.table else { throw Problem(description: "\(file): entity #\(i + 1) must be a table ([[entity]])") }
             let key = "entity #\(i + 1)"
@@ -150,7 +170,7 @@ public struct Scenario: Sendable {
             if let v = et["rate"]?.double ?? et["rate"]?.int.map(Double.init) { ev.rate = v }
             ev.note = et["note"]?.string
             guard ev.end > ev.start else { throw Problem(description: "\(file): \(key): 'end' must be after 'start'") }
-            if kind == .peerDown {
+            if kind == .peerDown || kind == .peerWithdraw {
                 guard let p = ev.peer, p >= 0, p < peers.full + peers.partial else { throw Problem(description: "\(file): \(key): 'peer' must be a peer index") }
             } else {
                 guard let name = ev.entity, entities.contains(where: { $0.name == name }) else {

@@ -13,10 +13,14 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Score the detector on generated scenarios with known ground truth.",
         discussion: """
             Each seed generates 24 cases: entity sizes of 1, 4, 64 and 2000 prefixes; quiet, \
-            normal and heavy background noise; full, upstream and partial withdrawals, flapping \
-            followed by a withdrawal, a peer's session loss; and a noise-only control of each. \
-            Each case is written as MRT, replayed and detected like real archives, and the \
-            events are scored against the truth.
+            normal and heavy background noise, a quarter of it on the watched entities (flaps \
+            under five minutes at one, 2-3 and every peer, path and community changes at one \
+            peer, chronic churners, session resets, partial-feed peers); full, upstream and \
+            partial withdrawals of 15 minutes to 3 hours, flapping followed by a withdrawal; \
+            two decoys (a peer's session loss, a peer withdrawing its whole table); and a \
+            noise-only control of each. Each case is written as MRT, replayed and detected \
+            like real archives, and the alerts (outages, instability) are scored against the \
+            truth and the goals; blips and feed events are annotations, not alerts.
 
             Example:
               vigil evaluate --seeds 3
