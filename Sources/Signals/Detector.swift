@@ -165,8 +165,10 @@ public final class Detector {
             st.loss!.notes += withdrawals.prefix(64)
             if space < st.loss!.worst { (st.loss!.worst, st.loss!.worstRow) = (space, row) }
             let flapping = isFlapping(row.bin, st)
-            // While routes flap, a partial loss is the flapping itself; a total loss must outlast the flaps.
-            let needed = flapping ? (total ? config.flappingOutageBins : Int.max) : config.minimumOutageBins
+            // While routes flap, a partial loss is the flapping itself and a total loss must outlast
+            // the flaps; after a flap or two (no episode yet) any loss must outlast them.
+            let needed = flapping ? (total ? config.flappingOutageBins : Int.max)
+                : st.flapBins.isEmpty ? config.minimumOutageBins : config.flappingOutageBins
             if st.loss!.bins >= needed { open(st.loss!, base: base, flapping: flapping, &st, &out) }
         } else if let loss = st.loss {
             blip(loss, end: row.bin, base: base, &st, &out)
