@@ -20,6 +20,7 @@ final class LivePipelineTests: XCTestCase {
         o.watch = [Entity("AS65020")!]
         o.fullFeed = FullFeedPolicy(minIPv4: 1, minIPv6: 1)
         o.live.warmup = 1
+        o.live.minimumOutage = 0
         return LivePipeline(options: o, store: store)
     }
 

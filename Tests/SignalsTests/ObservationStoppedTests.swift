@@ -13,14 +13,17 @@ final class ObservationStoppedTests: XCTestCase {
     let t0: Int64 = 1_419_206_400
 
     func row(_ i: Int, space: Double, visibility: Double = 1) -> SeriesRow {
-        SeriesRow(entity: "E", bin: t0 + Int64(i) * 300, routedV4: space, visiblePrefixes: Int(space), meanVisibility: visibility,
-                  fullFeedPeers4: 8)
+        var r = SeriesRow(entity: "E", bin: t0 + Int64(i) * 300, routedV4: space, visiblePrefixes: Int(space), meanVisibility: visibility,
+                          fullFeedPeers4: 8)
+        r.presentV4 = space
+        return r
     }
 
     func testAnEventOpenWhenObservationStopsEndsThereAsSuch() throws {
         let d = Detector()
         for i in 0..<24 { _ = d.observe(row(i, space: 100)) }
-        XCTAssertEqual(d.observe(row(24, space: 0, visibility: 0)).count, 1)
+        XCTAssertEqual(d.observe(row(24, space: 0, visibility: 0)).count, 0, "pending: not yet an outage")
+        XCTAssertEqual(d.observe(row(25, space: 0, visibility: 0)).count, 1)
         let stopAt = t0 + 25 * 300 + 14
         let stopped = d.stopObserving(at: stopAt)
         XCTAssertEqual(stopped.count, 1)

@@ -55,6 +55,7 @@ final class CollectStopTests: XCTestCase {
             bin = "2s"
             full_feed_v4 = 1
             live_warmup = "3s"
+            live_min_outage = "0s"
             """.write(toFile: config, atomically: true, encoding: .utf8)
 
         func start() throws -> Background {
