@@ -18,13 +18,15 @@ import Glibc
 /// blip, kept as an annotation. That costs one bin of delay and keeps a prefix
 /// withdrawn for two minutes from paging anyone.
 ///
-/// **Instability is reachability churn**: prefixes falling below visibility (more
-/// than half of the full-feed peers) and coming back, in `instabilityFlapBins`
-/// bins of an `instabilityWindow`, with at least one prefix falling twice. Path
-/// and community changes at a single peer never count. An episode covers the whole
-/// flapping period and ends after a quiet spell (`quietBins`, longer for long episodes). While routes
-/// flap, partial losses are the flapping itself, and a total loss must last
-/// `flappingOutageBins` before it is an outage; the total losses that did not are
+/// **Instability is reachability churn**: prefixes falling from more than two
+/// thirds of the full-feed peers to two thirds or fewer (`SeriesRow.flaps`), in
+/// `instabilityFlapBins` bins of an `instabilityWindow` with one prefix falling
+/// twice, or in `sustainedFlapBins` bins. Path and community changes at a single
+/// peer never count, nor do the falls that begin a loss (unless it ends a blip).
+/// An episode covers the whole flapping period and ends after a quiet spell
+/// (`quietBins`, longer for long episodes). While routes flap a loss must outlast
+/// the flaps — `flappingOutageBins` for a total loss, `flappingPartialOutageBins`
+/// for a partial one — before it is an outage; the total losses that did not are
 /// counted in the episode's evidence. An outage that follows an episode says so.
 public final class Detector {
     public struct Config: Sendable {
@@ -34,11 +36,15 @@ public final class Detector {
         public var tinyUnits = 16.0
         /// Bins a loss must last to be an outage (shorter: a blip).
         public var minimumOutageBins = 2
-        /// The same while the entity's routes flap, for a total loss (flaps last minutes).
+        /// The same while the entity's routes flap, for a total loss (flaps last minutes), and for
+        /// a partial one (the flapping itself, unless it outlasts any flap: kit flaps last at most 12 min).
         public var flappingOutageBins = 3
+        public var flappingPartialOutageBins = 4
         /// Instability: bins with flaps needed within the window.
         public var instabilityWindow: Int64 = 7200
         public var instabilityFlapBins = 2
+        /// Without a prefix falling twice, this many bins with flaps in the window (a sustained rate).
+        public var sustainedFlapBins = 4
         /// Bins without a flap that end an episode; an episode that has lasted longer
         /// needs a longer pause (a quarter of its length, up to `longestQuietBins`):
         /// a day of flapping is not over after an hour of calm.
@@ -167,7 +173,7 @@ public final class Detector {
             let flapping = isFlapping(row.bin, st)
             // While routes flap, a partial loss is the flapping itself and a total loss must outlast
             // the flaps; after a flap or two (no episode yet) any loss must outlast them.
-            let needed = flapping ? (total ? config.flappingOutageBins : Int.max)
+            let needed = flapping ? (total ? config.flappingOutageBins : config.flappingPartialOutageBins)
                 : st.flapBins.isEmpty ? config.minimumOutageBins : config.flappingOutageBins
             if st.loss!.bins >= needed { open(st.loss!, base: base, flapping: flapping, &st, &out) }
         } else if let loss = st.loss {
@@ -213,7 +219,7 @@ public final class Detector {
             return
         }
         guard trusted, st.outage == nil, st.flapBins.count >= config.instabilityFlapBins,
-              st.flapBins.contains(where: { $0.repeats > 0 }) else { return }
+              st.flapBins.contains(where: { $0.repeats > 0 }) || st.flapBins.count >= config.sustainedFlapBins else { return }
         let start = st.flapBins[0].bin
         let flaps = st.flapBins.reduce(0) { $0 + $1.flaps }
         let losses = st.recentLosses.filter { $0.start >= start }

@@ -8,8 +8,8 @@
 /// does: down by the warning share — or by a whole /24 for tiny entities — of
 /// the space nearly every full-feed peer withdrew. A loss becomes an outage once
 /// it has lasted `minimumOutage` seconds (the bin detector's minimum: one bin),
-/// starting when it began; while the entity's routes flap only a total loss
-/// counts, and it must last `flappingOutage`. It closes on the first tick the
+/// starting when it began; while the entity's routes flap it must outlast the
+/// flaps (`flappingOutage`, `flappingPartialOutage` for a partial loss). It closes on the first tick the
 /// space is back.
 public final class LiveDetector {
     public struct Config: Sendable {
@@ -20,8 +20,9 @@ public final class LiveDetector {
         public var tinyUnits = 16.0
         /// Seconds a loss must last to be an outage (the bin detector's two bins: more than one bin).
         public var minimumOutage: Int64 = 300
-        /// The same while the entity's routes flap, for a total loss.
+        /// The same while the entity's routes flap, for a total and for a partial loss (the bin detector's 3 and 4 bins).
         public var flappingOutage: Int64 = 900
+        public var flappingPartialOutage: Int64 = 1200
         public init() {}
     }
 
@@ -61,8 +62,7 @@ public final class LiveDetector {
         let rule = LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits)
         let judged = rule.judge(base: base, space: space)
         let drop = judged.drop
-        var down = trusted && judged.down
-        if down && st.outage == nil && unstable && drop < 0.99 { down = false }
+        let down = trusted && judged.down
         // Persistence: a loss is an outage only once it has lasted the minimum.
         if down && st.outage == nil {
             if st.lossSince == nil {
@@ -70,7 +70,8 @@ public final class LiveDetector {
                 st.lossBefore = st.last
                 st.frozenBaseline = base
             }
-            if now - st.lossSince! < (unstable ? config.flappingOutage : config.minimumOutage) {
+            let needed = unstable ? (drop >= 0.99 ? config.flappingOutage : config.flappingPartialOutage) : config.minimumOutage
+            if now - st.lossSince! < needed {
                 st.last = row
                 return []
             }

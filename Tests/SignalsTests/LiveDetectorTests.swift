@@ -21,6 +21,7 @@ final class LiveDetectorTests: XCTestCase {
         c.warmup = 10
         c.minimumOutage = minimum
         c.flappingOutage = 3 * minimum
+        c.flappingPartialOutage = 4 * minimum
         return c
     }
 
@@ -51,9 +52,11 @@ final class LiveDetectorTests: XCTestCase {
     func testWhileFlappingATotalLossMustLastLonger() {
         let d = LiveDetector(config: config(minimum: 10))
         XCTAssertTrue(run(d, 0, 100, space: 4).isEmpty)
-        // Partial losses while flapping are the flapping; a total one waits three times longer.
-        XCTAssertTrue(run(d, 100, 200, space: 2, unstable: true).isEmpty)
-        XCTAssertTrue(run(d, 200, 229, space: 0, unstable: true).isEmpty)
-        XCTAssertEqual(run(d, 229, 231, space: 0, unstable: true).count, 1)
+        // While flapping a loss must outlast the flaps: a partial one four times the minimum...
+        XCTAssertTrue(run(d, 100, 139, space: 2, unstable: true).isEmpty)
+        XCTAssertTrue(run(d, 139, 150, space: 4, unstable: true).isEmpty)
+        // ...a total one three times.
+        XCTAssertTrue(run(d, 150, 179, space: 0, unstable: true).isEmpty)
+        XCTAssertEqual(run(d, 179, 181, space: 0, unstable: true).count, 1)
     }
 }
