@@ -21,7 +21,7 @@ import Glibc
 /// **Instability is reachability churn**: prefixes falling from more than two
 /// thirds of the full-feed peers to two thirds or fewer (`SeriesRow.flaps`), in
 /// `instabilityFlapBins` bins of an `instabilityWindow` with one prefix falling
-/// twice, or in `sustainedFlapBins` bins. Path and community changes at a single
+/// twice. Path and community changes at a single
 /// peer never count, nor do the falls that begin a loss (unless it ends a blip).
 /// An episode covers the whole flapping period and ends after a quiet spell
 /// (`quietBins`, longer for long episodes). While routes flap a loss must outlast
@@ -43,8 +43,6 @@ public final class Detector {
         /// Instability: bins with flaps needed within the window.
         public var instabilityWindow: Int64 = 7200
         public var instabilityFlapBins = 2
-        /// Without a prefix falling twice, this many bins with flaps in the window (a sustained rate).
-        public var sustainedFlapBins = 4
         /// Bins without a flap that end an episode; an episode that has lasted longer
         /// needs a longer pause (a quarter of its length, up to `longestQuietBins`):
         /// a day of flapping is not over after an hour of calm.
@@ -219,7 +217,7 @@ public final class Detector {
             return
         }
         guard trusted, st.outage == nil, st.flapBins.count >= config.instabilityFlapBins,
-              st.flapBins.contains(where: { $0.repeats > 0 }) || st.flapBins.count >= config.sustainedFlapBins else { return }
+              st.flapBins.contains(where: { $0.repeats > 0 }) else { return }
         let start = st.flapBins[0].bin
         let flaps = st.flapBins.reduce(0) { $0 + $1.flaps }
         let losses = st.recentLosses.filter { $0.start >= start }
