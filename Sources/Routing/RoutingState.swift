@@ -39,6 +39,8 @@ public enum RouteChange: Equatable, Sendable {
     case withdrawn(prefix: UInt32, old: UInt32)
     /// A withdrawal of a route the peer never announced (or already withdrew).
     case unknownWithdrawal
+    /// An ADD-PATH path beyond `PeerTable.maxPathsPerPrefix` for this (peer, prefix): not stored.
+    case refused(prefix: UInt32)
 }
 
 /// Every peer's routes, built from RIB dumps and advanced by updates, with
@@ -59,6 +61,9 @@ public final class RoutingState {
     public var policy: FullFeedPolicy
     /// Full attributes per route, for RIB snapshots; nil (the default) keeps none.
     public var attributeStore: AttributeStore?
+    /// ADD-PATH announcements refused because their (peer, prefix) already held
+    /// `PeerTable.maxPathsPerPrefix` paths.
+    public private(set) var refusedPaths = 0
     var lastPath: (path: ASPath, id: UInt32)?
 
     public init(policy: FullFeedPolicy = FullFeedPolicy()) {
@@ -96,7 +101,6 @@ public final class RoutingState {
 
     public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath, attributes: [PathAttribute] = []) -> RouteChange {
         let p = prefixID(prefix)
-        attributeStore?.set(peer: peer, prefix: p, v6: prefix.isIPv6, universe: prefixes.count, attributes)
         // The prefixes of one update share their path: skip the hash lookup (Array ==
         // returns at once for the same storage).
         let path: UInt32
@@ -107,15 +111,20 @@ public final class RoutingState {
             lastPath = (asPath, path)
         }
         let v6 = prefix.isIPv6
-        origin[Int(p)] = paths.origins[Int(path)]
         let old: UInt32?
         let newPrefix: Bool
         if let pid = pathIdentifier {
-            (old, newPrefix) = tables[peer].setAddPath(p, pid, path, v6: v6, universe: prefixes.count)
+            guard let r = tables[peer].setAddPath(p, pid, path, v6: v6, universe: prefixes.count) else {
+                refusedPaths += 1
+                return .refused(prefix: p)
+            }
+            (old, newPrefix) = r
         } else {
             old = tables[peer].set(p, path, v6: v6, universe: prefixes.count)
             newPrefix = old == nil
         }
+        origin[Int(p)] = paths.origins[Int(path)]
+        attributeStore?.set(peer: peer, prefix: p, v6: v6, universe: prefixes.count, attributes)
         if newPrefix && isFullFeed(peer, v6: v6) { fullFeedVisibility[Int(p)] &+= 1 }
         guard let o = old else { return .announced(prefix: p, path: path) }
         return o == path ? .duplicate(prefix: p) : .pathChanged(prefix: p, old: o, new: path)

@@ -199,7 +199,7 @@ public final class SignalEngine {
                 churn[$0].withdrawals += 1
                 if keepNotes { note($0, noteTime, notePeer, p, old) }
             }
-        case .unknownWithdrawal:
+        case .unknownWithdrawal, .refused:
             break
         }
     }
