@@ -58,12 +58,16 @@ public final class Detector {
 
     public let config: Config
     public let binSeconds: Int64
+    /// `quietBins` bins in seconds, saturating: a bin size given by a user must not trap.
+    let quietSpan: Int64
     var states: [String: EntityState] = [:]
     public private(set) var events: [String: Event] = [:]
 
     public init(binSeconds: Int64 = 300, config: Config = Config()) {
         self.binSeconds = binSeconds
         self.config = config
+        let (q, overflow) = Int64(config.quietBins).multipliedReportingOverflow(by: binSeconds)
+        quietSpan = overflow ? .max : q
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -103,8 +107,8 @@ public final class Detector {
         let burst = trusted && (twoSided || !outageBin) && churn > threshold
         if burst { st.recentBursts.append(row.bin) }
         if burst && twoSided { st.recentTwoSided.append(row.bin) }
-        st.recentBursts.removeAll { $0 <= row.bin - Int64(config.quietBins) * binSeconds }
-        st.recentTwoSided.removeAll { $0 <= row.bin - Int64(config.quietBins) * binSeconds }
+        st.recentBursts.removeAll { $0 <= row.bin - quietSpan }
+        st.recentTwoSided.removeAll { $0 <= row.bin - quietSpan }
         // Two bursts, one of them with routes both going and coming back: one peer's
         // session reset (withdrawals in one bin, announcements in the next) is not instability.
         let unstable = st.recentBursts.count >= 2 && !st.recentTwoSided.isEmpty
@@ -127,7 +131,7 @@ public final class Detector {
         } else if var e = st.instability, !burst || !unstable {
             st.quiet += 1
             if st.quiet >= config.quietBins {
-                e.end = row.bin - Int64(config.quietBins - 1) * binSeconds
+                e.end = row.bin - (quietSpan - binSeconds)
                 st.pastInstability.append((e.start, e.end!))
                 st.instability = nil
                 out.append(.closed(e))
@@ -144,7 +148,7 @@ public final class Detector {
         // Flapping: instability open or just over, or this very bin bursting with both
         // withdrawals and re-announcements (a clean partial withdrawal has no announcements).
         let flapping = st.instability != nil || (burst && twoSided)
-            || (st.pastInstability.last.map { row.bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
+            || (st.pastInstability.last.map { row.bin - $0.end <= quietSpan } ?? false)
         // A total loss while routes flap, in a bin where routes also came back, may be
         // a flap: it opens an outage only if it is still down one bin later (starting
         // at the first bin). A one-sided total loss opens at once.
@@ -243,7 +247,7 @@ public final class Detector {
     /// open or just over), and whether an outage starting at `t` follows enough of it.
     public func instability(of entity: String, at t: Int64) -> (flapping: Bool, preceded: Bool) {
         guard let st = states[entity] else { return (false, false) }
-        let recent = st.pastInstability.last.map { t - $0.end <= Int64(config.quietBins) * binSeconds } ?? false
+        let recent = st.pastInstability.last.map { t - $0.end <= quietSpan } ?? false
         return (st.instability != nil || recent, instabilityBefore(t, st))
     }
 
