@@ -117,6 +117,7 @@ public struct CollectConfig: Sendable {
             if let i = v.int { secs = Int64(i) } else if let s = v.string { secs = Self.parseDuration(s) } else { secs = nil }
             guard let secs else { throw fail("\(path).\(k)", "must be seconds or a duration like \"30s\", \"5m\", \"8h\"") }
             guard secs >= min else { throw fail("\(path).\(k)", "must be at least \(min) seconds") }
+            guard secs <= Self.maxDuration else { throw fail("\(path).\(k)", "must be at most \(Self.maxDuration) seconds (a year)") }
             return secs
         }
         func listens(_ tt: TOMLTable, _ k: String, _ path: String) throws -> [Listen]? {
@@ -135,8 +136,8 @@ public struct CollectConfig: Sendable {
 
         if let c = try table("collector") {
             if let s = try string(c, "name", "collector") {
-                guard !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                    throw fail("collector.name", "must be letters, digits, - or _ (it names the archive directory)")
+                guard !s.isEmpty, s.utf8.count <= 64, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw fail("collector.name", "must be 1 to 64 letters, digits, - or _ (it names the archive directory)")
                 }
                 name = s
             }
@@ -215,7 +216,11 @@ public struct CollectConfig: Sendable {
         }
     }
 
-    /// `30s`, `5m`, `8h`, `1d`, or plain seconds.
+    /// The longest duration a setting may have: longer ones are typos, and bins,
+    /// rounds and windows are multiplied by small counts downstream.
+    public static let maxDuration: Int64 = 366 * 86_400
+
+    /// `30s`, `5m`, `8h`, `1d`, or plain seconds (nil when it overflows).
     public static func parseDuration(_ s: String) -> Int64? {
         guard let last = s.last else { return nil }
         let unit: Int64
@@ -226,7 +231,9 @@ public struct CollectConfig: Sendable {
         case "d": unit = 86_400
         default: return Int64(s)
         }
-        return Int64(s.dropLast()).map { $0 * unit }
+        guard let n = Int64(s.dropLast()) else { return nil }
+        let (v, overflow) = n.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : v
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (all IPv4 addresses).
