@@ -50,10 +50,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "TOMLKeys", swiftSettings: swiftSettings),
+        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
                                                   .product(name: "NIOPosix", package: "swift-nio"),
                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
-        .target(name: "Simulator", dependencies: ["MRT", "BGPWire", .product(name: "TOMLKit", package: "TOMLKit")],
+        .target(name: "Simulator", dependencies: ["MRT", "BGPWire", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ public import BGPWire
 public import Entities
 public import Probing
 import TOMLKit
+import TOMLKeys
 
 /// `vigil collect`'s configuration (format in README.md, "Live collector"):
 /// one TOML file for peers, the BMP listener, archives, the store and detection.
@@ -78,10 +79,7 @@ public struct CollectConfig: Sendable {
     /// `forProbing`: read for `vigil probe` — the BGP side may be absent, `[probe]` targets may not.
     public init(toml text: String, file: String, forProbing: Bool = false) throws {
         let lines = KeyLines(text)
-        func fail(_ key: String, _ what: String) -> Problem {
-            let line = lines.line(of: key).map { ":\($0)" } ?? ""
-            return Problem(description: "\(file)\(line): \(key): \(what)")
-        }
+        func fail(_ key: String, _ what: String) -> Problem { Problem(description: lines.problem(file, key, what)) }
         let t: TOMLTable
         do { t = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw Problem(description: "\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
@@ -248,51 +246,4 @@ public struct CollectConfig: Sendable {
 
     /// The configured peer for an address, if any.
     public func peer(_ address: IPAddress) -> Peer? { peers.first { $0.address == address } }
-}
-
-/// Where each key of a TOML text is: TOMLKit reports syntax errors with a line
-/// but not where a well-formed value sits, and a validation error without a
-/// line sends the user hunting.
-struct KeyLines {
-    var lines: [String: Int] = [:]
-
-    init(_ text: String) {
-        var section = ""
-        var arrayCounts: [String: Int] = [:]
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.drop { $0 == " " || $0 == "\t" }
-            if line.hasPrefix("[[") {
-                let name = line.dropFirst(2).prefix { $0 != "]" }.trimmed
-                arrayCounts[name, default: 0] += 1
-                section = "\(name).\(arrayCounts[name]!)"
-                lines[section] = i + 1
-            } else if line.hasPrefix("[") {
-                section = line.dropFirst().prefix { $0 != "]" }.trimmed
-                lines[section] = i + 1
-            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                let key = line[..<eq].trimmed.replacingQuotes
-                let full = section.isEmpty ? key : "\(section).\(key)"
-                if lines[full] == nil { lines[full] = i + 1 }
-            }
-        }
-    }
-
-    func line(of key: String) -> Int? {
-        var k = key
-        while true {
-            if let l = lines[k] { return l }
-            guard let dot = k.lastIndex(of: ".") else { return nil }
-            k = String(k[..<dot])
-        }
-    }
-}
-
-extension StringProtocol {
-    var trimmed: String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" || s.last == "\r" { s.removeLast() }
-        return String(s)
-    }
-    var replacingQuotes: String { String(filter { $0 != "\"" && $0 != "'" }) }
 }
