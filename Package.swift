@@ -22,6 +22,8 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "MRT", targets: ["MRT"]),
+        // For the fuzz package's whole-archive target (routing state → signals → detector).
+        .library(name: "VigilEngine", targets: ["Routing", "Entities", "Signals"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
