@@ -54,8 +54,9 @@ public final class RoutingState {
     /// Per peer: full-feed for IPv4, for IPv6.
     public private(set) var fullFeed4: [Bool] = []
     public private(set) var fullFeed6: [Bool] = []
-    /// Per prefix id: how many full-feed peers (of its family) have a route.
-    public private(set) var fullFeedVisibility: [UInt16] = []
+    /// Per prefix id: how many full-feed peers (of its family) have a route. 32 bits:
+    /// peers come from input, and a 16-bit count wrapped to 0 past 65,535 of them.
+    public private(set) var fullFeedVisibility: [UInt32] = []
     /// Per prefix id: origin AS of the most recent route for it (0: unknown).
     public private(set) var origin: [UInt32] = []
     public var policy: FullFeedPolicy
@@ -169,7 +170,7 @@ public final class RoutingState {
             let f4 = tables[i].v4Count >= need4 && max4 > 0
             let f6 = tables[i].v6Count >= need6 && max6 > 0
             if f4 != fullFeed4[i] || f6 != fullFeed6[i] {
-                let d4: UInt16 = f4 == fullFeed4[i] ? 0 : 1, d6: UInt16 = f6 == fullFeed6[i] ? 0 : 1
+                let d4: UInt32 = f4 == fullFeed4[i] ? 0 : 1, d6: UInt32 = f6 == fullFeed6[i] ? 0 : 1
                 tables[i].forEach { p, _ in
                     if prefixes[p].isIPv6 {
                         if d6 != 0 { if f6 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 } }

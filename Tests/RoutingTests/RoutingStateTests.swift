@@ -74,6 +74,17 @@ final class RoutingStateTests: XCTestCase {
         XCTAssertEqual(s.tables[pa].count, 2)
     }
 
+    /// Visibility counts peers, which come from input: 65,536 full-feed peers used to wrap to 0.
+    func testVisibilityOfManyPeers() {
+        let s = RoutingState(policy: FullFeedPolicy(minIPv4: 1, minIPv6: 1))
+        for i in 0..<UInt32(65_536) {
+            _ = s.announce(peer: s.peer(PeerKey(address: .v4(i), asn: 65001)), prefix: nk, asPath: path1)
+        }
+        s.updateFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 65_536)
+        XCTAssertEqual(Int(s.fullFeedVisibility[Int(s.prefixes.existingID(nk)!)]), 65_536)
+    }
+
     func testAddPathKeepsPrefixWhileAPathRemains() {
         let s = RoutingState(policy: FullFeedPolicy(relativeShare: 0.5))
         let pa = s.peer(a)
