@@ -147,6 +147,8 @@ public struct Scenario: Sendable {
         start = try time(t, "start", "")
         end = try time(t, "end", "")
         guard end > start else { throw fail("end", "must be after 'start'") }
+        // Every 5 minutes of it is an archive file, every hour its noise: a century would never finish.
+        guard end - start <= 366 * 86_400 else { throw fail("end", "a scenario spans at most 366 days") }
         if let v = try int(t, "seed", "", 0...Int.max) { seed = UInt64(v) }
         if let c = try string(t, "collector", "") { collector = c }
         if let p = try table("peers") {

@@ -94,6 +94,7 @@ final class ReconstructionTests: XCTestCase {
         XCTAssertEqual(problem(head + "seed = -1\n"), "s.toml:4: seed: -1 is out of range 0...9223372036854775807")
         XCTAssertEqual(problem(event.replacingOccurrences(of: "origin = 1", with: "origin = 4294967296")),
                        "s.toml:6: entity.1.origin: 4294967296 is out of range 1...4294967295")
+        XCTAssertEqual(problem(head.replacingOccurrences(of: "2014-12-18", with: "1971-01-01")), "s.toml:3: end: a scenario spans at most 366 days")
         XCTAssertEqual(problem(head.replacingOccurrences(of: "2014-12-18", with: "1969-12-31")),
                        "s.toml:2: start: \"1969-12-31\" is outside 1970-01-01T01:00Z...2106-02-07")
         let infinite = event.replacingOccurrences(of: "strat = \"2014-12-18T01:00Z\"", with: "start = \"2014-12-18T01:00Z\"\nend = \"2014-12-18T02:00Z\"\nshare = inf")
