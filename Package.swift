@@ -22,6 +22,8 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "MRT", targets: ["MRT"]),
+        // For the fuzz package's whole-archive target (routing state → signals → detector).
+        .library(name: "VigilEngine", targets: ["Routing", "Entities", "Signals"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,10 +52,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "TOMLKeys", swiftSettings: swiftSettings),
+        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
                                                   .product(name: "NIOPosix", package: "swift-nio"),
                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
-        .target(name: "Simulator", dependencies: ["MRT", "BGPWire", .product(name: "TOMLKit", package: "TOMLKit")],
+        .target(name: "Simulator", dependencies: ["MRT", "BGPWire", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: swiftSettings),
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),

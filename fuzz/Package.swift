@@ -10,6 +10,8 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzMRT", dependencies: [.product(name: "MRT", package: "Vigil"), .product(name: "BGPWire", package: "Vigil")]),
         .executableTarget(name: "FuzzBGP", dependencies: [.product(name: "BGPWire", package: "Vigil")]),
+        .executableTarget(name: "FuzzArchive", dependencies: [.product(name: "MRT", package: "Vigil"), .product(name: "BGPWire", package: "Vigil"),
+                                                            .product(name: "VigilEngine", package: "Vigil")]),
         .executableTarget(name: "FuzzBMP", dependencies: [.product(name: "BGPWire", package: "Vigil")]),
     ]
 )

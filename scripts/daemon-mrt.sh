@@ -11,7 +11,8 @@
 #
 #        bridge br0: 10.99.0.0/24 and fd00:99::/64
 #   .1 frr     AS 65001       collector of most data, RIB dump
-#   .2 bird-a  AS 4200000001  eBGP (4-byte AS), BIRD message + table dumps
+#   .2 bird-a  AS 4200000001  eBGP (4-byte AS), BIRD message + table dumps;
+#                             ADD-PATH both ways with frr (BGP4MP_AP records)
 #   .3 bird-b  AS 65001       iBGP to frr (LOCAL_PREF)
 #   .4 gobgp   AS 65003       eBGP speaker, routes injected over its API
 #   .5 gobgp-rc AS 65004      route collector: only listens, writes table dump
@@ -25,7 +26,8 @@
 #   frr-updates.mrt    FRR `dump bgp updates`     BGP4MP UPDATEs received by FRR
 #   frr-all-et.mrt     FRR `dump bgp all-et`      BGP4MP_ET, all messages + states
 #   frr-rib.mrt        FRR `dump bgp routes-mrt`  TABLE_DUMP_V2, 6-8 peers + local
-#   bird-messages.mrt  BIRD `mrtdump all`         BGP4MP messages + state changes
+#   bird-messages.mrt  BIRD `mrtdump all`         BGP4MP messages + state changes,
+#                                                 from frr with path ids (subtype 9)
 #   bird-table.mrt     BIRD `mrt dump table`      TABLE_DUMP_V2 of master4+master6
 #   gobgp-updates.mrt  GoBGP mrt-dump "updates"   BGP4MP UPDATEs received by gobgp
 #   gobgp-table.mrt    GoBGP mrt-dump "table"     TABLE_DUMP_V2 of the collector
@@ -348,6 +350,7 @@ EOF
             read -r addr as <<<"$n"
             if [[ $addr == *.* ]]; then echo "  neighbor $addr activate"; fi
         done
+        echo "  neighbor $BIRDA4 addpath-tx-all-paths" # ADD-PATH with bird-a (see bird_a_session)
         cat <<EOF
  exit-address-family
  !
@@ -361,6 +364,7 @@ EOF
             read -r addr as <<<"$n"
             if [[ $addr == *:* ]]; then echo "  neighbor $addr activate"; fi
         done
+        echo "  neighbor $BIRDA6 addpath-tx-all-paths"
         echo " exit-address-family"
         echo "!"
     } >"$d/bgpd.conf"
@@ -404,7 +408,11 @@ EOF
 # bird_a_session NAME NEIGHBOR AS: bird-a's BGP session, every message and
 # state change goes to the mrtdump file.
 bird_a_session() {
-    local name=$1 addr=$2 as=$3 export="all"
+    local name=$1 addr=$2 as=$3 export="all" addpath=""
+    # ADD-PATH both ways with FRR (which sends all its paths to bird-a): BIRD then
+    # writes the UPDATEs it receives as BGP4MP_MESSAGE_AS4_ADDPATH (subtype 9),
+    # and FRR's dumps hold path identifiers too.
+    if [[ $addr == "$FRR4" || $addr == "$FRR6" ]]; then addpath=" add paths on;"; fi
     if [[ $addr == *:* ]]; then
         # On direct IPv6 sessions BIRD sends global + link-local next hop (32
         # bytes). bgpd without zebra cannot map a link-local next hop to an
@@ -416,7 +424,7 @@ protocol bgp $name from fast {
     mrtdump all;
     local $BIRDA6 as $BIRDA_AS;
     neighbor $addr as $as;
-    ipv6 { import all; export $export; };
+    ipv6 { import all; export $export;$addpath };
 }
 EOF
     else
@@ -425,7 +433,7 @@ protocol bgp $name from fast {
     mrtdump all;
     local $BIRDA4 as $BIRDA_AS;
     neighbor $addr as $as;
-    ipv4 { import all; export all; };
+    ipv4 { import all; export all;$addpath };
 }
 EOF
     fi

@@ -2,6 +2,7 @@ public import BGPWire
 public import Entities
 public import Probing
 import TOMLKit
+import TOMLKeys
 
 /// `vigil collect`'s configuration (format in README.md, "Live collector"):
 /// one TOML file for peers, the BMP listener, archives, the store and detection.
@@ -80,10 +81,7 @@ public struct CollectConfig: Sendable {
     /// `forProbing`: read for `vigil probe` — the BGP side may be absent, `[probe]` targets may not.
     public init(toml text: String, file: String, forProbing: Bool = false) throws {
         let lines = KeyLines(text)
-        func fail(_ key: String, _ what: String) -> Problem {
-            let line = lines.line(of: key).map { ":\($0)" } ?? ""
-            return Problem(description: "\(file)\(line): \(key): \(what)")
-        }
+        func fail(_ key: String, _ what: String) -> Problem { Problem(description: lines.problem(file, key, what)) }
         let t: TOMLTable
         do { t = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw Problem(description: "\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
@@ -119,6 +117,7 @@ public struct CollectConfig: Sendable {
             if let i = v.int { secs = Int64(i) } else if let s = v.string { secs = Self.parseDuration(s) } else { secs = nil }
             guard let secs else { throw fail("\(path).\(k)", "must be seconds or a duration like \"30s\", \"5m\", \"8h\"") }
             guard secs >= min else { throw fail("\(path).\(k)", "must be at least \(min) seconds") }
+            guard secs <= Self.maxDuration else { throw fail("\(path).\(k)", "must be at most \(Self.maxDuration) seconds (a year)") }
             return secs
         }
         func listens(_ tt: TOMLTable, _ k: String, _ path: String) throws -> [Listen]? {
@@ -137,8 +136,8 @@ public struct CollectConfig: Sendable {
 
         if let c = try table("collector") {
             if let s = try string(c, "name", "collector") {
-                guard !s.isEmpty, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                    throw fail("collector.name", "must be letters, digits, - or _ (it names the archive directory)")
+                guard !s.isEmpty, s.utf8.count <= 64, s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw fail("collector.name", "must be 1 to 64 letters, digits, - or _ (it names the archive directory)")
                 }
                 name = s
             }
@@ -218,7 +217,11 @@ public struct CollectConfig: Sendable {
         }
     }
 
-    /// `30s`, `5m`, `8h`, `1d`, or plain seconds.
+    /// The longest duration a setting may have: longer ones are typos, and bins,
+    /// rounds and windows are multiplied by small counts downstream.
+    public static let maxDuration: Int64 = 366 * 86_400
+
+    /// `30s`, `5m`, `8h`, `1d`, or plain seconds (nil when it overflows).
     public static func parseDuration(_ s: String) -> Int64? {
         guard let last = s.last else { return nil }
         let unit: Int64
@@ -229,7 +232,9 @@ public struct CollectConfig: Sendable {
         case "d": unit = 86_400
         default: return Int64(s)
         }
-        return Int64(s.dropLast()).map { $0 * unit }
+        guard let n = Int64(s.dropLast()) else { return nil }
+        let (v, overflow) = n.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : v
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` (all IPv4 addresses).
@@ -244,51 +249,4 @@ public struct CollectConfig: Sendable {
 
     /// The configured peer for an address, if any.
     public func peer(_ address: IPAddress) -> Peer? { peers.first { $0.address == address } }
-}
-
-/// Where each key of a TOML text is: TOMLKit reports syntax errors with a line
-/// but not where a well-formed value sits, and a validation error without a
-/// line sends the user hunting.
-struct KeyLines {
-    var lines: [String: Int] = [:]
-
-    init(_ text: String) {
-        var section = ""
-        var arrayCounts: [String: Int] = [:]
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.drop { $0 == " " || $0 == "\t" }
-            if line.hasPrefix("[[") {
-                let name = line.dropFirst(2).prefix { $0 != "]" }.trimmed
-                arrayCounts[name, default: 0] += 1
-                section = "\(name).\(arrayCounts[name]!)"
-                lines[section] = i + 1
-            } else if line.hasPrefix("[") {
-                section = line.dropFirst().prefix { $0 != "]" }.trimmed
-                lines[section] = i + 1
-            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                let key = line[..<eq].trimmed.replacingQuotes
-                let full = section.isEmpty ? key : "\(section).\(key)"
-                if lines[full] == nil { lines[full] = i + 1 }
-            }
-        }
-    }
-
-    func line(of key: String) -> Int? {
-        var k = key
-        while true {
-            if let l = lines[k] { return l }
-            guard let dot = k.lastIndex(of: ".") else { return nil }
-            k = String(k[..<dot])
-        }
-    }
-}
-
-extension StringProtocol {
-    var trimmed: String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" || s.last == "\r" { s.removeLast() }
-        return String(s)
-    }
-    var replacingQuotes: String { String(filter { $0 != "\"" && $0 != "'" }) }
 }

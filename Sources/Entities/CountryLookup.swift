@@ -3,10 +3,11 @@ import Routing
 
 /// Address → country, by longest match over the delegated blocks.
 public struct CountryLookup {
-    var v4 = PrefixTrie<UInt16>(ipv6: false)
-    var v6 = PrefixTrie<UInt16>(ipv6: true)
+    var v4 = PrefixTrie<UInt32>(ipv6: false)
+    var v6 = PrefixTrie<UInt32>(ipv6: true)
     public private(set) var countries: [String] = []
-    var codes: [String: UInt16] = [:]
+    /// Country → index in `countries` (32 bits: blocks read back from a store are not limited to two letters).
+    var codes: [String: UInt32] = [:]
     public let map: EntityMap
     /// When given, addresses are placed by the MaxMind database first, by RIR delegation second.
     public let mmdb: MMDB?
@@ -20,11 +21,11 @@ public struct CountryLookup {
         for (p, cc) in m.v6Blocks { v6.insert(p, code(cc)) }
     }
 
-    mutating func code(_ cc: String) -> UInt16 {
+    mutating func code(_ cc: String) -> UInt32 {
         if let c = codes[cc] { return c }
         countries.append(cc)
-        codes[cc] = UInt16(countries.count - 1)
-        return UInt16(countries.count - 1)
+        codes[cc] = UInt32(countries.count - 1)
+        return UInt32(countries.count - 1)
     }
 
     /// The country whose delegation holds the prefix's first address.

@@ -47,7 +47,7 @@ public struct EntityMap: Sendable {
             let cc = String(f[1]).uppercased(), type = f[2], start = f[3], value = f[4], status = f[6]
             // Only delegated space has a holder; available/reserved space has none.
             guard status == "allocated" || status == "assigned" else { continue }
-            guard cc.count == 2 else {
+            guard f[1].utf8.count == 2, cc.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
                 errors.append(LineError(file: file, line: lineNo, reason: "country code '\(f[1])' is not two letters"))
                 continue
             }
@@ -60,7 +60,7 @@ public struct EntityMap: Sendable {
                 asnRanges.append((s, s + (n - 1), cc))
                 sortedASN = false
             case "ipv4":
-                guard case let .v4(a)? = IPAddress(start), let n = UInt64(value), n > 0, UInt64(a) + n <= (1 << 32) else {
+                guard case let .v4(a)? = IPAddress(start), let n = UInt64(value), n > 0, n <= (1 << 32) - UInt64(a) else {
                     errors.append(LineError(file: file, line: lineNo, reason: "bad IPv4 range '\(start)|\(value)'"))
                     continue
                 }

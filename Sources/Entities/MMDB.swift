@@ -58,6 +58,11 @@ public final class MMDB: @unchecked Sendable {
             munmap(UnsafeMutableRawPointer(mutating: base), size)
             throw FormatError(description: "\(path): metadata lacks node_count, record_size or ip_version")
         }
+        // Each node takes at least 6 bytes: a larger count is corrupt (and would overflow the tree size).
+        guard nodes <= UInt64(size / 6), ipv == 4 || ipv == 6 else {
+            munmap(UnsafeMutableRawPointer(mutating: base), size)
+            throw FormatError(description: "\(path): node_count \(nodes) or ip_version \(ipv) does not fit the file")
+        }
         nodeCount = Int(nodes)
         recordSize = Int(rs)
         ipVersion = Int(ipv)

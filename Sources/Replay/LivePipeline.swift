@@ -38,6 +38,8 @@ public final class LivePipeline: @unchecked Sendable {
         public var prefixes = 0
         public var queued = 0
         public var rows = 0
+        /// ADD-PATH paths refused beyond `PeerTable.maxPathsPerPrefix` for one (peer, prefix).
+        public var refusedPaths = 0
         public var openEvents: [Event] = []
         public var lastTick = 0.0
         /// Routes held per peer ("ADDRESS AS").
@@ -62,6 +64,7 @@ public final class LivePipeline: @unchecked Sendable {
     var stopping = false
     var finished = false
     var status = Status()
+    var reportedRefusals = 0
     /// Wall-clock time a withdrawal (or a session loss) was last applied.
     var lastWithdrawalAt = 0.0
     /// Whether a route has arrived in this run: bins closed before that measured nothing.
@@ -233,7 +236,14 @@ public final class LivePipeline: @unchecked Sendable {
             }
         }
         do { try store.writeEvents(changed) } catch { onError("store: \(error)") }
+        let refused = engine.state.refusedPaths
+        if refused > reportedRefusals {
+            onError("\(refused - reportedRefusals) ADD-PATH announcements refused (\(refused) in all): a peer sent more than "
+                    + "\(PeerTable.maxPathsPerPrefix) paths for one prefix")
+            reportedRefusals = refused
+        }
         cond.lock()
+        status.refusedPaths = refused
         status.routes = engine.state.routeCount
         status.prefixes = engine.state.prefixes.count
         status.openEvents = openEvents

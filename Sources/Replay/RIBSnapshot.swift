@@ -7,9 +7,16 @@ public import Routing
 /// address order) with an entry per peer holding a route. Needs the state's
 /// `attributeStore`.
 public enum RIBSnapshot {
+    /// A PEER_INDEX_TABLE numbers peers in 16 bits; a collector with more cannot be dumped in this format.
+    public struct TooManyPeers: Error, CustomStringConvertible {
+        public var peers: Int
+        public var description: String { "\(peers) peers: a TABLE_DUMP_V2 RIB holds at most 65535" }
+    }
+
     @discardableResult
     public static func write(_ state: RoutingState, collectorID: UInt32, view: String, at t: UInt32, into w: MRTWriter) throws -> Int {
         guard let attrs = state.attributeStore else { return 0 }
+        guard state.peers.count <= 65535 else { throw TooManyPeers(peers: state.peers.count) }
         let peers = state.peers.map { p -> PeerIndexTable.Peer in
             let id: UInt32 = if case let .v4(a) = p.address { a } else { 0 }
             return PeerIndexTable.Peer(bgpID: id, address: p.address, asn: p.asn)

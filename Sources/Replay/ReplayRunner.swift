@@ -33,6 +33,8 @@ public final class ReplayRunner {
         public var notes = 0
         public var unknownPeers = 0
         public var unknownWithdrawals = 0
+        /// ADD-PATH paths refused beyond `PeerTable.maxPathsPerPrefix` for one (peer, prefix).
+        public var refusedPaths = 0
         public var outOfOrder = 0
         public var seconds = 0.0
     }
@@ -169,6 +171,10 @@ public final class ReplayRunner {
         s.elements = n
         s.unknownWithdrawals = engine.unknownWithdrawals
         s.outOfOrder = engine.outOfOrder
+        s.refusedPaths = engine.state.refusedPaths
+        if s.refusedPaths > 0 {
+            note("\(s.refusedPaths) ADD-PATH announcements refused: a peer sent more than \(PeerTable.maxPathsPerPrefix) paths for one prefix")
+        }
         if s.unknownWithdrawals > 0 {
             note("\(s.unknownWithdrawals) withdrawals of routes never announced (no RIB, or a peer's table incomplete)")
         }

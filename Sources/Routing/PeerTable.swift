@@ -12,6 +12,12 @@ public struct PeerTable {
     /// ADD-PATH: (prefix id << 32 | path identifier) → path id, and paths per prefix.
     var addPaths: [UInt64: UInt32] = [:]
     var addPathCount: [UInt32: UInt16] = [:]
+    /// Most paths one peer may hold for one prefix. A path identifier is 32 bits
+    /// on the wire, so one peer could otherwise fill memory with a single prefix.
+    /// Real ADD-PATH senders advertise a few paths per prefix, a route server with
+    /// "add paths tx" at most one per member peer (the largest IXPs have ~1,000),
+    /// so 4,096 leaves room for any real session and refuses the rest.
+    public static let maxPathsPerPrefix = 4096
     public private(set) var count = 0
     public private(set) var v4Count = 0
     public private(set) var v6Count = 0
@@ -64,12 +70,22 @@ public struct PeerTable {
         return old
     }
 
-    /// ADD-PATH announcement: returns the previous path for this path identifier.
+    /// ADD-PATH announcement: returns the previous path for this path identifier,
+    /// or nil when it is a new identifier beyond `maxPathsPerPrefix` (nothing is stored).
     /// The main slot holds the newest path, so `path(_:)` answers "has a route" for the prefix.
-    mutating func setAddPath(_ prefix: UInt32, _ pid: UInt32, _ path: UInt32, v6: Bool, universe: Int) -> (old: UInt32?, newPrefix: Bool) {
+    mutating func setAddPath(_ prefix: UInt32, _ pid: UInt32, _ path: UInt32, v6: Bool, universe: Int) -> (old: UInt32?, newPrefix: Bool)? {
         let key = UInt64(prefix) << 32 | UInt64(pid)
-        let old = addPaths.updateValue(path, forKey: key)
-        if old == nil { addPathCount[prefix, default: 0] += 1 }
+        let old: UInt32?
+        if let i = addPaths.index(forKey: key) {
+            old = addPaths.values[i]
+            addPaths.values[i] = path
+        } else {
+            let n = addPathCount[prefix, default: 0]
+            guard n < PeerTable.maxPathsPerPrefix else { return nil }
+            addPaths[key] = path
+            addPathCount[prefix] = n + 1
+            old = nil
+        }
         let previous = set(prefix, path, v6: v6, universe: universe)
         return (old, previous == nil)
     }

@@ -39,6 +39,8 @@ public enum RouteChange: Equatable, Sendable {
     case withdrawn(prefix: UInt32, old: UInt32)
     /// A withdrawal of a route the peer never announced (or already withdrew).
     case unknownWithdrawal
+    /// An ADD-PATH path beyond `PeerTable.maxPathsPerPrefix` for this (peer, prefix): not stored.
+    case refused(prefix: UInt32)
 }
 
 /// Every peer's routes, built from RIB dumps and advanced by updates, with
@@ -52,13 +54,17 @@ public final class RoutingState {
     /// Per peer: full-feed for IPv4, for IPv6.
     public private(set) var fullFeed4: [Bool] = []
     public private(set) var fullFeed6: [Bool] = []
-    /// Per prefix id: how many full-feed peers (of its family) have a route.
-    public private(set) var fullFeedVisibility: [UInt16] = []
+    /// Per prefix id: how many full-feed peers (of its family) have a route. 32 bits:
+    /// peers come from input, and a 16-bit count wrapped to 0 past 65,535 of them.
+    public private(set) var fullFeedVisibility: [UInt32] = []
     /// Per prefix id: origin AS of the most recent route for it (0: unknown).
     public private(set) var origin: [UInt32] = []
     public var policy: FullFeedPolicy
     /// Full attributes per route, for RIB snapshots; nil (the default) keeps none.
     public var attributeStore: AttributeStore?
+    /// ADD-PATH announcements refused because their (peer, prefix) already held
+    /// `PeerTable.maxPathsPerPrefix` paths.
+    public private(set) var refusedPaths = 0
     var lastPath: (path: ASPath, id: UInt32)?
 
     public init(policy: FullFeedPolicy = FullFeedPolicy()) {
@@ -103,8 +109,8 @@ public final class RoutingState {
     public func isFullFeed(_ peer: Int, v6: Bool) -> Bool { v6 ? fullFeed6[peer] : fullFeed4[peer] }
 
     public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath, attributes: [PathAttribute] = []) -> RouteChange {
+        visibilityStep = 0
         let p = prefixID(prefix)
-        attributeStore?.set(peer: peer, prefix: p, v6: prefix.isIPv6, universe: prefixes.count, attributes)
         // The prefixes of one update share their path: skip the hash lookup (Array ==
         // returns at once for the same storage).
         let path: UInt32
@@ -115,16 +121,20 @@ public final class RoutingState {
             lastPath = (asPath, path)
         }
         let v6 = prefix.isIPv6
-        origin[Int(p)] = paths.origins[Int(path)]
         let old: UInt32?
         let newPrefix: Bool
         if let pid = pathIdentifier {
-            (old, newPrefix) = tables[peer].setAddPath(p, pid, path, v6: v6, universe: prefixes.count)
+            guard let r = tables[peer].setAddPath(p, pid, path, v6: v6, universe: prefixes.count) else {
+                refusedPaths += 1
+                return .refused(prefix: p)
+            }
+            (old, newPrefix) = r
         } else {
             old = tables[peer].set(p, path, v6: v6, universe: prefixes.count)
             newPrefix = old == nil
         }
-        visibilityStep = 0
+        origin[Int(p)] = paths.origins[Int(path)]
+        attributeStore?.set(peer: peer, prefix: p, v6: v6, universe: prefixes.count, attributes)
         if newPrefix && isFullFeed(peer, v6: v6) {
             fullFeedVisibility[Int(p)] &+= 1
             visibilityStep = 1

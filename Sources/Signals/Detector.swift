@@ -101,12 +101,16 @@ public final class Detector {
     public let config: Config
     public let binSeconds: Int64
     var rule: LossRule { LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits) }
+    /// `quietBins` bins in seconds, saturating: a bin size given by a user must not trap.
+    let quietSpan: Int64
     var states: [String: EntityState] = [:]
     public private(set) var events: [String: Event] = [:]
 
     public init(binSeconds: Int64 = 300, config: Config = Config()) {
         self.binSeconds = binSeconds
         self.config = config
+        let (q, overflow) = Int64(config.quietBins).multipliedReportingOverflow(by: binSeconds)
+        quietSpan = overflow ? .max : q
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -211,7 +215,7 @@ public final class Detector {
                 st.quiet += 1
                 let lasted = Int((row.bin - e.start) / binSeconds)
                 if st.quiet >= max(config.quietBins, min(config.longestQuietBins, lasted / 4)) {
-                    closeInstability(at: row.bin - Int64(st.quiet - 1) * binSeconds, &st, &out)
+                    closeInstability(at: row.bin &- Int64(st.quiet - 1) &* binSeconds, &st, &out)
                 }
             }
             return
@@ -222,7 +226,7 @@ public final class Detector {
         let flaps = st.flapBins.reduce(0) { $0 + $1.flaps }
         let losses = st.recentLosses.filter { $0.start >= start }
         var e = Event(entity: row.entity, kind: .instability, cause: .routeInstability, start: start, end: nil, scope: 1,
-                      severity: Self.severity(scope: 0.25, seconds: row.bin + binSeconds - start, baseline: base), level: "warning",
+                      severity: Self.severity(scope: 0.25, seconds: row.bin &+ binSeconds &- start, baseline: base), level: "warning",
                       precededByInstability: false,
                       evidence: .init(signal: "flaps", churnPeak: Double(st.flapBins.map(\.flaps).max() ?? 0),
                                       note: "prefixes fell below half of the full-feed peers and came back, again and again", flaps: flaps))
@@ -237,7 +241,7 @@ public final class Detector {
 
     func closeInstability(at end: Int64, _ st: inout EntityState, _ out: inout [Change]) {
         guard var e = st.instability else { return }
-        e.end = max(end, e.start + binSeconds)
+        e.end = max(end, e.start &+ binSeconds)
         st.pastInstability.append((e.start, e.end!))
         st.instability = nil
         // The flaps were this episode's: a new one needs flaps of its own.
@@ -249,7 +253,7 @@ public final class Detector {
     /// Routes flapping now: an episode open or just over, or flaps in two bins of the window already.
     func isFlapping(_ bin: Int64, _ st: EntityState) -> Bool {
         st.instability != nil || st.flapBins.count >= 2
-            || (st.pastInstability.last.map { bin - $0.end <= Int64(config.quietBins) * binSeconds } ?? false)
+            || (st.pastInstability.last.map { bin - $0.end <= quietSpan } ?? false)
     }
 
     func open(_ loss: Loss, base: Double, flapping: Bool, _ st: inout EntityState, _ out: inout [Change]) {
@@ -259,7 +263,7 @@ public final class Detector {
         let cause = LossRule.cause(withdrawals: !loss.notes.isEmpty, before: before, worst: row)
         let since = instabilitySince(loss.first.bin, st)
         var e = Event(entity: row.entity, kind: .outage, cause: cause, start: loss.first.bin, end: nil, scope: scope,
-                      severity: Self.severity(scope: loss.depth / Double(max(loss.bins, 1)), seconds: Int64(loss.bins) * binSeconds, baseline: base),
+                      severity: Self.severity(scope: loss.depth / Double(max(loss.bins, 1)), seconds: Int64(loss.bins) &* binSeconds, baseline: base),
                       level: rule.level(scope), precededByInstability: since != nil,
                       evidence: .init(signal: "routed_space", baseline: base, before: before.map { $0.presentV4 + $0.presentV6 } ?? base,
                                       worst: loss.worst, visibilityBefore: visBefore, visibilityWorst: row.meanVisibility,

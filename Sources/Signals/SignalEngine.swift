@@ -13,16 +13,17 @@ public import Entities
 public final class SignalEngine {
     public let state: RoutingState
     public let binSeconds: Int64
+    /// 288 bins in seconds, saturating: a bin size given by a user must not trap.
+    let longGap: Int64
     let lookup: CountryLookup?
     /// Entities to report; nil = every country and origin AS seen.
     let watched: Set<Entity>?
-    let watchedPrefixes: [Prefix]
+    /// Watched prefixes (masked) with their entity ids.
+    var watchedPrefixes: [(prefix: Prefix, entity: Int32)] = []
 
     var entityIDs: [Entity: Int] = [:]
     var entities: [Entity] = []
     var churn: [Counters] = []
-    /// Per prefix id: entity ids (origin AS, country), computed lazily.
-    var countryOf: [Int32] = []
     /// Prefix ids in address order (shorter first), for the one-pass measurement.
     var sorted: [UInt32] = []
     var sortedCount = 0
@@ -57,10 +58,14 @@ public final class SignalEngine {
     public init(state: RoutingState = RoutingState(), binSeconds: Int64 = 300, lookup: CountryLookup? = nil, watch: [Entity] = []) {
         self.state = state
         self.binSeconds = binSeconds
+        let (g, overflow) = binSeconds.multipliedReportingOverflow(by: 288)
+        longGap = overflow ? .max : g
         self.lookup = lookup
         self.watched = watch.isEmpty ? nil : Set(watch)
-        self.watchedPrefixes = watch.compactMap { if case let .prefix(p) = $0 { p.masked } else { nil } }
-        for e in watch { _ = entityID(e) }
+        for e in watch {
+            let id = Int32(entityID(e))
+            if case let .prefix(p) = e { watchedPrefixes.append((p.masked, id)) }
+        }
     }
 
     func entityID(_ e: Entity) -> Int {
@@ -103,27 +108,14 @@ public final class SignalEngine {
             let id = UInt32(prefixCountryEntity.count)
             let p = state.prefixes[id]
             var c: Int32 = -1
-            if let cc = country(id) {
+            // Once per prefix: the MMDB may name countries no delegation file lists.
+            if let cc = lookup?.country(of: p) {
                 let e = Entity.country(cc)
                 if watched == nil || watched!.contains(e) { c = Int32(entityID(e)) }
             }
             prefixCountryEntity.append(c)
-            prefixWatchers.append(watchedPrefixes.filter { $0.contains(p) }.map { Int32(entityIDs[.prefix($0)]!) })
+            prefixWatchers.append(watchedPrefixes.filter { $0.prefix.contains(p) }.map(\.entity))
         }
-    }
-
-    func country(_ prefixID: UInt32) -> String? {
-        guard let lookup else { return nil }
-        let i = Int(prefixID)
-        while countryOf.count <= i { countryOf.append(-2) }
-        if countryOf[i] == -2 {
-            if let c = lookup.country(of: state.prefixes[prefixID]) {
-                countryOf[i] = Int32(lookup.countries.firstIndex(of: c)!)
-            } else {
-                countryOf[i] = -1
-            }
-        }
-        return countryOf[i] < 0 ? nil : lookup.countries[Int(countryOf[i])]
     }
 
     /// Feeds one element; returns the rows of any bins it closed.
@@ -214,7 +206,7 @@ public final class SignalEngine {
                 churn[$0].withdrawals += 1
                 if keepNotes { note($0, noteTime, notePeer, p, old) }
             }
-        case .unknownWithdrawal:
+        case .unknownWithdrawal, .refused:
             break
         }
     }
@@ -259,8 +251,9 @@ public final class SignalEngine {
             rows += measure(bin: cur)
             for i in churn.indices { churn[i] = Counters() }
             moveNotes(bin: cur)
-            // Long gaps (an archive missing) are not filled bin by bin beyond a day.
-            currentBin = bin - cur > 288 * binSeconds ? bin : cur + binSeconds
+            // Long gaps (an archive missing) are not filled bin by bin beyond a day of 5-minute bins.
+            let gap = bin - cur
+            currentBin = gap > longGap || gap <= binSeconds ? bin : cur + binSeconds
         }
         return rows
     }
@@ -323,7 +316,8 @@ public final class SignalEngine {
             let isVisible = ff > 0 && vis * 2 > ff
             let isPresent = ff > 0 && vis > 0 && vis * 4 >= ff
             forEachEntity(of: id, originAS: state.origin[Int(id)]) { e in
-                if e >= rows.count { rows.append(Acc()) }
+                // Entities first met here: caching one prefix's entities can add several.
+                while e >= rows.count { rows.append(Acc()) }
                 rows[e].known += 1
                 rows[e].visSum += ff > 0 ? Double(vis) / Double(ff) : 0
                 if isPresent { rows[e].present.add(p) }

@@ -1,4 +1,5 @@
 public import BGPWire
+import TOMLKeys
 import TOMLKit
 #if canImport(Glibc)
 import Glibc
@@ -88,19 +89,54 @@ public struct Scenario: Sendable {
         self.end = end
     }
 
-    /// Parses and validates a scenario; errors name the file, line or key.
+    static let keys: [String: Set<String>] = [
+        "": ["name", "description", "start", "end", "seed", "collector", "peers", "background", "entity", "event"],
+        "peers": ["full", "partial", "partial_share"],
+        "background": ["prefixes", "origins", "flaps_per_hour", "path_changes_per_hour", "session_resets_per_day",
+                       "community_changes_per_hour", "multi_peer_flaps_per_hour", "all_peer_flaps_per_hour", "churners", "churn_per_hour",
+                       "entity_share"],
+        "entity": ["name", "origin", "upstream", "prefixes"],
+        "event": ["kind", "entity", "peer", "start", "end", "share", "peers", "rate", "note"],
+    ]
+
+    /// Parses and validates a scenario; errors say `file:line: key: what`. Unknown
+    /// keys are errors: a misspelt key silently ignored is an event never simulated.
     public init(toml text: String, file: String) throws {
+        let lines = KeyLines(text)
+        func fail(_ key: String, _ what: String) -> Problem { Problem(description: lines.problem(file, key, what)) }
         let t: TOMLTable
         do { t = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw Problem(description: "\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
         }
-        func need<T>(_ v: T?, _ key: String) throws -> T {
-            guard let v else { throw Problem(description: "\(file): missing or mistyped key '\(key)'") }
-            return v
+        func checkKeys(_ table: TOMLTable, _ section: String, _ path: String) throws {
+            let allowed = Self.keys[section] ?? []
+            for k in table.keys.sorted() where !allowed.contains(k) {
+                throw fail(path.isEmpty ? k : "\(path).\(k)", "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            }
         }
-        func time(_ node: (any TOMLValueConvertible)?, _ key: String) throws -> Int64 {
-            // A TOML date-time (unquoted): its offset counts; without one it is UTC.
-            if let d = node?.dateTime {
+        func key(_ path: String, _ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
+        func string(_ tt: TOMLTable, _ k: String, _ path: String) throws -> String? {
+            guard let v = tt[k] else { return nil }
+            guard let s = v.string else { throw fail(key(path, k), "must be a string") }
+            return s
+        }
+        func int(_ tt: TOMLTable, _ k: String, _ path: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let v = tt[k] else { return nil }
+            guard let i = v.int else { throw fail(key(path, k), "must be an integer") }
+            guard range.contains(i) else { throw fail(key(path, k), "\(i) is out of range \(range.lowerBound)...\(range.upperBound)") }
+            return i
+        }
+        func number(_ tt: TOMLTable, _ k: String, _ path: String, _ range: ClosedRange<Double>) throws -> Double? {
+            guard let v = tt[k] else { return nil }
+            guard let d = v.double ?? v.int.map(Double.init) else { throw fail(key(path, k), "must be a number") }
+            guard range.contains(d) else { throw fail(key(path, k), "\(d) is out of range \(range.lowerBound)...\(range.upperBound)") }
+            return d
+        }
+        func time(_ tt: TOMLTable, _ k: String, _ path: String) throws -> Int64 {
+            let v: Int64
+            let s: String
+            if let d = tt[k]?.dateTime {
+                // A TOML date-time (unquoted): its offset counts; without one it is UTC.
                 var tm = tm()
                 tm.tm_year = Int32(d.date.year - 1900)
                 tm.tm_mon = Int32(d.date.month - 1)
@@ -108,73 +144,94 @@ public struct Scenario: Sendable {
                 tm.tm_hour = Int32(d.time.hour)
                 tm.tm_min = Int32(d.time.minute)
                 tm.tm_sec = Int32(d.time.second)
-                return Int64(timegm(&tm)) - Int64(d.offset?.offset ?? 0) * 60
+                v = Int64(timegm(&tm)) - Int64(d.offset?.offset ?? 0) * 60
+                s = "\(d)"
+            } else {
+                guard let text = try string(tt, k, path) else { throw fail(key(path, k), "missing: a time like \"2014-12-22T16:15Z\"") }
+                do { v = try UTCTime.parsing(text) } catch {
+                    throw fail(key(path, k), "\"\(text)\" is not a time like \"2014-12-22T16:15Z\": \(error.description)")
+                }
+                s = text
             }
-            guard let s = node?.string else { throw Problem(description: "\(file): '\(key)' must be a time like \"2014-12-22T16:15Z\"") }
-            do { return try UTCTime.parsing(s) } catch { throw Problem(description: "\(file): '\(key)': \(error.description)") }
+            // Archives stamp seconds as 32 bits, and the RIB is dated an hour before the start.
+            guard v >= 3600 && v <= Int64(UInt32.max) else { throw fail(key(path, k), "\"\(s)\" is outside 1970-01-01T01:00Z...2106-02-07") }
+            return v
         }
-        name = try need(t["name"]?.string, "name")
-        description = t["description"]?.string ?? ""
-        start = try time(t["start"], "start")
-        end = try time(t["end"], "end")
-        guard end > start else { throw Problem(description: "\(file): 'end' must be after 'start'") }
-        if let s = t["seed"]?.int { seed = UInt64(s) }
-        if let c = t["collector"]?.string { collector = c }
-        if let p = t["peers"]?.table {
-            if let v = p["full"]?.int { peers.full = v }
-            if let v = p["partial"]?.int { peers.partial = v }
-            if let v = p["partial_share"]?.double { peers.partialShare = v }
+        func table(_ k: String) throws -> TOMLTable? {
+            guard let v = t[k] else { return nil }
+            guard let tt = v.table else { throw fail(k, "must be a table ([\(k)])") }
+            try checkKeys(tt, k, k)
+            return tt
         }
-        guard peers.full >= 1, peers.full + peers.partial <= 200 else { throw Problem(description: "\(file): peers.full must be 1..200") }
-        if let b = t["background"]?.table {
-            if let v = b["prefixes"]?.int { background.prefixes = v }
-            if let v = b["origins"]?.int { background.origins = max(1, v) }
-            if let v = b["flaps_per_hour"]?.double ?? b["flaps_per_hour"]?.int.map(Double.init) { background.flapsPerHour = v }
-            if let v = b["path_changes_per_hour"]?.double ?? b["path_changes_per_hour"]?.int.map(Double.init) { background.pathChangesPerHour = v }
-            if let v = b["session_resets_per_day"]?.double ?? b["session_resets_per_day"]?.int.map(Double.init) { background.sessionResetsPerDay = v }
-            if let v = b["community_changes_per_hour"]?.double ?? b["community_changes_per_hour"]?.int.map(Double.init) { background.communityChangesPerHour = v }
-            if let v = b["multi_peer_flaps_per_hour"]?.double ?? b["multi_peer_flaps_per_hour"]?.int.map(Double.init) { background.multiPeerFlapsPerHour = v }
-            if let v = b["all_peer_flaps_per_hour"]?.double ?? b["all_peer_flaps_per_hour"]?.int.map(Double.init) { background.allPeerFlapsPerHour = v }
-            if let v = b["churners"]?.int { background.churners = v }
-            if let v = b["churn_per_hour"]?.double ?? b["churn_per_hour"]?.int.map(Double.init) { background.churnPerHour = v }
-            if let v = b["entity_share"]?.double ?? b["entity_share"]?.int.map(Double.init) { background.entityShare = v }
+        func tables(_ k: String) throws -> [(TOMLTable, String)] {
+            guard let v = t[k] else { return [] }
+            guard let arr = v.array else { throw fail(k, "must be a list of tables ([[\(k)]])") }
+            return try arr.enumerated().map { i, item in
+                let path = "\(k).\(i + 1)"
+                guard let tt = item.table else { throw fail(path, "must be a table ([[\(k)]])") }
+                try checkKeys(tt, k, path)
+                return (tt, path)
+            }
         }
-        guard (0...60_000).contains(background.prefixes) else { throw Problem(description: "\(file): background.prefixes must be 0..60000") }
-        guard (0...1).contains(background.entityShare) else { throw Problem(description: "\(file): background.entity_share must be 0..1") }
-        guard background.churners >= 0, background.churnPerHour > 0 else {
-            throw Problem(description: "\(file): background.churners must be 0 or more, churn_per_hour above 0")
+        try checkKeys(t, "", "")
+        guard let n = try string(t, "name", "") else { throw fail("name", "missing") }
+        name = n
+        description = try string(t, "description", "") ?? ""
+        start = try time(t, "start", "")
+        end = try time(t, "end", "")
+        guard end > start else { throw fail("end", "must be after 'start'") }
+        // Every 5 minutes of it is an archive file, every hour its noise: a century would never finish.
+        guard end - start <= 366 * 86_400 else { throw fail("end", "a scenario spans at most 366 days") }
+        if let v = try int(t, "seed", "", 0...Int.max) { seed = UInt64(v) }
+        if let c = try string(t, "collector", "") { collector = c }
+        if let p = try table("peers") {
+            if let v = try int(p, "full", "peers", 1...200) { peers.full = v }
+            if let v = try int(p, "partial", "peers", 0...199) { peers.partial = v }
+            if let v = try number(p, "partial_share", "peers", 0...1) { peers.partialShare = v }
         }
-        for (i, e) in (t["entity"]?.array ?? TOMLArray()).enumerated() {
-            guard let et = e.table else { throw Problem(description: "\(file): entity #\(i + 1) must be a table ([[entity]])") }
-            let key = "entity #\(i + 1)"
+        guard peers.full + peers.partial <= 200 else { throw fail("peers", "full + partial must be at most 200") }
+        if let b = try table("background") {
+            if let v = try int(b, "prefixes", "background", 0...60_000) { background.prefixes = v }
+            if let v = try int(b, "origins", "background", 1...1_000_000) { background.origins = v }
+            // At most one a second each: the generator draws every one of them.
+            if let v = try number(b, "flaps_per_hour", "background", 0...3600) { background.flapsPerHour = v }
+            if let v = try number(b, "path_changes_per_hour", "background", 0...3600) { background.pathChangesPerHour = v }
+            if let v = try number(b, "session_resets_per_day", "background", 0...86_400) { background.sessionResetsPerDay = v }
+            if let v = try number(b, "community_changes_per_hour", "background", 0...3600) { background.communityChangesPerHour = v }
+            if let v = try number(b, "multi_peer_flaps_per_hour", "background", 0...3600) { background.multiPeerFlapsPerHour = v }
+            if let v = try number(b, "all_peer_flaps_per_hour", "background", 0...3600) { background.allPeerFlapsPerHour = v }
+            if let v = try int(b, "churners", "background", 0...10_000) { background.churners = v }
+            if let v = try number(b, "churn_per_hour", "background", 0.001...3600) { background.churnPerHour = v }
+            if let v = try number(b, "entity_share", "background", 0...1) { background.entityShare = v }
+        }
+        for (et, path) in try tables("entity") {
             let prefixes = try (et["prefixes"]?.array ?? TOMLArray()).map { v -> Prefix in
-                guard let s = v.string, let p = Prefix(s) else { throw Problem(description: "\(file): \(key): bad prefix \(v)") }
+                guard let s = v.string, let p = Prefix(s) else { throw fail("\(path).prefixes", "bad prefix \(v)") }
                 return p
             }
-            guard !prefixes.isEmpty else { throw Problem(description: "\(file): \(key): 'prefixes' must list at least one prefix") }
-            entities.append(EntityDef(name: try need(et["name"]?.string, "\(key).name"),
-                                      origin: UInt32(try need(et["origin"]?.int, "\(key).origin")),
-                                      upstream: UInt32(try need(et["upstream"]?.int, "\(key).upstream")), prefixes: prefixes))
+            guard !prefixes.isEmpty else { throw fail("\(path).prefixes", "must list at least one prefix") }
+            guard let name = try string(et, "name", path) else { throw fail("\(path).name", "missing") }
+            guard let origin = try int(et, "origin", path, 1...Int(UInt32.max)) else { throw fail("\(path).origin", "missing") }
+            guard let upstream = try int(et, "upstream", path, 1...Int(UInt32.max)) else { throw fail("\(path).upstream", "missing") }
+            entities.append(EntityDef(name: name, origin: UInt32(origin), upstream: UInt32(upstream), prefixes: prefixes))
         }
-        for (i, e) in (t["event"]?.array ?? TOMLArray()).enumerated() {
-            guard let et = e.table else { throw Problem(description: "\(file): event #\(i + 1) must be a table ([[event]])") }
-            let key = "event #\(i + 1)"
-            let kindText = try need(et["kind"]?.string, "\(key).kind")
+        for (et, path) in try tables("event") {
+            guard let kindText = try string(et, "kind", path) else { throw fail("\(path).kind", "missing") }
             guard let kind = EventKind(rawValue: kindText) else {
-                throw Problem(description: "\(file): \(key): kind '\(kindText)' is not one of \(EventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail("\(path).kind", "'\(kindText)' is not one of \(EventKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            var ev = EventDef(kind: kind, entity: et["entity"]?.string, peer: et["peer"]?.int,
-                              start: try time(et["start"], "\(key).start"), end: try time(et["end"], "\(key).end"))
-            if let v = et["share"]?.double ?? et["share"]?.int.map(Double.init) { ev.share = v }
-            if let v = et["peers"]?.double ?? et["peers"]?.int.map(Double.init) { ev.peers = v }
-            if let v = et["rate"]?.double ?? et["rate"]?.int.map(Double.init) { ev.rate = v }
-            ev.note = et["note"]?.string
-            guard ev.end > ev.start else { throw Problem(description: "\(file): \(key): 'end' must be after 'start'") }
+            var ev = EventDef(kind: kind, entity: try string(et, "entity", path), peer: try int(et, "peer", path, 0...199),
+                              start: try time(et, "start", path), end: try time(et, "end", path))
+            if let v = try number(et, "share", path, 0...1) { ev.share = v }
+            if let v = try number(et, "peers", path, 0...1) { ev.peers = v }
+            if let v = try number(et, "rate", path, 0...3600) { ev.rate = v }
+            ev.note = try string(et, "note", path)
+            guard ev.end > ev.start else { throw fail("\(path).end", "must be after 'start'") }
             if kind == .peerDown || kind == .peerWithdraw {
-                guard let p = ev.peer, p >= 0, p < peers.full + peers.partial else { throw Problem(description: "\(file): \(key): 'peer' must be a peer index") }
+                guard let p = ev.peer, p < peers.full + peers.partial else { throw fail("\(path).peer", "must be a peer index (0...\(peers.full + peers.partial - 1))") }
             } else {
                 guard let name = ev.entity, entities.contains(where: { $0.name == name }) else {
-                    throw Problem(description: "\(file): \(key): 'entity' must name an [[entity]]")
+                    throw fail("\(path).entity", "must name an [[entity]]")
                 }
             }
             events.append(ev)

@@ -178,8 +178,9 @@ public final class SQLiteStore: SeriesStore {
     public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT prefix, origin, seen FROM prefix_origin").compactMap { r in
-                guard let p = Prefix(r["prefix"] as String) else { return nil }
-                return (p, UInt32(r["origin"] as Int64), r["seen"] as Int64)
+                // A row no version of Vigil writes (an origin beyond 32 bits) is skipped, not a trap.
+                guard let p = Prefix(r["prefix"] as String), let origin = UInt32(exactly: r["origin"] as Int64) else { return nil }
+                return (p, origin, r["seen"] as Int64)
             }.sorted { $0.prefix < $1.prefix }
         }
     }
@@ -232,7 +233,8 @@ public final class SQLiteStore: SeriesStore {
         try read { db in
             var m = EntityMap()
             for row in try Row.fetchAll(db, sql: "SELECT first, last, country FROM asn_country") {
-                m.addASNRange(UInt32(row["first"] as Int64), UInt32(row["last"] as Int64), row["country"])
+                guard let first = UInt32(exactly: row["first"] as Int64), let last = UInt32(exactly: row["last"] as Int64) else { continue }
+                m.addASNRange(first, last, row["country"])
             }
             for row in try Row.fetchAll(db, sql: "SELECT prefix, country FROM block_country") {
                 if let p = Prefix(row["prefix"] as String) { m.addBlock(p, row["country"]) }

@@ -82,11 +82,14 @@ struct CollectorStatus: Codable {
     var openEvents: [Event]
     /// The last probing round per entity (absent when not probing).
     var probes: [ProbeRow]?
+    /// ADD-PATH paths refused beyond the bound per (peer, prefix) (absent in older status files).
+    var refusedPaths: Int?
 
     func table() -> String {
         var out = "collector \(collector) (pid \(pid)), up since \(UTCTime.format(Int64(started))), status at \(UTCTime.format(Int64(updated)))\n"
         out += "elements \(elements), routes \(routes), prefixes \(prefixes), queued \(queued)\n"
         if let a = archive { out += "archive \(a)\n" }
+        if let r = refusedPaths, r > 0 { out += "ADD-PATH paths refused \(r) (over \(PeerTable.maxPathsPerPrefix) for one prefix from one peer)\n" }
         let head = ["peer", "AS", "via", "state", "since", "routes", "updates", "last message", "last error"]
         var rows = [head]
         for p in peers {
@@ -315,7 +318,7 @@ final class Collecting: @unchecked Sendable {
         let s = CollectorStatus(collector: cfg.name, pid: getpid(), started: started, updated: wallClock().0, elements: p.elements,
                                 routes: p.routes, prefixes: p.prefixes, queued: p.queued,
                                 archive: archive.map { $0.writer.directory }, peers: peers, openEvents: p.openEvents,
-                                probes: cfg.probe == nil ? nil : p.probes)
+                                probes: cfg.probe == nil ? nil : p.probes, refusedPaths: p.refusedPaths)
         guard let data = try? JSONEncoder().encode(s) else { return }
         let tmp = path + ".tmp"
         if FileManager.default.createFile(atPath: tmp, contents: data) { rename(tmp, path) }

@@ -97,9 +97,15 @@ struct ProbeCommand: ParsableCommand {
         for n in never {
             plan.never.append(try prefixOption(n, option: "--never"))
         }
-        if let rate { guard rate > 0 else { throw ValidationError("--rate must be positive") }; plan.rate = rate }
-        if let round { guard round >= 1 else { throw ValidationError("--round must be at least 1 second") }; plan.round = round }
-        if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") }; plan.timeout = timeout }
+        // The configuration file's ranges: larger values (inf too) overflow where they become counts and times.
+        if let rate { guard (1...10_000_000).contains(rate) else { throw ValidationError("--rate must be 1...10000000 probes/s") }; plan.rate = rate }
+        if let round {
+            guard (1...Double(CollectConfig.maxDuration)).contains(round) else {
+                throw ValidationError("--round must be 1...\(CollectConfig.maxDuration) seconds")
+            }
+            plan.round = round
+        }
+        if let timeout { guard (0.01...60).contains(timeout) else { throw ValidationError("--timeout must be 0.01...60 seconds") }; plan.timeout = timeout }
         let kindName = socket ?? cfg.probeSocket
         guard let kind = SocketKind(rawValue: kindName) else { throw ValidationError("--socket must be raw, datagram or auto") }
         guard let how = Sender(rawValue: sender ?? cfg.probeSender) else { throw ValidationError("--sender must be socket or packet") }

@@ -104,7 +104,7 @@ final class RecordTests: XCTestCase {
         XCTAssertTrue(text.contains("BGP4MP_ET|101.999999|STATE|2001:db8::2|4200000001|1|2\n"), text)
         XCTAssertTrue(text.contains("TABLE_DUMP2_AP|102|B|2001:db8::2|4200000001|198.51.100.0/24|43|65001 4200000001|IGP|192.0.2.1|0|0|65001:100|NAG||\n"), text)
         XCTAssertTrue(text.contains("BGP4MP|103|A|10.0.0.1|65001|192.0.2.0/24|65001 65003|IGP|192.0.2.1|0|0|65001:100|NAG||\n"), text)
-        XCTAssertTrue(text.contains("BGP4MP|103|W|10.0.0.1|65001|10.9.0.0/16|5\n"), text)
+        XCTAssertTrue(text.contains("BGP4MP_AP|103|W|10.0.0.1|65001|10.9.0.0/16|5\n"), text)
     }
 
     func testElementsFromRecords() throws {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import BGPWire
 @testable import Entities
+import Signals
 
 /// The MaxMind DB reader against the real GeoLite2-City database that PyPI's
 /// maxminddb-geolite2 ships, cross-checked with MaxMind's own Python reader.
@@ -18,11 +19,16 @@ final class MMDBTests: XCTestCase {
         return String(decoding: d, as: UTF8.self)
     }
 
-    func testAgainstMaxMindsReader() throws {
+    func geoLite2() throws -> String {
         let dir = try run(["python3", "-c", "import _maxminddb_geolite2, os; print(os.path.dirname(_maxminddb_geolite2.__file__))"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let path = dir + "/GeoLite2-City.mmdb"
         XCTAssertTrue(FileManager.default.fileExists(atPath: path), "GeoLite2 not installed (scripts/test.sh installs maxminddb-geolite2 from PyPI)")
+        return path
+    }
+
+    func testAgainstMaxMindsReader() throws {
+        let path = try geoLite2()
         let db = try MMDB(path: path)
         XCTAssertEqual(db.ipVersion, 6)
         XCTAssertEqual(db.databaseType, "GeoLite2-City")
@@ -54,6 +60,24 @@ final class MMDBTests: XCTestCase {
             if got != "-" { found += 1 }
         }
         XCTAssertGreaterThan(found, 1000)
+    }
+
+    /// A country only the MMDB names (no delegation file lists it) is a country
+    /// like any other: it used to trap in the signal engine.
+    func testCountryOnlyInTheMMDB() throws {
+        let db = try MMDB(path: try geoLite2())
+        var map = EntityMap()
+        map.addDelegated("apnic|KP|ipv4|175.45.176.0|1024|20091019|allocated\n", file: "test")
+        let engine = SignalEngine(binSeconds: 300, lookup: CountryLookup(map, mmdb: db))
+        let path = ASPath(sequence: [65001, 15169])
+        for (t, p) in [(UInt32(1_000_000_000), "8.8.8.0/24"), (1_000_000_001, "175.45.176.0/24")] {
+            _ = engine.apply(BGPElement(kind: .announcement, timestamp: t, peerAddress: IPAddress("10.0.0.1")!, peerAS: 65001,
+                                        prefix: Prefix(p)!, asPath: path))
+        }
+        let rows = engine.finish()
+        XCTAssertEqual(db.country(IPAddress("8.8.8.0")!), "US")
+        XCTAssertEqual(rows.first { $0.entity == "US" }?.announcements, 1)
+        XCTAssertEqual(rows.first { $0.entity == "KP" }?.announcements, 1)
     }
 
     func testNotAnMMDB() throws {

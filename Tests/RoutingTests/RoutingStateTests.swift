@@ -48,6 +48,43 @@ final class RoutingStateTests: XCTestCase {
         XCTAssertEqual(s.fullFeedVisibility[Int(s.prefixes.existingID(many[1])!)], 1)
     }
 
+    /// 70,000 path identifiers for one (peer, prefix) are legal on the wire; they used
+    /// to overflow a 16-bit counter. Paths beyond the bound are refused and counted.
+    func testAddPathBoundRefusesAndCounts() {
+        let s = RoutingState()
+        let pa = s.peer(a), pb = s.peer(b)
+        let bound = PeerTable.maxPathsPerPrefix
+        var refused = 0
+        for pid in 0..<UInt32(70_000) {
+            if case .refused = s.announce(peer: pa, prefix: nk, pathIdentifier: pid, asPath: pid & 1 == 0 ? path1 : path2) { refused += 1 }
+        }
+        XCTAssertEqual(refused, 70_000 - bound)
+        XCTAssertEqual(s.refusedPaths, 70_000 - bound)
+        // A known identifier still updates; another peer and another prefix have their own bound.
+        guard case .pathChanged = s.announce(peer: pa, prefix: nk, pathIdentifier: 0, asPath: path2) else { return XCTFail() }
+        guard case .announced = s.announce(peer: pb, prefix: nk, pathIdentifier: 70_000, asPath: path1) else { return XCTFail() }
+        guard case .announced = s.announce(peer: pa, prefix: Prefix("192.0.2.0/24")!, pathIdentifier: 70_000, asPath: path1) else {
+            return XCTFail()
+        }
+        // Withdrawing a stored path makes room for one more.
+        guard case .withdrawn = s.withdraw(peer: pa, prefix: nk, pathIdentifier: 1) else { return XCTFail() }
+        XCTAssertEqual(s.withdraw(peer: pa, prefix: nk, pathIdentifier: 69_999), .unknownWithdrawal)
+        guard case .announced = s.announce(peer: pa, prefix: nk, pathIdentifier: 69_999, asPath: path1) else { return XCTFail() }
+        XCTAssertEqual(s.refusedPaths, 70_000 - bound)
+        XCTAssertEqual(s.tables[pa].count, 2)
+    }
+
+    /// Visibility counts peers, which come from input: 65,536 full-feed peers used to wrap to 0.
+    func testVisibilityOfManyPeers() {
+        let s = RoutingState(policy: FullFeedPolicy(minIPv4: 1, minIPv6: 1))
+        for i in 0..<UInt32(65_536) {
+            _ = s.announce(peer: s.peer(PeerKey(address: .v4(i), asn: 65001)), prefix: nk, asPath: path1)
+        }
+        s.updateFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 65_536)
+        XCTAssertEqual(Int(s.fullFeedVisibility[Int(s.prefixes.existingID(nk)!)]), 65_536)
+    }
+
     func testAddPathKeepsPrefixWhileAPathRemains() {
         let s = RoutingState(policy: FullFeedPolicy(relativeShare: 0.5))
         let pa = s.peer(a)

@@ -70,12 +70,40 @@ final class ReconstructionTests: XCTestCase {
             do { _ = try Scenario(toml: text, file: "s.toml"); return "no error" } catch { return "\(error)" }
         }
         XCTAssertTrue(problem("name = \"x\"\nstart = \n").hasPrefix("s.toml:2:"), problem("name = \"x\"\nstart = \n"))
-        XCTAssertEqual(problem("start = \"2014-12-18\"\nend = \"2014-12-19\""), "s.toml: missing or mistyped key 'name'")
+        XCTAssertEqual(problem("start = \"2014-12-18\"\nend = \"2014-12-19\""), "s.toml: name: missing")
         let notATime = problem("name = \"x\"\nstart = \"yesterday\"\nend = \"2014-12-19\"")
-        XCTAssertTrue(notATime.hasPrefix("s.toml: 'start': 'yesterday' is not a time: "), notATime)
-        let badKind = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n[[event]]\nkind = \"explode\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
-        XCTAssertTrue(problem(badKind).contains("event #1: kind 'explode' is not one of flap, withdraw, upstream-withdraw, peer-down"), problem(badKind))
-        let noEntity = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n[[event]]\nkind = \"flap\"\nentity = \"AS1\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
-        XCTAssertEqual(problem(noEntity), "s.toml: event #1: 'entity' must name an [[entity]]")
+        XCTAssertTrue(notATime.hasPrefix("s.toml:2: start: \"yesterday\" is not a time like \"2014-12-22T16:15Z\""), notATime)
+        let head = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n"
+        let badKind = head + "[[event]]\nkind = \"explode\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
+        XCTAssertEqual(problem(badKind), "s.toml:5: event.1.kind: 'explode' is not one of flap, withdraw, upstream-withdraw, peer-down")
+        let noEntity = head + "[[event]]\nkind = \"flap\"\nentity = \"AS1\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
+        XCTAssertEqual(problem(noEntity), "s.toml:6: event.1.entity: must name an [[entity]]")
+    }
+
+    /// Unknown keys used to be ignored: a misspelt key silently changed nothing.
+    func testScenarioRejectsUnknownKeys() {
+        func problem(_ text: String) -> String {
+            do { _ = try Scenario(toml: text, file: "s.toml"); return "no error" } catch { return "\(error)" }
+        }
+        let head = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n"
+        XCTAssertEqual(problem(head + "sed = 7\n"), "s.toml:4: sed: unknown key (expected one of: background, collector, description, "
+                       + "end, entity, event, name, peers, seed, start)")
+        XCTAssertEqual(problem(head + "[peers]\nfull = 3\nparital = 2\n"),
+                       "s.toml:6: peers.parital: unknown key (expected one of: full, partial, partial_share)")
+        let event = head + "[[entity]]\nname = \"A\"\norigin = 1\nupstream = 2\nprefixes = [\"192.0.2.0/24\"]\n"
+            + "[[event]]\nkind = \"withdraw\"\nentity = \"A\"\nstart = \"2014-12-18T01:00Z\"\nend = \"2014-12-18T02:00Z\"\n"
+            + "[[event]]\nkind = \"withdraw\"\nentity = \"A\"\nstrat = \"2014-12-18T01:00Z\"\n"
+        XCTAssertEqual(problem(event), "s.toml:17: event.2.strat: unknown key (expected one of: end, entity, kind, note, peer, peers, rate, share, start)")
+        // Values out of range are errors too, not traps or silent defaults.
+        XCTAssertEqual(problem(head + "[peers]\nfull = \"8\"\n"), "s.toml:5: peers.full: must be an integer")
+        XCTAssertEqual(problem(head + "[peers]\nfull = 9223372036854775807\npartial = 9\n"), "s.toml:5: peers.full: 9223372036854775807 is out of range 1...200")
+        XCTAssertEqual(problem(head + "seed = -1\n"), "s.toml:4: seed: -1 is out of range 0...9223372036854775807")
+        XCTAssertEqual(problem(event.replacingOccurrences(of: "origin = 1", with: "origin = 4294967296")),
+                       "s.toml:6: entity.1.origin: 4294967296 is out of range 1...4294967295")
+        XCTAssertEqual(problem(head.replacingOccurrences(of: "2014-12-18", with: "1971-01-01")), "s.toml:3: end: a scenario spans at most 366 days")
+        XCTAssertEqual(problem(head.replacingOccurrences(of: "2014-12-18", with: "1969-12-31")),
+                       "s.toml:2: start: \"1969-12-31\" is outside 1970-01-01T01:00Z...2106-02-07")
+        let infinite = event.replacingOccurrences(of: "strat = \"2014-12-18T01:00Z\"", with: "start = \"2014-12-18T01:00Z\"\nend = \"2014-12-18T02:00Z\"\nshare = inf")
+        XCTAssertTrue(problem(infinite).hasPrefix("s.toml:19: event.2.share: inf is out of range"), problem(infinite))
     }
 }

@@ -23,6 +23,14 @@ final class ProbeCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 2, text)
             XCTAssertTrue(r.stderr.contains(expected.replacingOccurrences(of: "vigil.toml", with: path)), "\(text)\n→ \(r.stderr)")
         }
+        // Numbers on the command line have the file's ranges (inf used to trap where it became a count).
+        for (option, value, expected) in [("--rate", "inf", "--rate must be 1...10000000 probes/s"),
+                                          ("--round", "1e300", "--round must be 1...31622400 seconds"),
+                                          ("--timeout", "nan", "--timeout must be 0.01...60 seconds")] {
+            let r = try CLI.vigil("probe", "--target", "192.0.2.0/24", option, value, "--db", "")
+            XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(option) \(value): \(r.stderr)")
+        }
         let none = try CLI.vigil("probe", "--db", "")
         XCTAssertNotEqual(none.status, 0)
         XCTAssertTrue(none.stderr.contains("nothing to probe"), none.stderr)

@@ -47,7 +47,7 @@ public final class BgpdumpFormatter {
                 // %06ld: left-pad to six digits.
                 while time.count - start < 6 { time.insert(UInt8(ascii: "0"), at: start) }
             }
-            fmt = rec.header.type.rawValue == 17 ? "BGP4MP_ET" : "BGP4MP"
+            fmt = BgpdumpFormatter.bgp4mpFormat(extended: rec.header.type.rawValue == 17, subtype: rec.header.subtype)
             problem = bgp4mp(rec, &out)
         case 13: problem = tableDumpV2(rec, &out)
         case 12: problem = tableDump(rec, &out)
@@ -58,6 +58,21 @@ public final class BgpdumpFormatter {
     }
 
     // MARK: BGP4MP
+
+    /// bgpdump's `get_bgp4mp_format`: `_LOCAL` for the messages it takes as sent
+    /// (subtypes 6 and 7 only: it reads LOCAL_ADDPATH, 10 and 11, as received),
+    /// `_AP` for the ADD-PATH subtypes 8-11. State changes are plain.
+    static func bgp4mpFormat(extended: Bool, subtype: UInt16) -> StaticString {
+        let sent = subtype == 6 || subtype == 7, addPath = (8...11).contains(subtype)
+        switch (extended, sent, addPath) {
+        case (false, false, false): return "BGP4MP"
+        case (false, false, true): return "BGP4MP_AP"
+        case (false, true, _): return "BGP4MP_LOCAL"
+        case (true, false, false): return "BGP4MP_ET"
+        case (true, false, true): return "BGP4MP_ET_AP"
+        case (true, true, _): return "BGP4MP_ET_LOCAL"
+        }
+    }
 
     func bgp4mp(_ rec: RawRecord, _ out: inout [UInt8]) -> String? {
         var s = MStream(rec.body)
@@ -108,7 +123,10 @@ public final class BgpdumpFormatter {
     }
 
     func message(_ s: inout MStream, subtype: UInt16, _ out: inout [UInt8]) -> String? {
+        // Local subtypes hold the local side first; bgpdump swaps them back on reading,
+        // but prints the far side only for the ones it takes as sent (6, 7: see `bgp4mpFormat`).
         let local = subtype == 6 || subtype == 7 || subtype == 10 || subtype == 11
+        let sent = subtype == 6 || subtype == 7
         addPath = subtype >= 8
         let asnLen = (subtype == 4 || subtype == 7 || subtype == 9 || subtype == 11) ? 4 : 2
         let first = asnLen == 4 ? s.getl() : UInt32(s.getw())
@@ -145,13 +163,13 @@ public final class BgpdumpFormatter {
         default: return "unknown BGP message type \(type)"
         }
         // The peer is the far side: the source of received messages, the destination of sent ones.
-        let peer = local ? dest : source
-        peerASN = local ? destAS : sourceAS
+        let peer = sent ? dest : source
+        peerASN = sent ? destAS : sourceAS
         peerAddress = peer
         peerText.removeAll(keepingCapacity: true)
         peerText.appendAddress(peer)
         peerTextW6.removeAll(keepingCapacity: true)
-        if afi == 1 && local, case let .v4(a) = peer {
+        if afi == 1 && sent, case let .v4(a) = peer {
             // bgpdump formats this one case's IPv4 address as IPv6.
             peerTextW6.appendIPv6(UInt64(a) << 32, 0)
         } else {
