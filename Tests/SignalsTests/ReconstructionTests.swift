@@ -75,7 +75,7 @@ final class ReconstructionTests: XCTestCase {
         XCTAssertTrue(notATime.hasPrefix("s.toml:2: start: \"yesterday\" is not a time like \"2014-12-22T16:15Z\""), notATime)
         let head = "name = \"x\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\"\n"
         let badKind = head + "[[event]]\nkind = \"explode\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
-        XCTAssertEqual(problem(badKind), "s.toml:5: event.1.kind: 'explode' is not one of flap, withdraw, upstream-withdraw, peer-down")
+        XCTAssertEqual(problem(badKind), "s.toml:5: event.1.kind: 'explode' is not one of flap, withdraw, upstream-withdraw, peer-down, peer-withdraw")
         let noEntity = head + "[[event]]\nkind = \"flap\"\nentity = \"AS1\"\nstart = \"2014-12-18\"\nend = \"2014-12-19\""
         XCTAssertEqual(problem(noEntity), "s.toml:6: event.1.entity: must name an [[entity]]")
     }
