@@ -181,7 +181,8 @@ public final class LivePipeline: @unchecked Sendable {
     func closeAll(_ rows: [SeriesRow]) {
         guard !rows.isEmpty else { return }
         let liveEntities = Set(options.watch.map(\.description))
-        var changed: [Event] = []
+        // Vantage points' feed events are stored as annotations (and drained, so they never pile up).
+        var changed = engine.feed.take().map(\.event)
         for r in rows {
             for c in detector.observe(r, withdrawals: engine.takeNotes(entity: r.entity, bin: r.bin)) {
                 // Watched entities' outages come from the live detector, seconds after the fact.

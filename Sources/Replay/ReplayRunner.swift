@@ -70,14 +70,15 @@ public final class ReplayRunner {
 
     /// Runs the detector on closed rows and stores the events it changed.
     func detect(_ rows: [SeriesRow]) throws {
+        // Drained whether or not events are detected, so they never pile up.
+        let feed = engine.feed.take()
         guard options.detect else { return }
         var changed: [Event] = []
-        for f in engine.feed.take() {
+        for f in feed {
             if f.end == nil { feedEvents.append(f) } else if let i = feedEvents.lastIndex(where: { $0.peer == f.peer && $0.start == f.start }) {
                 feedEvents[i] = f
             }
-            changed.append(Event(entity: "peer:\(f.peer)", kind: .feed, cause: .feedLoss, start: f.start, end: f.end, scope: 0, severity: 0,
-                                 level: "info", precededByInstability: false, evidence: .init(signal: "peer_routes", note: f.sentence)))
+            changed.append(f.event)
         }
         if convergedAt == nil, let bin = rows.first?.bin {
             routeCounts.append(engine.state.routeCount)

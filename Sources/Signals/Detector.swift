@@ -52,9 +52,6 @@ public final class Detector {
         public var instabilityMinimum: Int64 = 3600
         /// Bins needed before any baseline is trusted.
         public var minimumHistory = 12
-        /// Kept for configuration files that name them; churn no longer decides instability.
-        public var churnFactor = 4.0
-        public var churnMinimum = 4.0
         public init() {}
     }
 
@@ -100,7 +97,7 @@ public final class Detector {
 
     public let config: Config
     public let binSeconds: Int64
-    var rule: LossRule { LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits) }
+    let rule: LossRule
     /// `quietBins` bins in seconds, saturating: a bin size given by a user must not trap.
     let quietSpan: Int64
     var states: [String: EntityState] = [:]
@@ -109,6 +106,7 @@ public final class Detector {
     public init(binSeconds: Int64 = 300, config: Config = Config()) {
         self.binSeconds = binSeconds
         self.config = config
+        rule = LossRule(warningDrop: config.warningDrop, criticalDrop: config.criticalDrop, tinyUnits: config.tinyUnits)
         let (q, overflow) = Int64(config.quietBins).multipliedReportingOverflow(by: binSeconds)
         quietSpan = overflow ? .max : q
     }
@@ -177,14 +175,15 @@ public final class Detector {
             // the flaps; after a flap or two (no episode yet) any loss must outlast them.
             let needed = flapping ? (total ? config.flappingOutageBins : config.flappingPartialOutageBins)
                 : st.flapBins.isEmpty ? config.minimumOutageBins : config.flappingOutageBins
-            if st.loss!.bins >= needed { open(st.loss!, base: base, flapping: flapping, &st, &out) }
+            if st.loss!.bins >= needed { open(st.loss!, base: base, &st, &out) }
         } else if let loss = st.loss {
             blip(loss, end: row.bin, base: base, &st, &out)
         }
         // Bins inside losses do not move the baseline.
         st.history.append((row.bin, st.outage == nil && st.loss == nil ? space : st.frozenBaseline))
         st.lastRow = row
-        for c in out { events[c.event.id] = c.event }
+        // Blips are handed on (stored as annotations) but not kept: a long run has many.
+        for c in out where c.event.kind.isAlert { events[c.event.id] = c.event }
         return out
     }
 
@@ -229,7 +228,7 @@ public final class Detector {
                       severity: Self.severity(scope: 0.25, seconds: row.bin &+ binSeconds &- start, baseline: base), level: "warning",
                       precededByInstability: false,
                       evidence: .init(signal: "flaps", churnPeak: Double(st.flapBins.map(\.flaps).max() ?? 0),
-                                      note: "prefixes fell below half of the full-feed peers and came back, again and again", flaps: flaps))
+                                      note: "prefixes fell to two thirds of the full-feed peers or fewer and came back, again and again", flaps: flaps))
         Self.addFlaps(&e, st.flapNotes)
         st.flapNotes.removeAll()
         e.evidence.totalLosses = losses.count
@@ -256,7 +255,7 @@ public final class Detector {
             || (st.pastInstability.last.map { bin - $0.end <= quietSpan } ?? false)
     }
 
-    func open(_ loss: Loss, base: Double, flapping: Bool, _ st: inout EntityState, _ out: inout [Change]) {
+    func open(_ loss: Loss, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
         let row = loss.worstRow, before = loss.before
         let scope = min(1, max(0, base - loss.worst) / base)
         let visBefore = before?.meanVisibility ?? 0

@@ -105,7 +105,7 @@ public struct Event: Hashable, Sendable, Codable {
         public var churnBaseline: Double
         public var churnPeak: Double
         public var note: String
-        /// Instability: prefixes that fell below visibility during the episode, the total
+        /// Instability: prefix flaps during the episode (see `SeriesRow.flaps`), the total
         /// losses inside it (too short to be outages) and the longest of them, in seconds.
         public var flaps: Int
         public var totalLosses: Int

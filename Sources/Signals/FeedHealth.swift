@@ -14,6 +14,12 @@ public struct FeedEvent: Hashable, Sendable {
     public var usualRoutes: Int
     public var routesLeft: Int
 
+    /// As an event of the store: kind `feed`, an annotation (never an alert).
+    public var event: Event {
+        Event(entity: "peer:\(peer)", kind: .feed, cause: .feedLoss, start: start, end: end, scope: 0, severity: 0, level: "info",
+              precededByInstability: false, evidence: .init(signal: "peer_routes", note: sentence))
+    }
+
     public var sentence: String {
         switch kind {
         case .sessionDown: "peer \(peer) lost its session with \(usualRoutes) prefixes; entities judged without it"

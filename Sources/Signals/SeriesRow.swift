@@ -24,9 +24,9 @@ public struct SeriesRow: Hashable, Sendable, Codable {
     /// the Internet). Not stored: the detector's view of the bin.
     public var presentV4: Double = 0
     public var presentV6: Double = 0
-    /// Prefixes that fell from visible (more than half of the full-feed peers) to
-    /// not visible during the bin, each time it happened: reachability churn seen
-    /// by several peers, unlike a path or community change at one peer.
+    /// Prefixes that fell from more than two thirds of the full-feed peers to two
+    /// thirds or fewer during the bin, each time it happened: reachability churn
+    /// seen by several peers, unlike a path or community change at one peer.
     public var flaps = 0
     /// Of those, prefixes that had already fallen within the engine's flap memory (2 h).
     public var repeatFlaps = 0

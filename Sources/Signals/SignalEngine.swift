@@ -48,7 +48,7 @@ public final class SignalEngine {
         var announcements = 0, withdrawals = 0, pathChanges = 0, originChanges = 0, flaps = 0, repeatFlaps = 0
     }
 
-    /// Per prefix id: when it last fell below visibility (0: never), for repeat flaps.
+    /// Per prefix id: when it last flapped (0: never), for repeat flaps.
     var lastFlap: [UInt32] = []
     /// How long a prefix's fall is remembered: a second fall within it is a repeat flap.
     public var flapMemory: UInt32 = 7200
@@ -211,7 +211,8 @@ public final class SignalEngine {
         }
     }
 
-    /// A prefix fell from visible to not visible: a flap of each entity it counts toward.
+    /// A full-feed peer withdrew a prefix: a flap of each entity it counts toward when that
+    /// took it to two thirds of the full-feed peers or fewer.
     func flap(_ p: UInt32, _ old: UInt32, _ t: UInt32) {
         let v6 = state.prefixes[p].isIPv6
         let ff = v6 ? state.fullFeedPeers6 : state.fullFeedPeers4

@@ -191,7 +191,7 @@ struct ReplayCommand: ParsableCommand {
                 printError("vigil: " + (runner.convergedAt.map { "no RIB: entities judged from \(UTCTime.format($0)), once the tables had converged" }
                     ?? "no RIB: the tables never converged (routes still growing), so nothing was judged"))
             }
-            let all = runner.detector.events.values.filter(\.kind.isAlert).sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+            let all = runner.detector.events.values.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
             // The summary leads with what matters: the most severe events first.
             let top = all.sorted { $0.severity > $1.severity }.prefix(5)
             if all.count > 5 {
