@@ -54,7 +54,8 @@ public final class ReplayRunner {
     /// Without a RIB the state is learnt from updates: nothing is judged until the
     /// tables have converged, i.e. the routes held grew by under 1% over the last
     /// hour. Until then a table still filling looks like space appearing and,
-    /// wherever a peer has not yet re-announced, like space lost.
+    /// wherever a peer has not yet re-announced, like space lost. At that point the
+    /// full-feed set is decided once and kept (see `RoutingState.freezeFullFeed`).
     public private(set) var convergedAt: Int64?
     var routeCounts: [Int] = []
 
@@ -72,6 +73,14 @@ public final class ReplayRunner {
     func detect(_ rows: [SeriesRow]) throws {
         // Drained whether or not events are detected, so they never pile up.
         let feed = engine.feed.take()
+        if convergedAt == nil, let bin = rows.first?.bin {
+            routeCounts.append(engine.state.routeCount)
+            let hour = Int(3600 / options.binSeconds)
+            if !options.ribs.isEmpty || (routeCounts.count > hour && Double(routeCounts.last!) <= Double(routeCounts[routeCounts.count - 1 - hour]) * 1.01) {
+                convergedAt = bin
+                if options.ribs.isEmpty { engine.state.freezeFullFeed() }
+            }
+        }
         guard options.detect else { return }
         var changed: [Event] = []
         for f in feed {
@@ -80,15 +89,9 @@ public final class ReplayRunner {
             }
             changed.append(f.event)
         }
-        if convergedAt == nil, let bin = rows.first?.bin {
-            routeCounts.append(engine.state.routeCount)
-            let hour = Int(3600 / options.binSeconds)
-            if !options.ribs.isEmpty || (routeCounts.count > hour && Double(routeCounts.last!) <= Double(routeCounts[routeCounts.count - 1 - hour]) * 1.01) {
-                convergedAt = bin
-            } else {
-                try store.writeEvents(changed)
-                return
-            }
+        if convergedAt == nil {
+            try store.writeEvents(changed)
+            return
         }
         for r in rows {
             for c in detector.observe(r, withdrawals: engine.takeNotes(entity: r.entity, bin: r.bin)) {

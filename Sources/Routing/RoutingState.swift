@@ -57,6 +57,10 @@ public final class RoutingState {
     /// Per prefix id: how many full-feed peers (of its family) have a route. 32 bits:
     /// peers come from input, and a 16-bit count wrapped to 0 past 65,535 of them.
     public private(set) var fullFeedVisibility: [UInt32] = []
+    /// Per prefix id: the most full-feed peers that have carried it at once. Without a RIB a
+    /// peer's table holds only what its updates named, so "nearly every peer" means nearly
+    /// every peer known to carry the prefix, not every full-feed peer.
+    public private(set) var peakVisibility: [UInt32] = []
     /// Per prefix id: origin AS of the most recent route for it (0: unknown).
     public private(set) var origin: [UInt32] = []
     public var policy: FullFeedPolicy
@@ -100,6 +104,7 @@ public final class RoutingState {
         let id = prefixes.id(p)
         if Int(id) == fullFeedVisibility.count {
             fullFeedVisibility.append(0)
+            peakVisibility.append(0)
             origin.append(0)
         }
         return id
@@ -137,6 +142,7 @@ public final class RoutingState {
         attributeStore?.set(peer: peer, prefix: p, v6: v6, universe: prefixes.count, attributes)
         if newPrefix && isFullFeed(peer, v6: v6) {
             fullFeedVisibility[Int(p)] &+= 1
+            peakVisibility[Int(p)] = max(peakVisibility[Int(p)], fullFeedVisibility[Int(p)])
             visibilityStep = 1
         }
         guard let o = old else { return .announced(prefix: p, path: path) }
@@ -178,6 +184,14 @@ public final class RoutingState {
     /// Re-decides which peers are full-feed and moves their routes in or out of
     /// the visibility counts. Call at bin boundaries (it is cheap when nothing changes).
     public func updateFullFeed() {
+        if let (f4, f6) = frozenFullFeed {
+            for i in tables.indices {
+                setFullFeed(i, i < f4.count && f4[i] && !excluded[i], i < f6.count && f6[i] && !excluded[i])
+            }
+            fullFeedPeers4 = fullFeed4.lazy.filter { $0 }.count
+            fullFeedPeers6 = fullFeed6.lazy.filter { $0 }.count
+            return
+        }
         let max4 = tables.map(\.v4Count).max() ?? 0
         let max6 = tables.map(\.v6Count).max() ?? 0
         let need4 = max4 >= policy.minIPv4 ? policy.minIPv4 : max(1, Int((Double(max4) * policy.relativeShare).rounded(.up)))
@@ -191,19 +205,36 @@ public final class RoutingState {
         fullFeedPeers6 = fullFeed6.lazy.filter { $0 }.count
     }
 
+    /// The full-feed set decided once and kept (feed health still takes peers out and back).
+    /// Without a RIB, tables learnt from updates grow for days and a peer re-sending its whole
+    /// table dwarfs the others: deciding again from their sizes each bin would move every
+    /// prefix's visibility with no route changing.
+    public private(set) var frozenFullFeed: ([Bool], [Bool])?
+
+    public func freezeFullFeed() {
+        updateFullFeed()
+        frozenFullFeed = (fullFeed4, fullFeed6)
+    }
+
     /// Moves a peer's routes in or out of the visibility counts.
     func setFullFeed(_ i: Int, _ f4: Bool, _ f6: Bool) {
         guard f4 != fullFeed4[i] || f6 != fullFeed6[i] else { return }
         let d4 = f4 != fullFeed4[i], d6 = f6 != fullFeed6[i]
         tables[i].forEach { p, _ in
             if prefixes[p].isIPv6 {
-                if d6 { if f6 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 } }
+                if d6 { if f6 { raise(p) } else { fullFeedVisibility[Int(p)] &-= 1 } }
             } else if d4 {
-                if f4 { fullFeedVisibility[Int(p)] &+= 1 } else { fullFeedVisibility[Int(p)] &-= 1 }
+                if f4 { raise(p) } else { fullFeedVisibility[Int(p)] &-= 1 }
             }
         }
         fullFeed4[i] = f4
         fullFeed6[i] = f6
+    }
+
+    @inline(__always)
+    func raise(_ p: UInt32) {
+        fullFeedVisibility[Int(p)] &+= 1
+        peakVisibility[Int(p)] = max(peakVisibility[Int(p)], fullFeedVisibility[Int(p)])
     }
 
     /// Takes a peer out of (or gives it back to) the full-feed set at once, for feed

@@ -13,6 +13,10 @@ import Glibc
 /// baseline of at most `tinyUnits`), any whole unit: for a network of four /24s
 /// every route matters.
 ///
+/// **Withdrawn, not moved**: a loss is an outage only when withdrawals of the
+/// entity's routes were seen in it; space that left without any (another origin
+/// took it, the peers carrying it changed) is an annotation and the new normal.
+///
 /// **Persistence**: a loss opens an outage only once it has lasted
 /// `minimumOutageBins` bins (it then starts at its first bin); a shorter one is a
 /// blip, kept as an annotation. That costs one bin of delay and keeps a prefix
@@ -21,7 +25,8 @@ import Glibc
 /// **Instability is reachability churn**: prefixes falling from more than two
 /// thirds of the full-feed peers to two thirds or fewer (`SeriesRow.flaps`), in
 /// `instabilityFlapBins` bins of an `instabilityWindow` with one prefix falling
-/// twice. Path and community changes at a single
+/// twice — or, for a network whose prefixes flap one after another, flaps at a
+/// sustained rate four times its own. Path and community changes at a single
 /// peer never count, nor do the falls that begin a loss (unless it ends a blip).
 /// An episode covers the whole flapping period and ends after a quiet spell
 /// (`quietBins`, longer for long episodes). While routes flap a loss must outlast
@@ -48,6 +53,14 @@ public final class Detector {
         /// a day of flapping is not over after an hour of calm.
         public var quietBins = 12
         public var longestQuietBins = 72
+        /// A sustained rate also opens an episode without a prefix falling twice (a big network whose
+        /// prefixes flap one after another): in the last hour at least `sustainedFlaps` flaps in
+        /// `sustainedFlapBins` bins, and `sustainedRatio` times the entity's own hourly rate before
+        /// (known over at least `sustainedHistory` seconds): a chronic flapper is its own normal.
+        public var sustainedFlaps = 8
+        public var sustainedFlapBins = 5
+        public var sustainedRatio = 4.0
+        public var sustainedHistory: Int64 = 6 * 3600
         public var instabilityLookback: Int64 = 6 * 3600
         public var instabilityMinimum: Int64 = 3600
         /// Bins needed before any baseline is trusted.
@@ -93,6 +106,9 @@ public final class Detector {
         /// Total losses too short to be outages, within the instability window (start, seconds).
         var recentLosses: [(start: Int64, seconds: Int64)] = []
         var lastRow: SeriesRow?
+        /// Flaps per bin over the trailing window (bins with none left out), and the first bin seen.
+        var flapHistory: [(bin: Int64, flaps: Int)] = []
+        var firstBin: Int64?
     }
 
     public let config: Config
@@ -175,7 +191,9 @@ public final class Detector {
             // the flaps; after a flap or two (no episode yet) any loss must outlast them.
             let needed = flapping ? (total ? config.flappingOutageBins : config.flappingPartialOutageBins)
                 : st.flapBins.isEmpty ? config.minimumOutageBins : config.flappingOutageBins
-            if st.loss!.bins >= needed { open(st.loss!, base: base, &st, &out) }
+            if st.loss!.bins >= needed {
+                if st.loss!.notes.isEmpty { moved(st.loss!, row: row, base: base, &st, &out) } else { open(st.loss!, base: base, &st, &out) }
+            }
         } else if let loss = st.loss {
             blip(loss, end: row.bin, base: base, &st, &out)
         }
@@ -199,6 +217,9 @@ public final class Detector {
             st.flapNotes += Self.flapping(notes)
         }
         st.flapBins.removeAll { $0.bin <= row.bin - config.instabilityWindow }
+        if st.firstBin == nil { st.firstBin = row.bin }
+        if row.flaps > 0 { st.flapHistory.append((row.bin, row.flaps)) }
+        st.flapHistory.removeAll { $0.bin <= row.bin - config.window }
         if st.flapNotes.count > 256 { st.flapNotes.removeFirst(st.flapNotes.count - 256) }
         if var e = st.instability {
             if row.flaps > 0 {
@@ -220,7 +241,7 @@ public final class Detector {
             return
         }
         guard trusted, st.outage == nil, st.flapBins.count >= config.instabilityFlapBins,
-              st.flapBins.contains(where: { $0.repeats > 0 }) else { return }
+              st.flapBins.contains(where: { $0.repeats > 0 }) || sustained(row.bin, st) else { return }
         let start = st.flapBins[0].bin
         let flaps = st.flapBins.reduce(0) { $0 + $1.flaps }
         let losses = st.recentLosses.filter { $0.start >= start }
@@ -236,6 +257,18 @@ public final class Detector {
         st.quiet = 0
         st.instability = e
         out.append(.opened(e))
+    }
+
+    /// Flaps at a sustained rate well above the entity's own (see `Config.sustainedFlaps`).
+    func sustained(_ bin: Int64, _ st: EntityState) -> Bool {
+        let hourStart = bin &+ binSeconds &- 3600
+        let recent = st.flapBins.filter { $0.bin >= hourStart }
+        let flaps = recent.reduce(0) { $0 + $1.flaps }
+        guard recent.count >= config.sustainedFlapBins, flaps >= config.sustainedFlaps, let first = st.firstBin else { return false }
+        let known = min(config.window, hourStart - first)
+        guard known >= config.sustainedHistory else { return false }
+        let before = st.flapHistory.reduce(0) { $0 + ($1.bin < hourStart ? $1.flaps : 0) }
+        return Double(flaps) >= config.sustainedRatio * Double(before) * 3600 / Double(known)
     }
 
     func closeInstability(at end: Int64, _ st: inout EntityState, _ out: inout [Change]) {
@@ -298,6 +331,23 @@ public final class Detector {
                                       note: "a loss shorter than the minimum outage duration"))
         Self.addWithdrawals(&b, loss.notes)
         out.append(.closed(b))
+    }
+
+    /// Space that left with no withdrawal of the entity's routes seen: another origin took the
+    /// prefixes, or the peers carrying them changed. Not an outage (nothing was withdrawn):
+    /// an annotation, and what is left becomes the entity's normal.
+    func moved(_ loss: Loss, row: SeriesRow, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
+        st.loss = nil
+        st.flapBins = (st.flapBins + st.heldFlaps).sorted { $0.bin < $1.bin }
+        st.heldFlaps.removeAll()
+        let space = row.presentV4 + row.presentV6
+        st.history = st.history.map { ($0.bin, space) }
+        st.cachedBaseline = (space, row.bin)
+        out.append(.closed(Event(entity: row.entity, kind: .blip, cause: .unknown, start: loss.first.bin, end: row.bin &+ binSeconds,
+                                 scope: base > 0 ? min(1, max(0, base - loss.worst) / base) : 0, severity: 0, level: "info",
+                                 precededByInstability: false,
+                                 evidence: .init(signal: "routed_space", baseline: base, worst: loss.worst,
+                                                 note: "space left with no withdrawal of the entity's routes (another origin, or other peers): not an outage"))))
     }
 
     /// When the instability before `t` began, if there was at least `instabilityMinimum` of it within the lookback.

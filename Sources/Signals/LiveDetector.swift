@@ -6,7 +6,8 @@
 /// baseline (median of the samples of a trailing window, outside events,
 /// trusted after `warmup` seconds), and judges the space as the bin detector
 /// does: down by the warning share — or by a whole /24 for tiny entities — of
-/// the space nearly every full-feed peer withdrew. A loss becomes an outage once
+/// the space nearly every full-feed peer withdrew (withdrawals seen, not space that
+/// moved to another origin). A loss becomes an outage once
 /// it has lasted `minimumOutage` seconds (the bin detector's minimum: one bin),
 /// starting when it began; while the entity's routes flap it must outlast the
 /// flaps (`flappingOutage`, `flappingPartialOutage` for a partial loss). It closes on the first tick the
@@ -30,6 +31,8 @@ public final class LiveDetector {
         /// A loss seen but not yet long enough: since when, the row before it, the worst space.
         var lossSince: Int64?
         var lossBefore: SeriesRow?
+        /// Whether withdrawals of the entity's routes were seen during the loss (else the space moved).
+        var lossWithdrawn = false
         var samples: [(t: Int64, space: Double)] = []
         var first: Int64?
         var outage: Event?
@@ -69,9 +72,18 @@ public final class LiveDetector {
                 st.lossSince = now
                 st.lossBefore = st.last
                 st.frozenBaseline = base
+                st.lossWithdrawn = false
             }
+            st.lossWithdrawn = st.lossWithdrawn || !withdrawals.isEmpty
             let needed = unstable ? (drop >= 0.99 ? config.flappingOutage : config.flappingPartialOutage) : config.minimumOutage
             if now - st.lossSince! < needed {
+                st.last = row
+                return []
+            }
+            if !st.lossWithdrawn {
+                // As the bin detector: space that left with no withdrawal moved; what is left is the normal now.
+                st.lossSince = nil
+                st.samples = st.samples.map { ($0.t, space) }
                 st.last = row
                 return []
             }

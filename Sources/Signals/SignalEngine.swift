@@ -248,6 +248,9 @@ public final class SignalEngine {
     /// Closes the current bin and any empty ones before `bin`.
     func closeBins(upTo bin: Int64) -> [SeriesRow] {
         var rows: [SeriesRow] = []
+        // The notes of every bin closed here stay until the next close: several bins can close at
+        // once (a quiet spell), and the detector takes each bin's notes after.
+        closedNotes.removeAll(keepingCapacity: true)
         while let cur = currentBin, cur < bin {
             rows += measure(bin: cur)
             for i in churn.indices { churn[i] = Counters() }
@@ -286,13 +289,13 @@ public final class SignalEngine {
     public func finish() -> [SeriesRow] {
         guard let cur = currentBin else { return [] }
         let rows = measure(bin: cur)
+        closedNotes.removeAll(keepingCapacity: true)
         moveNotes(bin: cur)
         currentBin = nil
         return rows
     }
 
     func moveNotes(bin: Int64) {
-        closedNotes.removeAll(keepingCapacity: true)
         previousNotes = notes
         for (id, n) in notes { closedNotes["\(entities[id])|\(bin)"] = n }
         notes.removeAll(keepingCapacity: true)
@@ -315,7 +318,10 @@ public final class SignalEngine {
             let ff = p.isIPv6 ? ff6 : ff4
             let vis = Int(state.fullFeedVisibility[Int(id)])
             let isVisible = ff > 0 && vis * 2 > ff
-            let isPresent = ff > 0 && vis > 0 && vis * 4 >= ff
+            // Present: carried by at least a quarter of the full-feed peers that carry it at their
+            // most (so what leaves is withdrawn by nearly all of them), and widely carried at all.
+            let peak = Int(state.peakVisibility[Int(id)])
+            let isPresent = ff > 0 && vis > 0 && vis * 4 >= min(ff, peak) && peak * 4 >= ff
             forEachEntity(of: id, originAS: state.origin[Int(id)]) { e in
                 // Entities first met here: caching one prefix's entities can add several.
                 while e >= rows.count { rows.append(Acc()) }

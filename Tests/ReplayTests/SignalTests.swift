@@ -25,6 +25,21 @@ final class SignalTests: XCTestCase {
         return (store, try r.run())
     }
 
+    /// Replays with the detector on, watching AS131279.
+    func detect(rib: String, updates: String) throws -> (MemoryStore, ReplayRunner) {
+        var o = ReplayRunner.Options()
+        o.ribs = [rib]
+        o.updates = [[updates]]
+        o.watch = [Entity("AS131279")!]
+        o.fullFeed = FullFeedPolicy(relativeShare: 0.8)
+        o.detect = true
+        let store = MemoryStore()
+        let r = ReplayRunner(options: o, store: store, entityMap: nil)
+        r.report = { _ in }
+        _ = try r.run()
+        return (store, r)
+    }
+
     /// Four full-feed peers; the four /24s of AS131279 plus the covering /22.
     /// Worked out by hand, bin by bin.
     func testSpaceVisibilityAndChurnByHand() throws {
@@ -118,16 +133,7 @@ final class SignalTests: XCTestCase {
         events.append((t0 + 16201, .announce(peer: 1, World.nk, path: [65002, 4837, 131279])))
         events.sort { $0.0 < $1.0 }
         let upd = try w.writeUpdates("u.mrt", events)
-        var o = ReplayRunner.Options()
-        o.ribs = [rib]
-        o.updates = [[upd]]
-        o.watch = [Entity("AS131279")!]
-        o.fullFeed = FullFeedPolicy(relativeShare: 0.8)
-        o.detect = true
-        let store = MemoryStore()
-        let r = ReplayRunner(options: o, store: store, entityMap: nil)
-        r.report = { _ in }
-        _ = try r.run()
+        let (store, r) = try detect(rib: rib, updates: upd)
         XCTAssertEqual(r.feedEvents.map(\.kind), [.tableWithdrawn, .sessionDown])
         XCTAssertEqual(r.feedEvents.map(\.start), [Int64(t0) + 7200, Int64(t0) + 14400])
         XCTAssertEqual(r.feedEvents.map(\.end), [Int64(t0) + 10800, Int64(t0) + 16200])
@@ -141,6 +147,24 @@ final class SignalTests: XCTestCase {
         let stored = try store.events(entity: nil, from: nil, until: nil)
         XCTAssertTrue(stored.allSatisfy { !$0.kind.isAlert }, EventFormat.table(stored))
         XCTAssertEqual(stored.filter { $0.kind == .feed }.count, 2)
+    }
+
+    /// Withdrawals are the outage's evidence even when the next element comes bins later (a quiet
+    /// spell closes several bins at once): the detector takes each bin's notes after they all close.
+    func testWithdrawalsSurviveAQuietSpell() throws {
+        let w = try World()
+        defer { w.remove() }
+        let rib = try w.writeRIB("bview.gz", time: t0, routes: (background + World.nk).map { ($0, [0, 1, 2, 3]) })
+        var events: [(UInt32, World.Event)] = (1..<26).map { (t0 + UInt32($0) * 300 + 1, .announce(peer: 3, [background[0]], path: [65004, 4837, 64999])) }
+        events += (0..<4).map { (t0 + 26 * 300 + 10 + UInt32($0), .withdraw(peer: $0, World.nk)) }
+        events.append((t0 + 32 * 300 + 1, .announce(peer: 3, [background[0]], path: [65004, 4837, 64999])))
+        let upd = try w.writeUpdates("u.mrt", events)
+        let (store, _) = try detect(rib: rib, updates: upd)
+        let outages = try store.events(entity: "AS131279", from: nil, until: nil).filter { $0.kind == .outage }
+        XCTAssertEqual(outages.count, 1, EventFormat.table(outages))
+        XCTAssertEqual(outages.first?.start, Int64(t0) + 26 * 300)
+        XCTAssertEqual(outages.first?.cause, .bgpWithdrawal)
+        XCTAssertEqual(outages.first?.evidence.peersInOrder.count, 4)
     }
 
     /// Re-running a replay replaces its bins: the SQLite store ends identical.

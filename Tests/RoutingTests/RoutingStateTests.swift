@@ -48,6 +48,35 @@ final class RoutingStateTests: XCTestCase {
         XCTAssertEqual(s.fullFeedVisibility[Int(s.prefixes.existingID(many[1])!)], 1)
     }
 
+    func testFrozenFullFeedSetAndPeakVisibility() {
+        // Tables learnt from updates: a holds 100 prefixes, b 90, c 10 (it named few of them).
+        let c = PeerKey(address: .v4(0x0A00_0003), asn: 65003)
+        let s = RoutingState(policy: FullFeedPolicy(relativeShare: 0.8))
+        let pa = s.peer(a), pb = s.peer(b), pc = s.peer(c)
+        let many = (0..<400).map { Prefix(address: .v4(0x0A00_0000 | UInt32($0) << 8), length: 24) }
+        for p in many.prefix(100) { _ = s.announce(peer: pa, prefix: p, asPath: path1) }
+        for p in many.prefix(90) { _ = s.announce(peer: pb, prefix: p, asPath: path2) }
+        for p in many.prefix(10) { _ = s.announce(peer: pc, prefix: p, asPath: path2) }
+        s.freezeFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 2)
+        let first = Int(s.prefixes.existingID(many[0])!)
+        XCTAssertEqual(s.peakVisibility[first], 2)
+        // c re-sends its whole table (400 prefixes): left to the sizes, a and b would stop being full-feed.
+        for p in many { _ = s.announce(peer: pc, prefix: p, asPath: path2) }
+        s.updateFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 2, "the set stays as decided")
+        XCTAssertEqual(s.fullFeedVisibility[first], 2)
+        // Feed health still takes a peer out and gives it back.
+        s.exclude(peer: pb, true)
+        XCTAssertEqual(s.fullFeedPeers4, 1)
+        XCTAssertEqual(s.fullFeedVisibility[first], 1)
+        XCTAssertEqual(s.peakVisibility[first], 2, "the peak is kept")
+        s.exclude(peer: pb, false)
+        s.updateFullFeed()
+        XCTAssertEqual(s.fullFeedPeers4, 2)
+        XCTAssertEqual(s.fullFeedVisibility[first], 2)
+    }
+
     /// 70,000 path identifiers for one (peer, prefix) are legal on the wire; they used
     /// to overflow a 16-bit counter. Paths beyond the bound are refused and counted.
     func testAddPathBoundRefusesAndCounts() {

@@ -16,8 +16,16 @@ final class DetectorTests: XCTestCase {
         return r
     }
 
-    /// Feeds rows; returns every change.
-    func feed(_ d: Detector, _ rows: [SeriesRow]) -> [Detector.Change] { rows.flatMap { d.observe($0) } }
+    /// Feeds rows, each bin whose present space fell with a withdrawal of the entity's routes (as the
+    /// signal engine notes them); returns every change.
+    func feed(_ d: Detector, _ rows: [SeriesRow]) -> [Detector.Change] {
+        var last: Double?
+        return rows.flatMap { r in
+            defer { last = r.presentV4 }
+            let fell = last.map { r.presentV4 < $0 } ?? false
+            return d.observe(r, withdrawals: fell ? [WithdrawalNote(time: UInt32(r.bin), peer: "P", prefix: "p", lostPath: [1, 2])] : [])
+        }
+    }
     func alerts(_ c: [Detector.Change]) -> [Detector.Change] { c.filter { $0.event.kind.isAlert } }
     func opened(_ c: [Detector.Change]) -> [Event] { c.compactMap { if case let .opened(e) = $0 { e } else { nil } } }
 
@@ -52,6 +60,23 @@ final class DetectorTests: XCTestCase {
         var cfg = Detector.Config()
         cfg.minimumOutageBins = 1
         XCTAssertEqual(opened(feed(Detector(config: cfg), (0..<24).map { row($0, space: 11) } + [row(24, space: 10, visible: 3)])).map(\.kind), [.outage])
+    }
+
+    func testSpaceThatLeftWithoutAWithdrawalIsNotAnOutage() {
+        // Half the space gone for hours with no withdrawal of the entity's routes (another origin took
+        // the prefixes): an annotation, and the new normal; a later withdrawal is judged against it.
+        let d = Detector()
+        var changes = (0..<24).flatMap { d.observe(row($0, space: 100, visible: 100)) }
+        changes += (24..<60).flatMap { d.observe(row($0, space: 50, visibility: 0.5, visible: 50)) }
+        XCTAssertTrue(alerts(changes).isEmpty, "\(changes)")
+        let moved = changes.first { $0.event.kind == .blip }?.event
+        XCTAssertEqual(moved?.cause, .unknown)
+        XCTAssertTrue(moved?.evidence.note.contains("no withdrawal") ?? false)
+        let note = WithdrawalNote(time: 1, peer: "P", prefix: "p", lostPath: [1, 2])
+        _ = d.observe(row(60, space: 0, visibility: 0, visible: 0), withdrawals: [note])
+        let o = opened(d.observe(row(61, space: 0, visibility: 0, visible: 0)))
+        XCTAssertEqual(o.map(\.kind), [.outage])
+        XCTAssertEqual(o.first?.evidence.baseline, 50)
     }
 
     func testOnlySpaceWithdrawnByNearlyEveryPeerIsLost() {
@@ -100,9 +125,11 @@ final class DetectorTests: XCTestCase {
     }
 
     func testCauseFromEvidence() {
-        // Space fell but every prefix is still seen as before and no peer withdrew: signals disagree → unknown.
+        // Space fell but every prefix is still seen as before and no peer withdrew: no outage, an annotation of cause unknown.
         let d = Detector()
-        let c = feed(d, (0..<24).map { row($0, space: 4) } + [row(24, space: 0, visibility: 1, visible: 4), row(25, space: 0, visibility: 1, visible: 4)])
+        let c = ((0..<24).map { row($0, space: 4) } + [row(24, space: 0, visibility: 1, visible: 4), row(25, space: 0, visibility: 1, visible: 4)])
+            .flatMap { d.observe($0) }
+        XCTAssertEqual(c.map(\.event.kind), [.blip])
         XCTAssertEqual(c.first?.event.cause, .unknown)
         // Withdrawal notes name the peers in order and the common upstream.
         let w = Detector()

@@ -12,8 +12,21 @@ final class LiveDetectorTests: XCTestCase {
     }
 
     /// Feeds one sample a second from `from` to `to` (exclusive); returns the changes.
-    func run(_ d: LiveDetector, _ from: Int64, _ to: Int64, space: Double, routed: Double? = nil, unstable: Bool = false) -> [Detector.Change] {
-        (from..<to).flatMap { d.observe(row(space, routed: routed), at: $0, withdrawals: [], unstable: unstable, instabilitySince: nil) }
+    /// `withdrawn`: the entity's routes were withdrawn in this stretch (the signal engine's notes).
+    func run(_ d: LiveDetector, _ from: Int64, _ to: Int64, space: Double, routed: Double? = nil, unstable: Bool = false,
+             withdrawn: Bool = true) -> [Detector.Change] {
+        let notes = withdrawn ? [WithdrawalNote(time: UInt32(from), peer: "P", prefix: "p", lostPath: [1])] : []
+        return (from..<to).flatMap { d.observe(row(space, routed: routed), at: $0, withdrawals: notes, unstable: unstable, instabilitySince: nil) }
+    }
+
+    func testSpaceThatMovedWithoutAWithdrawalIsNotAnOutage() {
+        let d = LiveDetector(config: config(minimum: 60))
+        XCTAssertTrue(run(d, 0, 100, space: 4).isEmpty)
+        XCTAssertTrue(run(d, 100, 400, space: 2, withdrawn: false).isEmpty, "half the space left with no withdrawal")
+        // What is left is the normal now: losing it is an outage of that.
+        let c = run(d, 400, 500, space: 0)
+        guard case let .opened(e)? = c.first else { return XCTFail("\(c)") }
+        XCTAssertEqual(e.evidence.baseline, 2)
     }
 
     func config(minimum: Int64) -> LiveDetector.Config {

@@ -22,7 +22,8 @@ final class ObservationStoppedTests: XCTestCase {
     func testAnEventOpenWhenObservationStopsEndsThereAsSuch() throws {
         let d = Detector()
         for i in 0..<24 { _ = d.observe(row(i, space: 100)) }
-        XCTAssertEqual(d.observe(row(24, space: 0, visibility: 0)).count, 0, "pending: not yet an outage")
+        let note = WithdrawalNote(time: UInt32(t0 + 24 * 300), peer: "P", prefix: "p", lostPath: [1, 2])
+        XCTAssertEqual(d.observe(row(24, space: 0, visibility: 0), withdrawals: [note]).count, 0, "pending: not yet an outage")
         XCTAssertEqual(d.observe(row(25, space: 0, visibility: 0)).count, 1)
         let stopAt = t0 + 25 * 300 + 14
         let stopped = d.stopObserving(at: stopAt)
