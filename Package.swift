@@ -61,6 +61,10 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
         .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
+        // The service core of `vigil serve` (issue 13): so far the event bus.
+        .target(name: "Service", dependencies: ["Signals", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Signals"], swiftSettings: swiftSettings),
         .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire", "Probing"], swiftSettings: swiftSettings),
         .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
