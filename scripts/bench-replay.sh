@@ -24,7 +24,7 @@ t() { /usr/bin/time -f "%e %M" -o "$out/t.txt" "$@"; read -r wall rss < "$out/t.
 rm -f "$out/bench.db"*
 t "$vigil" dump --count "$updates" > /dev/null
 count_wall=$wall
-t "$vigil" replay --updates "$updates" --db "$out/bench.db" > "$out/replay.txt" 2>/dev/null
+t "$vigil" replay --updates "$updates" --db "$out/bench.db" > /dev/null 2> "$out/replay.txt"
 elements=$(awk '/^replayed/ {print $2}' "$out/replay.txt")
 echo "updates replay (all origin ASes): $elements elements in ${wall}s = $(awk -v e="$elements" -v w="$wall" 'BEGIN { printf "%.2f", e / w / 1e6 }') M elements/s end to end, peak RSS $((rss / 1024)) MB; vigil dump --count ${count_wall}s (replay/count = $(awk -v a="$wall" -v b="$count_wall" 'BEGIN { printf "%.1f", a / b }')x)"
 
@@ -45,6 +45,6 @@ fi
 rib="$out/rib-${prefixes}-${peers}.gz"
 [ -s "$rib" ] || .build/release/vigil-bench rib "$rib" "$prefixes" "$peers"
 rm -f "$out/bench.db"*
-t "$vigil" replay --rib "$rib" --db "$out/bench.db" --entity AS3356 > "$out/rib.txt" 2>/dev/null
+t "$vigil" replay --rib "$rib" --db "$out/bench.db" --entity AS3356 > /dev/null 2> "$out/rib.txt"
 routes=$((prefixes * peers))
 echo "RIB replay: $(grep '^state:' "$out/rib.txt" | sed 's/^state: //'); ${wall}s; peak RSS $((rss / 1024)) MB = $(awk -v r="$rss" -v n="$routes" 'BEGIN { printf "%.1f", r * 1024 / n }') bytes/route for the whole process"
