@@ -47,13 +47,17 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Probing",
+                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Config", "Probing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TOMLKeys", swiftSettings: swiftSettings),
-        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "TOMLKeys", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: swiftSettings),
+        // The application's TOML (collector, BMP, archive, store, detect and probe sections): its own
+        // target, so `vigil probe` reads it without importing the BGP collector.
+        .target(name: "Config", dependencies: ["BGPWire", "Entities", "Probing", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit")],
+                swiftSettings: swiftSettings),
+        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", .product(name: "NIOCore", package: "swift-nio"),
                                                   .product(name: "NIOPosix", package: "swift-nio"),
                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["MRT", "BGPWire", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit")],
@@ -74,6 +78,7 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VigilTests", dependencies: ["MRT", "BGPWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "BGPWire", "MRT"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "BGPWire", "Entities"], swiftSettings: swiftSettings),
         .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire",

@@ -1,3 +1,5 @@
+public import TOMLKit
+
 /// Where each key of a TOML text is: TOMLKit reports syntax errors with a line
 /// but not where a well-formed value sits, and a validation error without a
 /// line sends the user hunting. Shared by every TOML file Vigil reads (the
@@ -35,6 +37,15 @@ public struct KeyLines: Sendable {
             if let l = lines[k] { return l }
             guard let dot = k.lastIndex(of: ".") else { return nil }
             k = String(k[..<dot])
+        }
+    }
+
+    /// The text as a TOML table; a syntax error becomes `problem("file:line:column: what")`.
+    public static func table<E: Error>(_ text: String, file: String, problem: (String) -> E) throws(E) -> TOMLTable {
+        do { return try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw problem("\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
+        } catch {
+            throw problem("\(file): \(error)")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BGPWire
 import Collector
+import Config
 import Entities
 import Foundation
 import MRT

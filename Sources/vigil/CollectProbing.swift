@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import Config
 import Foundation
 import Probing
 import Replay

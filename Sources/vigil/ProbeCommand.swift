@@ -1,6 +1,6 @@
 import ArgumentParser
 import BGPWire
-import Collector
+import Config
 import Entities
 import Foundation
 import MRT

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Collector
+@testable import Config
 
 /// Durations and names from the configuration that used to overflow: errors with file, line and key.
 final class CollectConfigBoundsTests: XCTestCase {

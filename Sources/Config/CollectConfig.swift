@@ -82,10 +82,7 @@ public struct CollectConfig: Sendable {
     public init(toml text: String, file: String, forProbing: Bool = false) throws {
         let lines = KeyLines(text)
         func fail(_ key: String, _ what: String) -> Problem { Problem(description: lines.problem(file, key, what)) }
-        let t: TOMLTable
-        do { t = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw Problem(description: "\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
-        }
+        let t = try KeyLines.table(text, file: file) { Problem(description: $0) }
         func checkKeys(_ table: TOMLTable, _ section: String, _ path: String) throws {
             let allowed = Self.keys[section] ?? []
             for k in table.keys where !allowed.contains(k) {
