@@ -41,7 +41,6 @@ for l in open(cache + '.prefix'):
     f = l.rstrip('\n').split('|')
     if f[2] == 'A': lines[f[5]].append((int(f[1]), 'A', f[3], f[6].split()[-1] if f[6] else ''))
     elif f[2] == 'W': lines[f[5]].append((int(f[1]), 'W', f[3], ''))
-    elif f[2] == 'STATE': pass
 def held_at(pfx, t):
     held = {}
     for (tt, k, peer, o) in lines[pfx]:
@@ -56,13 +55,13 @@ for e in sorted(sample, key=lambda e: e['start']):
     print(f"\n{e['entity']} {e['kind']} {e['level']} {e['cause']} {e['start']} -> {e['end']} scope {e['scope']} sev {e['severity']}"
           f" prefixes(AS) {len(ps)} evidence prefixes {e['evidence']['prefixes'][:4]} peers {len(e['evidence']['peers_in_order'])}")
     if e['kind'] == 'outage':
-        # per prefix: holders just before start, min holders inside the event, how long at min
+        # per prefix: holders before the start, the fewest inside the event, the longest stretch at a quarter or fewer
         lost = []
         for p in ps:
             before = {k for k, v in held_at(p, s - 600).items() if v == asn}
             if len(before) < 2: continue
             held = {k for k, v in held_at(p, s).items() if v == asn}
-            mn = len(held); mt = s; dur = 0; t_low = None
+            mn = len(held); dur = 0; t_low = None
             for (tt, k, peer, o) in lines[p]:
                 if tt < s: continue
                 if tt > end: break
@@ -71,7 +70,7 @@ for e in sorted(sample, key=lambda e: e['start']):
                 low = len(held) * 4 <= len(before)
                 if low and t_low is None: t_low = tt
                 if not low and t_low is not None: dur = max(dur, tt - t_low); t_low = None
-                if len(held) < mn: mn, mt = len(held), tt
+                mn = min(mn, len(held))
             if t_low is not None: dur = max(dur, end - t_low)
             if mn * 4 <= len(before): lost.append((p, len(before), mn, dur))
         real = any(d >= 300 for (_, _, _, d) in lost)

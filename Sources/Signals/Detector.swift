@@ -192,7 +192,11 @@ public final class Detector {
             let needed = flapping ? (total ? config.flappingOutageBins : config.flappingPartialOutageBins)
                 : st.flapBins.isEmpty ? config.minimumOutageBins : config.flappingOutageBins
             if st.loss!.bins >= needed {
-                if st.loss!.notes.isEmpty { moved(st.loss!, row: row, base: base, &st, &out) } else { open(st.loss!, base: base, &st, &out) }
+                if st.loss!.notes.isEmpty {
+                    blip(st.loss!, end: row.bin &+ binSeconds, base: base, movedTo: space, &st, &out)
+                } else {
+                    open(st.loss!, base: base, &st, &out)
+                }
             }
         } else if let loss = st.loss {
             blip(loss, end: row.bin, base: base, &st, &out)
@@ -310,44 +314,34 @@ public final class Detector {
     }
 
     /// A loss that ended before it was long enough: an annotation, and evidence of any flapping around it.
-    func blip(_ loss: Loss, end: Int64, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
+    /// `movedTo`: the loss lasted but no withdrawal of the entity's routes was seen in it (another origin
+    /// took the prefixes, or the peers carrying them changed): not an outage, and what is left (this
+    /// space) becomes the entity's normal.
+    func blip(_ loss: Loss, end: Int64, base: Double, movedTo space: Double? = nil, _ st: inout EntityState, _ out: inout [Change]) {
         st.loss = nil
         st.flapBins = (st.flapBins + st.heldFlaps).sorted { $0.bin < $1.bin }
         st.heldFlaps.removeAll()
         let scope = base > 0 ? min(1, max(0, base - loss.worst) / base) : 0
-        if scope >= 0.99 {
+        if let space {
+            st.history = st.history.map { ($0.bin, space) }
+            st.cachedBaseline = (space, end)
+        } else if scope >= 0.99 {
             st.recentLosses.removeAll { $0.start <= end - config.instabilityWindow }
             st.recentLosses.append((loss.first.bin, end - loss.first.bin))
-        }
-        if var e = st.instability, scope >= 0.99 {
-            e.evidence.totalLosses += 1
-            e.evidence.longestLoss = max(e.evidence.longestLoss, end - loss.first.bin)
-            st.instability = e
-            out.append(.updated(e))
+            if var e = st.instability {
+                e.evidence.totalLosses += 1
+                e.evidence.longestLoss = max(e.evidence.longestLoss, end - loss.first.bin)
+                st.instability = e
+                out.append(.updated(e))
+            }
         }
         var b = Event(entity: loss.first.entity, kind: .blip, cause: loss.notes.isEmpty ? .unknown : .bgpWithdrawal, start: loss.first.bin,
                       end: end, scope: scope, severity: 0, level: "info", precededByInstability: false,
                       evidence: .init(signal: "routed_space", baseline: base, worst: loss.worst,
-                                      note: "a loss shorter than the minimum outage duration"))
+                                      note: space == nil ? "a loss shorter than the minimum outage duration"
+                                          : "space left with no withdrawal of the entity's routes (another origin, or other peers): not an outage"))
         Self.addWithdrawals(&b, loss.notes)
         out.append(.closed(b))
-    }
-
-    /// Space that left with no withdrawal of the entity's routes seen: another origin took the
-    /// prefixes, or the peers carrying them changed. Not an outage (nothing was withdrawn):
-    /// an annotation, and what is left becomes the entity's normal.
-    func moved(_ loss: Loss, row: SeriesRow, base: Double, _ st: inout EntityState, _ out: inout [Change]) {
-        st.loss = nil
-        st.flapBins = (st.flapBins + st.heldFlaps).sorted { $0.bin < $1.bin }
-        st.heldFlaps.removeAll()
-        let space = row.presentV4 + row.presentV6
-        st.history = st.history.map { ($0.bin, space) }
-        st.cachedBaseline = (space, row.bin)
-        out.append(.closed(Event(entity: row.entity, kind: .blip, cause: .unknown, start: loss.first.bin, end: row.bin &+ binSeconds,
-                                 scope: base > 0 ? min(1, max(0, base - loss.worst) / base) : 0, severity: 0, level: "info",
-                                 precededByInstability: false,
-                                 evidence: .init(signal: "routed_space", baseline: base, worst: loss.worst,
-                                                 note: "space left with no withdrawal of the entity's routes (another origin, or other peers): not an outage"))))
     }
 
     /// When the instability before `t` began, if there was at least `instabilityMinimum` of it within the lookback.
