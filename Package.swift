@@ -17,7 +17,7 @@ let hotPathSettings = swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unche
 
 let package = Package(
     name: "Vigil",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "BGPWire", targets: ["BGPWire"]),
@@ -30,6 +30,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -47,7 +52,8 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Config", "Probing",
+                "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Config", "Probing", "Service",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -65,10 +71,19 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
         .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
-        // The service core of `vigil serve` (issue 13): so far the event bus.
-        .target(name: "Service", dependencies: ["Signals", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+        // The service core of `vigil serve`: sources → pipeline → store, the event bus and its
+        // consumers, lifecycle, logging, metrics and the local HTTP endpoint.
+        .target(name: "Service", dependencies: ["Signals", "Replay", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",
+                                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "CoreMetrics", package: "swift-metrics"),
+                                                .product(name: "Prometheus", package: "swift-prometheus"),
+                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: swiftSettings),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Signals"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Signals", "Replay", "Config", "BGPWire", "MRT", "Store", "Simulator", "Entities", .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
         .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire", "Probing"], swiftSettings: swiftSettings),
         .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),

@@ -58,6 +58,33 @@ public struct CollectConfig: Sendable {
     public var probeDownShare = 0.1
     public var probeRTTFactor = 3.0
     public var probeBaselineRounds = 3
+    /// Archive followers (`[[follow]]`, `vigil serve`): published archives as a feed.
+    public var follows: [Follow] = []
+    /// The metrics and status endpoint (`[metrics] listen`); nil: the command's default
+    /// (`vigil serve`: 127.0.0.1:9473; `vigil collect`: off), unless `metricsOff`.
+    public var metricsListen: Listen?
+    /// `[metrics] listen = ""`: no endpoint at all.
+    public var metricsOff = false
+    public static let defaultMetricsListen = Listen(host: "127.0.0.1", port: 9473)
+    /// `[log] level`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    /// One archive follower: a local folder, or a mirror in the RIS or RouteViews layout.
+    public struct Follow: Sendable, Equatable {
+        public var folder: String?
+        public var mirror: String?
+        /// The collector's name (`rrc00`, `route-views2`): the layout of a mirror, a label for a folder.
+        public var collector: String?
+        /// Where a mirror's files are kept.
+        public var cache = "archive-cache"
+        public var poll: Int64 = 30
+        /// Where to start (nil: now): the last RIB at or before it, then the updates.
+        public var start: Int64?
+        /// Newest data older than this: the follower is lagging; nothing new for `silent`: silent.
+        public var lag: Int64 = 1800
+        public var silent: Int64 = 3600
+        public var name: String { collector ?? folder ?? mirror ?? "follow" }
+    }
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -66,7 +93,10 @@ public struct CollectConfig: Sendable {
     public init() {}
 
     static let keys: [String: Set<String>] = [
-        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe"],
+        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log"],
+        "follow": ["folder", "mirror", "collector", "cache", "poll", "start", "lag", "silent"],
+        "metrics": ["listen"],
+        "log": ["level"],
         "collector": ["name", "local_as", "router_id", "hold_time", "listen"],
         "peer": ["address", "as", "mode", "port", "description"],
         "bmp": ["listen"],
@@ -202,12 +232,52 @@ public struct CollectConfig: Sendable {
         if let p = try table("probe") {
             try parseProbe(p, fail: fail, checkKeys: checkKeys, int: int, string: string, duration: duration)
         }
+        if let v = t["follow"] {
+            guard let arr = v.array else { throw fail("follow", "must be a list of tables ([[follow]])") }
+            for (i, item) in arr.enumerated() {
+                let path = "follow.\(i + 1)"
+                guard let ft = item.table else { throw fail(path, "must be a table ([[follow]])") }
+                try checkKeys(ft, "follow", path)
+                var f = Follow()
+                f.folder = try string(ft, "folder", path)
+                f.mirror = try string(ft, "mirror", path)
+                f.collector = try string(ft, "collector", path)
+                guard (f.folder == nil) != (f.mirror == nil) else { throw fail(path, "needs either 'folder' (a local directory) or 'mirror' (an http(s) URL)") }
+                if let m = f.mirror {
+                    guard m.hasPrefix("http://") || m.hasPrefix("https://") else { throw fail("\(path).mirror", "'\(m)' is not an http(s) URL") }
+                    guard let c = f.collector else { throw fail(path, "a mirror needs 'collector' (rrc00 … rrc26, route-views2, route-views.linx …)") }
+                    guard c.hasPrefix("rrc") || c.hasPrefix("route-views") else {
+                        throw fail("\(path).collector", "'\(c)' is neither a RIS (rrcNN) nor a RouteViews (route-views…) collector")
+                    }
+                }
+                if let c = try string(ft, "cache", path) { f.cache = c }
+                if let v = try duration(ft, "poll", path, min: 1) { f.poll = v }
+                if let v = try duration(ft, "lag", path, min: 60) { f.lag = v }
+                if let v = try duration(ft, "silent", path, min: 60) { f.silent = v }
+                if let s = try string(ft, "start", path) {
+                    guard let t = UTCTime.parse(s) else { throw fail("\(path).start", "'\(s)' is not a time like 2026-12-01T16:00Z") }
+                    f.start = t
+                }
+                follows.append(f)
+            }
+        }
+        if let m = try table("metrics"), let v = try string(m, "listen", "metrics") {
+            if v.isEmpty { metricsOff = true } else {
+                guard let l = Self.parseListen(v) else { throw fail("metrics.listen", "'\(v)' is not HOST:PORT (IPv6 as [ADDR]:PORT)") }
+                metricsListen = l
+            }
+        }
+        if let l = try table("log"), let v = try string(l, "level", "log") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(v) else { throw fail("log.level", "'\(v)' is not one of \(levels.joined(separator: ", "))") }
+            logLevel = v
+        }
         if forProbing {
             guard probe != nil else { throw Problem(description: "\(file): nothing to probe: add a [probe] section with [[probe.target]] prefixes") }
             return
         }
-        if listen.isEmpty && bmpListen.isEmpty && !peers.contains(where: \.active) {
-            throw Problem(description: "\(file): nothing to collect from: set collector.listen, bmp.listen or an active [[peer]]")
+        if listen.isEmpty && bmpListen.isEmpty && !peers.contains(where: \.active) && follows.isEmpty && probe == nil {
+            throw Problem(description: "\(file): nothing to collect from: set collector.listen, bmp.listen, an active [[peer]], a [[follow]] or [probe] targets")
         }
         if peers.contains(where: { !$0.active }) && listen.isEmpty {
             throw fail("collector.listen", "passive peers are configured but the collector listens nowhere")

@@ -59,7 +59,7 @@ public struct ArchiveLayout: Sendable {
         return out
     }
 
-    func file(_ kind: Kind, _ t: Int64) -> File {
+    public func file(_ kind: Kind, _ t: Int64) -> File {
         let stamp = UTCTime.archiveStamp(t)
         let month = "\(stamp.prefix(4)).\(stamp.dropFirst(4).prefix(2))"
         let name: String, remote: String

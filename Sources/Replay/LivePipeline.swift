@@ -28,7 +28,14 @@ public final class LivePipeline: @unchecked Sendable {
         public var dataPlane = DataPlaneDetector.Config()
         /// Keep every route's attributes (for RIB snapshots).
         public var keepAttributes = false
+        /// What closes bins and times live judgement: the wall clock (live feeds), or the
+        /// time of the data (archives followed as they are published, minutes late).
+        public var clock = Clock.wall
         public init() {}
+    }
+
+    public enum Clock: String, Sendable {
+        case wall, data
     }
 
     /// What the pipeline has done so far (for status reports).
@@ -48,14 +55,16 @@ public final class LivePipeline: @unchecked Sendable {
         public var probes: [ProbeRow] = []
     }
 
-    public let options: Options
+    public private(set) var options: Options
     let store: any SeriesStore
     let engine: SignalEngine
     let detector: Detector
     let live: LiveDetector
     let dataPlane: DataPlaneDetector
-    /// Called on the pipeline thread: the change, and for live openings the seconds since the last withdrawal arrived.
-    public var onEvent: @Sendable (Detector.Change, Double?) -> Void = { _, _ in }
+    /// Where what happens goes (the event bus in `vigil serve`), called on the pipeline thread:
+    /// event changes (for live openings with the seconds since the last withdrawal arrived),
+    /// feed changes and closed bins. Set before `start()`.
+    public var publish: @Sendable (BusMessage) -> Void = { _ in }
     public var onError: @Sendable (String) -> Void = { _ in }
 
     let cond = NSCondition()
@@ -69,6 +78,10 @@ public final class LivePipeline: @unchecked Sendable {
     var lastWithdrawalAt = 0.0
     /// Whether a route has arrived in this run: bins closed before that measured nothing.
     var observing = false
+    /// The newest element time applied (the data clock).
+    var dataTime: Int64 = 0
+    /// Store writes take this long (seconds), for the metrics endpoint.
+    public var onStoreWrite: @Sendable (Double) -> Void = { _ in }
 
     public init(options: Options, store: any SeriesStore, lookup: CountryLookup? = nil) {
         self.options = options
@@ -99,6 +112,14 @@ public final class LivePipeline: @unchecked Sendable {
         tasks.append(body)
         cond.signal()
         cond.unlock()
+    }
+
+    /// A new watch list (SIGHUP in `vigil serve`), applied on the pipeline thread between elements.
+    public func setWatch(_ watch: [Entity]) {
+        perform { [self] engine in
+            engine.setWatch(watch)
+            options.watch = watch
+        }
     }
 
     public func start() {
@@ -141,10 +162,11 @@ public final class LivePipeline: @unchecked Sendable {
 
             apply(batch)
             for w in work { w(engine) }
-            let now = Date().timeIntervalSince1970
-            if now >= nextTick || stop {
-                tick(now)
-                nextTick = now + options.tick
+            let wall = Date().timeIntervalSince1970
+            let now = options.clock == .wall ? wall : Double(dataTime)
+            if wall >= nextTick || stop {
+                if options.clock == .wall || dataTime > 0 { tick(now) }
+                nextTick = wall + options.tick
             }
             if stop {
                 let last = engine.finish()
@@ -161,17 +183,17 @@ public final class LivePipeline: @unchecked Sendable {
 
     func apply(_ batch: [BGPElement]) {
         guard !batch.isEmpty else { return }
-        var rows: [SeriesRow] = []
         var withdrew = false
         for e in batch {
-            // Rows of bins an element closes are measured before it is applied.
+            // Rows of bins an element closes are measured before it is applied, and judged at once:
+            // the withdrawal notes of closed bins last only until the next bin closes.
             let closed = engine.apply(e)
-            if observing { rows += closed }
+            if observing && !closed.isEmpty { closeAll(closed) }
             if e.kind == .withdrawal || (e.kind == .state && e.oldState == 6) { withdrew = true }
+            if Int64(e.timestamp) > dataTime { dataTime = Int64(e.timestamp) }
             if !observing && (e.kind == .announcement || e.kind == .rib) { observing = engine.state.routeCount > 0 }
         }
         if withdrew { lastWithdrawalAt = Date().timeIntervalSince1970 }
-        closeAll(rows)
         cond.lock()
         status.elements += batch.count
         cond.unlock()
@@ -180,41 +202,52 @@ public final class LivePipeline: @unchecked Sendable {
     /// Closed bins: stored, judged by the bin detector (instability, and outages of entities not watched live).
     func closeAll(_ rows: [SeriesRow]) {
         guard !rows.isEmpty else { return }
-        let liveEntities = Set(options.watch.map(\.description))
+        let liveEntities = liveJudged
         // Vantage points' feed events are stored as annotations (and drained, so they never pile up).
-        var changed = engine.feed.take().map(\.event)
+        let feed = engine.feed.take()
+        for f in feed { publish(.feed(f)) }
+        var changed = feed.map(\.event)
         for r in rows {
             for c in detector.observe(r, withdrawals: engine.takeNotes(entity: r.entity, bin: r.bin)) {
                 // Watched entities' outages come from the live detector, seconds after the fact.
                 if c.event.kind == .outage && liveEntities.contains(c.event.entity) { continue }
                 changed.append(c.event)
-                if c.event.kind.isAlert { onEvent(c, nil) }
+                if c.event.kind.isAlert { publish(.event(c, latency: nil)) }
             }
         }
+        let began = Date()
         do {
             try store.write(rows)
             try store.writeEvents(changed)
         } catch {
             onError("store: \(error)")
         }
+        onStoreWrite(Date().timeIntervalSince(began))
+        for bin in Set(rows.map(\.bin)).sorted() { publish(.binClosed(bin)) }
         cond.lock()
         status.rows += rows.count
         cond.unlock()
     }
 
+    /// The entities whose outages the live detector judges (the watched ones, on the wall
+    /// clock); on the data clock a tick may span days of data, so the bin detector judges all.
+    var liveJudged: Set<String> {
+        options.clock == .wall ? Set(options.watch.map(\.description)) : []
+    }
+
     /// Every open event: live outages, data-plane events, and the bin detector's (less the
     /// outages of watched entities, which the live detector reports).
     var openEvents: [Event] {
-        let watched = Set(options.watch.map(\.description))
+        let watched = liveJudged
         return live.openEvents + dataPlane.openEvents + detector.openEvents.filter { $0.kind != .outage || !watched.contains($0.entity) }
     }
 
     /// Events still open when the collector stops end at `t` as "observation stopped".
     func stopObserving(at t: Int64) {
-        let watched = Set(options.watch.map(\.description))
+        let watched = liveJudged
         let stopped = live.stopObserving(at: t) + dataPlane.stopObserving(at: t)
             + detector.stopObserving(at: t).filter { $0.kind != .outage || !watched.contains($0.entity) }
-        for e in stopped { onEvent(.closed(e), nil) }
+        for e in stopped { publish(.event(.closed(e), latency: nil)) }
         do { try store.writeEvents(stopped) } catch { onError("store: \(error)") }
         cond.lock()
         status.openEvents = []
@@ -226,13 +259,14 @@ public final class LivePipeline: @unchecked Sendable {
         let closed = engine.advance(to: t)
         closeAll(observing ? closed : [])
         var changed: [Event] = []
-        if !options.watch.isEmpty {
+        if !liveJudged.isEmpty {
             for row in engine.measureNow() {
                 let flap = detector.instability(of: row.entity, at: t)
                 for c in live.observe(row, at: t, withdrawals: engine.recentNotes(entity: row.entity), unstable: flap.flapping,
                                       instabilitySince: flap.since) {
                     changed.append(c.event)
-                    if case .opened = c { onEvent(c, now - lastWithdrawalAt) } else { onEvent(c, nil) }
+                    let latency = options.clock == .wall ? Date().timeIntervalSince1970 - lastWithdrawalAt : nil
+                    if case .opened = c { publish(.event(c, latency: latency)) } else { publish(.event(c, latency: nil)) }
                 }
             }
         }

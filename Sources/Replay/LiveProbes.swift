@@ -29,11 +29,11 @@ extension LivePipeline {
                 let (changes, confirmation) = dataPlane.observe(row, down: down, routes: routes, bgpOutageOpen: bgpOpen)
                 for c in changes {
                     changed.append(c.event)
-                    onEvent(c, nil)
+                    publish(.event(c, latency: nil))
                 }
                 if let note = confirmation, let e = live.annotate(entity: row.entity, note: note) ?? detector.annotate(entity: row.entity, note: note) {
                     changed.append(e)
-                    onEvent(.updated(e), nil)
+                    publish(.event(.updated(e), latency: nil))
                 }
             }
             do {

@@ -186,4 +186,11 @@ public final class DataPlaneDetector {
 
     public static func ms(_ s: Double) -> String { s >= 0.1 ? "\(Int((s * 1000).rounded())) ms" : "\(Double(Int(s * 100_000)) / 100) ms" }
     public static func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+
+    /// One round of an entity in a line: blocks, judgements, answers, RTT.
+    public static func summary(_ r: ProbeRow) -> String {
+        let loss = r.sent > 0 ? " (loss \(pct(r.loss)))" : ""
+        let rtt = r.answered > 0 ? "RTT median \(ms(r.rttMedian)), p95 \(ms(r.rttP95))" : "no RTT (no replies)"
+        return "\(r.blocks) blocks, \(r.judged) judged: \(r.up) up, \(r.down) down, \(r.uncertain) uncertain; \(r.answered)/\(r.sent) answered\(loss); \(rtt)"
+    }
 }

@@ -32,6 +32,31 @@ public enum EventFormat {
             + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\"evidence\":{\(evidence)}}"
     }
 
+    /// The version of the event JSON form (README, "Event JSON"): bumped when a key changes
+    /// meaning or goes; new keys may be added within a version.
+    public static let jsonVersion = 1
+
+    /// One change of an event as a JSON line (events file, bus, API): `change` (opened,
+    /// updated, closed, observation-stopped), `version`, the event's keys, and for live
+    /// openings `detected_after_s`.
+    public static func jsonLine(_ change: Detector.Change, latency: Double? = nil) -> String {
+        let e = change.event
+        let what = switch change {
+        case .opened: "opened"
+        case .updated: "updated"
+        case .closed: e.observationStopped ? "observation-stopped" : "closed"
+        }
+        var line = "{\"change\":\"\(what)\",\"version\":\(jsonVersion)," + json(e).dropFirst()
+        if case .opened = change, let l = latency { line = String(line.dropLast()) + ",\"detected_after_s\":\(num3(l))}" }
+        return line
+    }
+
+    static func num3(_ v: Double) -> String {
+        let ms = Int((v * 1000).rounded())
+        let frac = String(abs(ms) % 1000)
+        return "\(ms < 0 ? "-" : "")\(abs(ms) / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
+    }
+
     /// How long the event lasted; one Vigil stopped observing lasted at least that long.
     public static func duration(_ e: Event) -> String {
         guard let end = e.end else { return "ongoing" }

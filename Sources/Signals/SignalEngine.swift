@@ -17,7 +17,7 @@ public final class SignalEngine {
     let longGap: Int64
     let lookup: CountryLookup?
     /// Entities to report; nil = every country and origin AS seen.
-    let watched: Set<Entity>?
+    private(set) var watched: Set<Entity>?
     /// Watched prefixes (masked) with their entity ids.
     var watchedPrefixes: [(prefix: Prefix, entity: Int32)] = []
 
@@ -66,6 +66,20 @@ public final class SignalEngine {
             let id = Int32(entityID(e))
             if case let .prefix(p) = e { watchedPrefixes.append((p.masked, id)) }
         }
+    }
+
+    /// A new watch list (a reload): entities leave or join from the next element on; the
+    /// per-prefix entity caches are rebuilt lazily. An empty list watches everything.
+    public func setWatch(_ watch: [Entity]) {
+        watched = watch.isEmpty ? nil : Set(watch)
+        watchedPrefixes = watch.compactMap { e in
+            if case let .prefix(p) = e { return (p.masked, Int32(entityID(e))) }
+            return nil
+        }
+        for e in watch { _ = entityID(e) }
+        asEntity.removeAll(keepingCapacity: true)
+        prefixCountryEntity.removeAll(keepingCapacity: true)
+        prefixWatchers.removeAll(keepingCapacity: true)
     }
 
     func entityID(_ e: Entity) -> Int {

@@ -6,6 +6,7 @@ import Foundation
 import MRT
 import Probing
 import Signals
+import Service
 import Store
 
 struct ProbeCommand: ParsableCommand {
@@ -125,7 +126,8 @@ struct ProbeCommand: ParsableCommand {
         let prober = try makeProber(plan, kind: kind, sender: how, hint: "try --socket datagram")
         let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
         let store: any SeriesStore = try dbPath.flatMap { $0.isEmpty ? nil : try SQLiteStore(path: $0) } ?? MemoryStore()
-        let sink = try EventSink(path: eventsFile ?? cfg.eventsFile)
+        let sink: EventPrinter
+        do { sink = try EventPrinter(path: eventsFile ?? cfg.eventsFile) } catch { throw ValidationError("\(error)") }
         var dc = DataPlaneDetector.Config()
         dc.downShare = cfg.probeDownShare
         dc.rttFactor = cfg.probeRTTFactor
@@ -210,11 +212,7 @@ struct ProbeCommand: ParsableCommand {
     }
 
     /// A round in words; with nothing sent or answered there is no loss or RTT to state (not 0).
-    static func summary(_ r: ProbeRow) -> String {
-        let loss = r.sent > 0 ? " (loss \(DataPlaneDetector.pct(r.loss)))" : ""
-        let rtt = r.answered > 0 ? "RTT median \(DataPlaneDetector.ms(r.rttMedian)), p95 \(DataPlaneDetector.ms(r.rttP95))" : "no RTT (no replies)"
-        return "\(r.blocks) blocks, \(r.judged) judged: \(r.up) up, \(r.down) down, \(r.uncertain) uncertain; \(r.answered)/\(r.sent) answered\(loss); \(rtt)"
-    }
+    static func summary(_ r: ProbeRow) -> String { DataPlaneDetector.summary(r) }
 }
 
 private func log(_ s: String) { logLine(s) }

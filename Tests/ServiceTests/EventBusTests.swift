@@ -8,8 +8,9 @@ final class EventBusTests: XCTestCase {
             switch $0 {
             case let .binClosed(b): "bin \(b)"
             case let .missed(n): "missed \(n)"
-            case let .event(c): "event \(c.event.id)"
+            case let .event(c, _): "event \(c.event.id)"
             case let .feed(f): "feed \(f.peer)"
+            case let .source(h): "source \(h.source)"
             }
         }
     }
@@ -46,7 +47,7 @@ final class EventBusTests: XCTestCase {
         let subs = (0..<3).map { bus.subscribe("s\($0)", capacity: 8) }
         let e = Event(entity: "AS131279", kind: .outage, cause: .bgpWithdrawal, start: 1_419_265_800, end: nil, scope: 1, severity: 0,
                       level: "critical", precededByInstability: true, evidence: .init(signal: "routed_space"))
-        bus.publish(.event(.opened(e)))
+        bus.publish(.event(.opened(e), latency: nil))
         bus.publish(.feed(FeedEvent(peer: "192.0.2.1 AS64500", kind: .sessionDown, start: 1, end: nil, usualRoutes: 900_000, routesLeft: 0)))
         bus.finish()
         for sub in subs {

@@ -1,16 +1,6 @@
 public import Signals
 import NIOConcurrencyHelpers
 
-/// What the pipeline tells whoever listens: event changes, feed-health changes, closed bins.
-public enum BusMessage: Sendable {
-    case event(Detector.Change)
-    case feed(FeedEvent)
-    /// A bin closed (its start, data time): rows and events up to it are final.
-    case binClosed(Int64)
-    /// This subscriber's buffer was full and it missed `count` messages just before this point.
-    case missed(count: Int)
-}
-
 /// The pipeline's one way out (DESIGN.md: a new consumer is a new subscriber, never a new
 /// closure in the pipeline). Each subscriber has its own bounded buffer; publishing never
 /// waits for anyone: a subscriber that falls behind loses the newest messages, counts them,

@@ -1,0 +1,361 @@
+import BGPWire
+import MRT
+public import Collector
+public import Config
+import Entities
+import Foundation
+public import Logging
+import MRT
+public import NIOConcurrencyHelpers
+import Probing
+import Routing
+public import Replay
+import ServiceLifecycle
+import Signals
+import Store
+
+/// One running observatory (`vigil serve`; `vigil collect` is the same with the collector's
+/// defaults): every configured source through one pipeline into the store, what happens
+/// published on the event bus, its consumers, health and metrics, started and stopped in order.
+///
+/// Start: the archive is recovered and the store's unfinished events ended before anything
+/// runs; then the services of one swift-service-lifecycle group. Stop (SIGTERM, SIGINT, the
+/// run's time limit) goes in reverse: the HTTP endpoint, the monitor, the pipeline (its last
+/// bin closed, open events ended as "observation stopped" — before any session closes, so
+/// the collector's own leaving is never an outage), the sources (archives get their last
+/// messages), the consumers (they drain the bus), and last the archive's files completed.
+public final class Observatory: @unchecked Sendable {
+    public enum Mode: Sendable { case serve, collect }
+
+    public let cfg: CollectConfig
+    public let mode: Mode
+    public let logger: Logger
+    public let bus = EventBus()
+    public let metrics = ServeMetrics()
+    let started = wallClock().0
+    let archive: SharedArchive?
+    let store: any SeriesStore
+    public let pipeline: LivePipeline
+    var elementSources: [any ElementSource] = []
+    var probeSource: ProbeSource?
+    var trackers: [SourceHealthTracker] = []
+    let health = NIOLockedValueBox([SourceHealth]())
+    /// The metrics port once bound (0 until then).
+    public let httpPort = NIOLockedValueBox(0)
+    /// Where the configuration came from (SIGHUP reads it again).
+    let configPath: String?
+
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) throws {
+        self.cfg = cfg
+        self.mode = mode
+        self.configPath = configPath
+        self.logger = logger
+        // The archive: first put back whatever a crash left half-written.
+        if let dir = cfg.archiveDirectory {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let writer = try ArchiveWriter(directory: "\(dir)/\(cfg.name)", updatesInterval: cfg.updatesInterval, gzip: cfg.gzip)
+            writer.gzipLevel = cfg.gzipLevel
+            for r in try writer.recover() { logger.notice("archive: recovered \(r.records) complete records into \(r.file)") }
+            archive = SharedArchive(writer) { [logger] in logger.error("\($0)") }
+        } else {
+            archive = nil
+        }
+        store = try cfg.database.map { try SQLiteStore(path: $0) } ?? MemoryStore()
+        try Self.endUnfinishedEvents(store, bin: cfg.bin, logger: logger)
+        let map = try store.loadEntityMap()
+
+        let live = !cfg.listen.isEmpty || !cfg.bmpListen.isEmpty || cfg.peers.contains(where: \.active) || cfg.probe != nil
+        if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger)) }
+        if !cfg.bmpListen.isEmpty { elementSources.append(BMPSource(cfg, archive: archive, logger: logger)) }
+        for f in cfg.follows { elementSources.append(try FollowerSource(f, logger: logger)) }
+        if let plan = cfg.probe { probeSource = ProbeSource(cfg, plan: plan, logger: logger) }
+
+        var options = LivePipeline.Options()
+        options.binSeconds = cfg.bin
+        options.watch = cfg.watch
+        options.fullFeed = FullFeedPolicy(minIPv4: cfg.fullFeedV4, minIPv6: cfg.fullFeedV6)
+        options.live.warmup = cfg.liveWarmup
+        options.live.window = cfg.liveWindow
+        options.live.minimumOutage = cfg.liveMinimumOutage
+        options.keepAttributes = archive != nil
+        options.dataPlane.downShare = cfg.probeDownShare
+        options.dataPlane.rttFactor = cfg.probeRTTFactor
+        options.dataPlane.minimumHistory = cfg.probeBaselineRounds
+        // Followers alone: bins close on the archives' time (they are published minutes late).
+        // Beside live sources the wall clock rules, and followed records count into the bin they arrive in.
+        options.clock = live ? .wall : .data
+        if !live { logger.info("only archive followers: bins close on the time of the data") }
+        pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
+        pipeline.onError = { [logger] in logger.error("\($0)") }
+        let bus = bus, metrics = metrics
+        pipeline.publish = { bus.publish($0) }
+        pipeline.onStoreWrite = { metrics.recordStoreWrite(seconds: $0) }
+        let now = Int64(wallClock().0)
+        trackers = allSources.map { SourceHealthTracker(source: $0.name, limits: $0.limits, now: now) }
+        health.withLockedValue { $0 = trackers.map(\.health) }
+    }
+
+    var allSources: [any Source] { elementSources + (probeSource.map { [$0] } ?? []) }
+
+    /// Events a run that did not stop cleanly (killed, crashed) left open: Vigil stopped
+    /// observing them after the last bin it stored, so they end there, not as recoveries.
+    static func endUnfinishedEvents(_ store: any SeriesStore, bin: Int64, logger: Logger) throws {
+        var ended: [Event] = []
+        for e in try store.events(entity: nil, from: nil, until: nil) where e.end == nil {
+            let lastBin = try store.series(entity: e.entity, from: e.start, until: nil).last.map { $0.bin + bin } ?? e.start
+            ended.append(e.stoppedObserving(at: lastBin))
+            logger.notice("\(e.entity) \(e.kind.rawValue) since \(UTCTime.format(e.start)) was left open by a run that did not stop: observation stopped at \(UTCTime.format(max(lastBin, e.start)))")
+        }
+        try store.writeEvents(ended)
+    }
+
+    /// Runs until SIGTERM or SIGINT (or `seconds`); SIGHUP reloads the watch list, SIGUSR1 writes a RIB snapshot.
+    /// `handleSignals`: false when embedded (tests), which stop it with `stop()`.
+    public func run(seconds: Double?, handleSignals: Bool = true) async throws {
+        let printer = try EventPrinter(path: cfg.eventsFile)
+        let printed = bus.subscribe("events", capacity: 4096)
+        let logged = bus.subscribe("log", capacity: 1024)
+        pipeline.start()
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        func add(_ s: any ServiceLifecycle.Service, ending: Bool = false) {
+            services.append(.init(service: s, successTerminationBehavior: ending ? .gracefullyShutdownGroup : .ignore,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        add(RunService("archive") { [archive] in
+            try? await gracefulShutdown()
+            archive?.rotate()
+        })
+        // Consumers read until the bus finishes (the pipeline stopped), then wait for their turn to stop.
+        add(RunService("events") {
+            await printer.run(printed)
+            try? await gracefulShutdown()
+        })
+        add(RunService("log") { [self] in
+            await logMessages(logged)
+            try? await gracefulShutdown()
+        })
+        for s in elementSources {
+            add(RunService(s.name) { [pipeline] in
+                try s.start(into: pipeline)
+                try? await gracefulShutdown()
+                s.stop()
+            })
+        }
+        if let p = probeSource {
+            add(RunService(p.name) { [pipeline] in
+                try p.start(into: pipeline)
+                try? await gracefulShutdown()
+                p.stop()
+            })
+        }
+        add(RunService("pipeline") { [pipeline, bus, logger] in
+            try? await gracefulShutdown()
+            logger.info("stopping")
+            // Before any source closes: sessions closing because Vigil stops say nothing about the Internet.
+            await Self.onThread { pipeline.stop() }
+            bus.finish()
+        })
+        add(RunService("monitor") { [self] in
+            try? await cancelWhenGracefulShutdown { [self] in
+                var nextRIB = archive.map { _ in Self.nextRIBTime(after: Int64(wallClock().0), interval: self.cfg.ribInterval) }
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    let now = Int64(wallClock().0)
+                    look(now: now)
+                    if let t = nextRIB, now >= t {
+                        snapshot()
+                        nextRIB = Self.nextRIBTime(after: now, interval: self.cfg.ribInterval)
+                    }
+                }
+            }
+            look(now: Int64(wallClock().0))
+        })
+        let listen = cfg.metricsOff ? nil : cfg.metricsListen ?? (mode == .serve ? CollectConfig.defaultMetricsListen : nil)
+        if let l = listen {
+            add(HTTPEndpoint.application(host: l.host, port: l.port, metrics: metrics, status: { [self] in report() }, logger: logger,
+                                         bound: { [httpPort] p in httpPort.withLockedValue { $0 = p } }))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+
+        running.withLockedValue { $0 = group }
+        if let seconds {
+            Swift.Task {
+                try? await Swift.Task.sleep(for: .seconds(seconds))
+                await group.triggerGracefulShutdown()
+            }
+        }
+        if handleSignals {
+            // Signals through a pipe, read on a thread of their own (see SignalPipe).
+            let signals = SignalPipe([SIGINT, SIGTERM, SIGHUP, SIGUSR1])
+            DetachedThread.start { [self] in
+                while true {
+                    let sig = signals.next(timeout: nil)
+                    if sig == SIGHUP { reload(); continue }
+                    if sig == SIGUSR1 { snapshot(); continue }
+                    break
+                }
+                Swift.Task { await group.triggerGracefulShutdown() }
+            }
+        }
+        logger.info("\(mode == .serve ? "observatory" : "collector") \(cfg.name) running (pid \(getpid())): \(allSources.map(\.name).joined(separator: ", "))")
+        try await group.run()
+        writeStatus()
+    }
+
+    let running = NIOLockedValueBox<ServiceGroup?>(nil)
+
+    /// Stops it as SIGTERM would (in order, archives completed).
+    public func stop() async {
+        await running.withLockedValue { $0 }?.triggerGracefulShutdown()
+    }
+
+    static func nextRIBTime(after now: Int64, interval: Int64) -> Int64 { (now / interval + 1) * interval }
+
+    /// Blocking work (joining the pipeline thread) off the cooperative pool.
+    static func onThread(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DetachedThread.start {
+                body()
+                c.resume()
+            }
+        }
+    }
+
+    /// A bus consumer: feed and source health in the log; events are the printer's.
+    func logMessages(_ s: EventBus.Subscription) async {
+        for await m in s.messages {
+            switch m {
+            case let .feed(f):
+                if let end = f.end {
+                    logger.notice("feed: peer \(f.peer) is back (out since \(UTCTime.format(f.start)), back at \(UTCTime.format(end)))")
+                } else {
+                    logger.notice("feed: \(f.sentence)")
+                }
+            case let .source(h):
+                let level: Logger.Level = h.state == .up || h.state == .starting ? .info : .warning
+                logger.log(level: level, "source \(h.source): \(h.state.rawValue) (\(h.detail))")
+            case let .missed(n):
+                logger.warning("log consumer fell behind: \(n) bus messages missed")
+            case .event, .binClosed:
+                break
+            }
+        }
+    }
+
+    /// Once a second: each source's health (changes published), the metrics, the archive's clock, the status file.
+    func look(now: Int64) {
+        var changes: [SourceHealth] = []
+        let sources = allSources
+        var reading = ServeMetrics.Reading()
+        for (i, s) in sources.enumerated() {
+            let r = s.reading()
+            if let c = trackers[i].observe(now: now, connected: r.connected, count: r.count, dataTime: r.dataTime, detail: r.detail) {
+                changes.append(c)
+            }
+            reading.sources.append((s.name, r.count, trackers[i].health.state == .up || trackers[i].health.state == .lagging))
+        }
+        health.withLockedValue { $0 = trackers.map(\.health) }
+        for c in changes { bus.publish(.source(c)) }
+        archive?.flush(now: now)
+        let p = pipeline.snapshot()
+        reading.elements = p.elements
+        reading.queued = p.queued
+        reading.eventsOpen = p.openEvents.count
+        reading.routes = p.routes
+        reading.prefixes = p.prefixes
+        reading.sessionsUp = peers().filter { $0.state == "Established" }.count
+        if let c = probeSource?.counts.withLockedValue({ $0 }) {
+            reading.probesSent = c.sent
+            reading.probesAnswered = c.answered
+        }
+        reading.busMissed = bus.missedBySubscriber
+        metrics.update(reading)
+        writeStatus()
+    }
+
+    /// Every peer: BGP sessions, and the peers BMP routers report (one row each, named by the router).
+    func peers() -> [SessionRegistry.Entry] {
+        var peers = elementSources.compactMap { $0 as? BGPSource }.first?.registry.snapshot() ?? []
+        for router in elementSources.compactMap({ $0 as? BMPSource }).first?.routers() ?? [] {
+            for bp in router.peers {
+                var e = SessionRegistry.Entry(address: bp.peer.address.description)
+                e.asn = bp.peer.asn
+                e.state = bp.isUp ? "Established" : "Idle"
+                e.updates = bp.routeMonitoring
+                e.via = "bmp \(router.address)"
+                peers.append(e)
+            }
+        }
+        return peers
+    }
+
+    public func report() -> StatusReport {
+        let p = pipeline.snapshot()
+        var peers = peers()
+        for i in peers.indices { peers[i].routes = p.peerRoutes[peers[i].address] ?? 0 }
+        return StatusReport(collector: cfg.name, pid: getpid(), started: started, updated: wallClock().0, elements: p.elements,
+                            routes: p.routes, prefixes: p.prefixes, queued: p.queued, archive: archive.map { $0.writer.directory },
+                            peers: peers, openEvents: p.openEvents, probes: cfg.probe == nil ? nil : p.probes, refusedPaths: p.refusedPaths,
+                            sources: health.withLockedValue { $0 },
+                            busMissed: Dictionary(bus.missedBySubscriber.map { ($0.name, $0.missed) }, uniquingKeysWith: +))
+    }
+
+    func writeStatus() {
+        guard let path = cfg.statusFile, let data = try? JSONEncoder().encode(report()) else { return }
+        let tmp = path + ".tmp"
+        if FileManager.default.createFile(atPath: tmp, contents: data) { rename(tmp, path) }
+    }
+
+    /// A bview of what every peer holds now, written on the pipeline thread (so it is
+    /// consistent with the updates archived before it), named by its minute.
+    func snapshot() {
+        guard let archive else { return }
+        let t = wallClock().0
+        let cfg = self.cfg
+        pipeline.perform { [logger] engine in
+            do {
+                var n = 0
+                let file = try archive.writer.writeSnapshot(at: Int64(t) - Int64(t) % 60) { w in
+                    n = try RIBSnapshot.write(engine.state, collectorID: cfg.routerID, view: cfg.name, at: t, into: w)
+                }
+                logger.info("archive: RIB snapshot \(file): \(n) prefixes")
+            } catch {
+                logger.error("archive: RIB snapshot failed: \(error)")
+            }
+        }
+    }
+
+    /// SIGHUP: the configuration read again; what can change while running (the watch list) changes.
+    func reload() {
+        guard let path = configPath else { return }
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let new = try CollectConfig(toml: text, file: path)
+            pipeline.setWatch(new.watch)
+            logger.notice("reloaded \(path): watching \(new.watch.isEmpty ? "every origin AS and country" : new.watch.map(\.description).joined(separator: ", "))")
+            let ignored = [new.listen != cfg.listen ? "collector.listen" : nil, new.bmpListen != cfg.bmpListen ? "bmp.listen" : nil,
+                           new.follows != cfg.follows ? "follow" : nil, new.bin != cfg.bin ? "detect.bin" : nil].compactMap { $0 }
+            if !ignored.isEmpty { logger.warning("reload: \(ignored.joined(separator: ", ")) changed: they take effect on restart") }
+        } catch {
+            logger.error("reload: \(error): keeping the running configuration")
+        }
+    }
+}
+
+/// A service of the group that runs a closure (sources, consumers, the pipeline's stop).
+struct RunService: ServiceLifecycle.Service, CustomStringConvertible {
+    let description: String
+    let body: @Sendable () async throws -> Void
+    init(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+        description = name
+        self.body = body
+    }
+    func run() async throws { try await body() }
+}
+
+extension LivePipeline: ElementSink, ProbeRoundSink {}

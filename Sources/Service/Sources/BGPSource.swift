@@ -1,0 +1,120 @@
+public import Collector
+public import Config
+public import Logging
+import NIOConcurrencyHelpers
+public import Signals
+
+/// The BGP collector as a source: passive sessions on the configured addresses and active
+/// ones dialled with backoff, each message archived as received, validated updates to the pipeline.
+public final class BGPSource: ElementSource {
+    public let name = "bgp"
+    public let limits: SourceHealthTracker.Limits
+    public let registry = SessionRegistry()
+    let cfg: CollectConfig
+    let archive: SharedArchive?
+    let logger: Logger
+    let sink = NIOLockedValueBox<(any ElementSink)?>(nil)
+    let parts = NIOLockedValueBox<(listener: BGPListener?, connector: BGPConnector?)>((nil, nil))
+
+    public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger) {
+        self.cfg = cfg
+        self.archive = archive
+        var l = logger
+        l[metadataKey: "source"] = "bgp"
+        self.logger = l
+        // A session is silent past its hold time: it would have been torn down by then.
+        limits = .init(silentAfter: max(90, Int64(cfg.holdTime) * 2))
+    }
+
+    public func start(into sink: any ElementSink) throws {
+        self.sink.withLockedValue { $0 = sink }
+        let events = CollectorEvents.feeding({ [weak self] in self?.sink.withLockedValue { $0 } }, logger: logger)
+        let session = {
+            var c = SessionMachine.Config(localAS: cfg.localAS, routerID: cfg.routerID)
+            c.holdTime = cfg.holdTime
+            return c
+        }()
+        let passive = cfg.peers.filter { !$0.active }
+        let acceptAny = cfg.peers.isEmpty
+        let listener = BGPListener(config: session, archive: archive, events: events, registry: registry) { address in
+            if acceptAny { return session }
+            guard let p = passive.first(where: { $0.address == address }) else { return nil }
+            var c = session
+            c.peerAS = p.asn
+            return c
+        }
+        for p in passive { registry.update(p.address) { $0.asn = p.asn ?? 0 } }
+        parts.withLockedValue { $0.listener = listener }
+        for l in cfg.listen {
+            let port = try listener.start(host: l.host, port: l.port)
+            logger.info("listening for BGP on \(l.host) port \(port)")
+        }
+        let connector = BGPConnector(archive: archive, events: events, registry: registry)
+        for p in cfg.peers where p.active {
+            var c = session
+            c.peerAS = p.asn
+            connector.add(.init(address: p.address, port: p.port, config: c))
+            logger.info("dialling \(p.address) port \(p.port) (AS\(p.asn ?? 0))")
+        }
+        parts.withLockedValue { $0.connector = connector }
+    }
+
+    public func reading() -> SourceReading {
+        let peers = registry.snapshot()
+        let up = peers.filter { $0.state == "Established" }.count
+        return SourceReading(connected: peers.isEmpty ? nil : up > 0, count: peers.reduce(0) { $0 + $1.messages },
+                             detail: "\(up) of \(peers.count) sessions established")
+    }
+
+    /// Closes the sessions (after the pipeline stopped, so their routes are not withdrawn from what it judged).
+    public func stop() {
+        sink.withLockedValue { $0 = nil }
+        let p = parts.withLockedValue { $0 }
+        p.connector?.stop()
+        p.listener?.stop()
+    }
+}
+
+/// The BMP station as a source: each monitored peer of each router is a peer of the routing state.
+public final class BMPSource: ElementSource {
+    public let name = "bmp"
+    public let limits = SourceHealthTracker.Limits(silentAfter: 600)
+    let cfg: CollectConfig
+    let archive: SharedArchive?
+    let logger: Logger
+    let sink = NIOLockedValueBox<(any ElementSink)?>(nil)
+    let station = NIOLockedValueBox<BMPStation?>(nil)
+
+    public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger) {
+        self.cfg = cfg
+        self.archive = archive
+        var l = logger
+        l[metadataKey: "source"] = "bmp"
+        self.logger = l
+    }
+
+    public func start(into sink: any ElementSink) throws {
+        self.sink.withLockedValue { $0 = sink }
+        let events = CollectorEvents.feeding({ [weak self] in self?.sink.withLockedValue { $0 } }, logger: logger)
+        let s = BMPStation(localAS: cfg.localAS, archive: archive, events: events)
+        station.withLockedValue { $0 = s }
+        for l in cfg.bmpListen {
+            let port = try s.start(host: l.host, port: l.port)
+            logger.info("listening for BMP on \(l.host) port \(port)")
+        }
+    }
+
+    public func routers() -> [BMPStation.RouterStatus] { station.withLockedValue { $0 }?.routers() ?? [] }
+
+    public func reading() -> SourceReading {
+        let r = routers()
+        let peers = r.flatMap(\.peers)
+        return SourceReading(connected: r.isEmpty ? nil : true, count: r.reduce(0) { $0 + $1.messages },
+                             detail: "\(r.count) routers, \(peers.filter(\.isUp).count) of \(peers.count) monitored peers up")
+    }
+
+    public func stop() {
+        sink.withLockedValue { $0 = nil }
+        station.withLockedValue { $0 }?.stop()
+    }
+}

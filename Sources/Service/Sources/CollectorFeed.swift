@@ -1,0 +1,44 @@
+public import BGPWire
+public import Collector
+public import Logging
+import MRT
+
+extension CollectorEvents {
+    /// What BGP sessions and BMP-monitored peers hand on, as elements for the pipeline:
+    /// a session's coming up and going down as state changes (its routes go with it),
+    /// validated updates as announcements and withdrawals (RFC 7606 treat-as-withdraw included).
+    static func feeding(_ sink: @escaping @Sendable () -> (any ElementSink)?, logger: Logger) -> CollectorEvents {
+        var events = CollectorEvents()
+        events.onLog = { logger.info("\($0)") }
+        events.onEstablished = { peer, n in
+            logger.info("established", metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)",
+                                                   "bgp.hold_time": "\(n.holdTime)",
+                                                   "bgp.families": "\(n.families.map(\.description).joined(separator: " "))"])
+            let t = wallClock()
+            sink()?.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
+                                       oldState: 5, newState: 6)])
+        }
+        events.onDown = { peer, why in
+            logger.notice("session down", metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)", "reason": "\(why)"])
+            let t = wallClock()
+            sink()?.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
+                                       oldState: 6, newState: 1)])
+        }
+        events.onUpdate = { peer, decision, options, t, us in
+            guard let sink = sink() else { return }
+            switch decision {
+            case let .accept(u), let .attributeDiscard(u, _):
+                sink.submit(ElementExtractor.elements(of: u, peerAddress: peer.address, peerAS: peer.asn, fourOctetAS: options.fourOctetAS,
+                                                      timestamp: t, microseconds: us))
+            case let .treatAsWithdraw(withdrawn, _):
+                sink.submit(withdrawn.map {
+                    BGPElement(kind: .withdrawal, timestamp: t, microseconds: us, peerAddress: peer.address, peerAS: peer.asn,
+                               prefix: $0.prefix, pathID: $0.pathID)
+                })
+            case .sessionReset:
+                break  // the session handles it; its routes go with the session
+            }
+        }
+        return events
+    }
+}

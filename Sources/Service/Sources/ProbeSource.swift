@@ -1,0 +1,80 @@
+public import Config
+public import Logging
+public import NIOConcurrencyHelpers
+public import Probing
+public import Signals
+
+/// The prober as a source (`[probe]`): a census, then rounds on their own thread, each
+/// handed to the pipeline, where down blocks are looked up in the routing state.
+public final class ProbeSource: ProbeRoundSource {
+    public let name = "probe"
+    public let limits: SourceHealthTracker.Limits
+    let cfg: CollectConfig
+    let plan: ProbePlan
+    let logger: Logger
+    let loop = NIOLockedValueBox<ProbeLoop?>(nil)
+    /// Rounds done, probes sent and answered (for health and metrics).
+    public let counts = NIOLockedValueBox((rounds: 0, sent: 0, answered: 0))
+
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(_ cfg: CollectConfig, plan: ProbePlan, logger: Logger) {
+        self.cfg = cfg
+        self.plan = plan
+        var l = logger
+        l[metadataKey: "source"] = "probe"
+        self.logger = l
+        // Three rounds missed is silence (the census before the first can be long: a day's budget at most).
+        limits = .init(silentAfter: Int64(plan.round * 3) + 60)
+    }
+
+    public func start(into sink: any ProbeRoundSink) throws {
+        let table: BlockTable
+        do { table = try BlockTable(plan: plan) } catch { throw Problem(description: "probe: \(error.description)") }
+        for u in table.unprobed {
+            let t = table.plan.targets[u.target]
+            logger.warning("target \(t.prefix) (\(t.entity)) is not probed: \(u.why)")
+        }
+        guard !table.blocks.isEmpty else {
+            throw Problem(description: "nothing to probe: every target lies on the never-probe list (or inside another target)")
+        }
+        let prober: Prober
+        do {
+            prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw,
+                                sender: Sender(rawValue: cfg.probeSender) ?? .socket)
+        } catch {
+            throw Problem(description: "\(error) (raw ICMP sockets need root or CAP_NET_RAW; set probe.socket = \"datagram\")")
+        }
+        let blocks = BlockProber(table: table, prober: prober)
+        let l = ProbeLoop(prober: blocks)
+        l.onCensus = { [logger] c, records in
+            logger.info("probe census: \(c.probed) addresses, \(c.answered) answered, \(c.responsiveBlocks) of \(c.blocks) blocks responsive, \(c.judged) judged")
+            sink.submitProbes(rows: [], verdicts: [], blocks: records)
+        }
+        l.onRound = { [logger, counts] n, r in
+            counts.withLockedValue {
+                $0.rounds += 1
+                $0.sent += r.sent
+                $0.answered += r.answered
+            }
+            for row in r.rows {
+                logger.info("probe round \(n) \(row.entity): \(DataPlaneDetector.summary(row))", metadata: ["probe.entity": "\(row.entity)"])
+            }
+            sink.submitProbes(rows: r.rows, verdicts: r.verdicts, blocks: blocks.blockRecords(r.blockIndices))
+        }
+        logger.info("probing \(table.blocks.count) blocks of \(plan.targets.count) targets, \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, a round every \(Int(plan.round)) s")
+        loop.withLockedValue { $0 = l }
+        l.start()
+    }
+
+    public func reading() -> SourceReading {
+        let c = counts.withLockedValue { $0 }
+        return SourceReading(connected: nil, count: c.rounds, detail: "\(c.rounds) rounds, \(c.answered) of \(c.sent) probes answered")
+    }
+
+    public func stop() {
+        loop.withLockedValue { $0 }?.stop()
+    }
+}
