@@ -49,7 +49,11 @@ public final class ProbeSource: ProbeRoundSource {
         }
         let blocks = BlockProber(table: table, prober: prober)
         let l = ProbeLoop(prober: blocks)
-        l.onCensus = { [logger] c, records in
+        l.onCensus = { [logger, counts] c, records in
+            counts.withLockedValue {
+                $0.sent += c.probed
+                $0.answered += c.answered
+            }
             logger.info("probe census: \(c.probed) addresses, \(c.answered) answered, \(c.responsiveBlocks) of \(c.blocks) blocks responsive, \(c.judged) judged")
             sink.submitProbes(rows: [], verdicts: [], blocks: records)
         }
