@@ -1,3 +1,5 @@
+import BGPWire
+
 /// What Vigil concludes from signals: an outage, instability or degradation of
 /// an entity, with a start, an end (nil while open), a scope and a cause with its evidence.
 ///
@@ -68,23 +70,38 @@ public struct Event: Hashable, Sendable, Codable {
         return e
     }
 
-    enum CodingKeys: String, CodingKey {
-        case entity, kind, cause, start, end, observationStopped, scope, severity, level, precededByInstability, evidence
+    // One JSON form everywhere (README, "Event JSON"): snake_case keys, times in RFC 3339 UTC,
+    // a `version`. Decoding also takes what older stores and status files hold (camelCase
+    // keys, Unix seconds), so nothing written before is lost.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(EventFormat.jsonVersion, forKey: "version")
+        try c.encode(entity, forKey: "entity")
+        try c.encode(kind, forKey: "kind")
+        try c.encode(cause, forKey: "cause")
+        try c.encode(UTCTime.format(start), forKey: "start")
+        try c.encode(end.map { UTCTime.format($0) }, forKey: "end")
+        try c.encode(observationStopped, forKey: "observation_stopped")
+        try c.encode(scope, forKey: "scope")
+        try c.encode(severity, forKey: "severity")
+        try c.encode(level, forKey: "level")
+        try c.encode(precededByInstability, forKey: "preceded_by_instability")
+        try c.encode(evidence, forKey: "evidence")
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        entity = try c.decode(String.self, forKey: .entity)
-        kind = try c.decode(Kind.self, forKey: .kind)
-        cause = (try? c.decodeIfPresent(Cause.self, forKey: .cause)) ?? .unknown
-        start = try c.decode(Int64.self, forKey: .start)
-        end = try c.decodeIfPresent(Int64.self, forKey: .end)
-        observationStopped = try c.decodeIfPresent(Bool.self, forKey: .observationStopped) ?? false
-        scope = try c.decodeIfPresent(Double.self, forKey: .scope) ?? 0
-        severity = try c.decodeIfPresent(Double.self, forKey: .severity) ?? 0
-        level = try c.decodeIfPresent(String.self, forKey: .level) ?? "warning"
-        precededByInstability = try c.decodeIfPresent(Bool.self, forKey: .precededByInstability) ?? false
-        evidence = try c.decodeIfPresent(Evidence.self, forKey: .evidence) ?? Evidence(signal: "")
+        let c = try decoder.container(keyedBy: JSONKey.self)
+        entity = try c.decode(String.self, forKey: "entity")
+        kind = try c.decode(Kind.self, forKey: "kind")
+        cause = (try? c.decodeIfPresent(Cause.self, forKey: "cause")) ?? .unknown
+        start = try c.time("start") ?? { throw DecodingError.keyNotFound(JSONKey("start"), .init(codingPath: c.codingPath, debugDescription: "no start")) }()
+        end = try c.time("end")
+        observationStopped = try c.either(Bool.self, "observation_stopped", "observationStopped") ?? false
+        scope = try c.decodeIfPresent(Double.self, forKey: "scope") ?? 0
+        severity = try c.decodeIfPresent(Double.self, forKey: "severity") ?? 0
+        level = try c.decodeIfPresent(String.self, forKey: "level") ?? "warning"
+        precededByInstability = try c.either(Bool.self, "preceded_by_instability", "precededByInstability") ?? false
+        evidence = try c.decodeIfPresent(Evidence.self, forKey: "evidence") ?? Evidence(signal: "")
     }
 
     public struct Evidence: Hashable, Sendable, Codable {
@@ -135,30 +152,49 @@ public struct Event: Hashable, Sendable, Codable {
             self.instabilitySince = instabilitySince
         }
 
-        enum CodingKeys: String, CodingKey {
-            case signal, baseline, before, worst, visibilityBefore, visibilityWorst, peersInOrder, prefixes, commonUpstream,
-                 churnBaseline, churnPeak, note, flaps, totalLosses, longestLoss, instabilitySince
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: JSONKey.self)
+            try c.encode(signal, forKey: "signal")
+            try c.encode(baseline, forKey: "baseline")
+            try c.encode(before, forKey: "before")
+            try c.encode(worst, forKey: "worst")
+            try c.encode(visibilityBefore, forKey: "visibility_before")
+            try c.encode(visibilityWorst, forKey: "visibility_worst")
+            try c.encode(peersInOrder, forKey: "peers_in_order")
+            try c.encode(prefixes, forKey: "prefixes")
+            try c.encode(commonUpstream.map { "AS\($0)" }, forKey: "common_upstream")
+            try c.encode(churnBaseline, forKey: "churn_baseline")
+            try c.encode(churnPeak, forKey: "churn_peak")
+            try c.encode(note, forKey: "note")
+            try c.encode(flaps, forKey: "flaps")
+            try c.encode(totalLosses, forKey: "total_losses")
+            try c.encode(longestLoss, forKey: "longest_loss_s")
+            try c.encode(instabilitySince.map { UTCTime.format($0) }, forKey: "instability_since")
         }
 
         /// Evidence written by any version: a field it did not have takes its default, one it does not know is ignored.
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            signal = try c.decodeIfPresent(String.self, forKey: .signal) ?? ""
-            baseline = try c.decodeIfPresent(Double.self, forKey: .baseline) ?? 0
-            before = try c.decodeIfPresent(Double.self, forKey: .before) ?? 0
-            worst = try c.decodeIfPresent(Double.self, forKey: .worst) ?? 0
-            visibilityBefore = try c.decodeIfPresent(Double.self, forKey: .visibilityBefore) ?? 0
-            visibilityWorst = try c.decodeIfPresent(Double.self, forKey: .visibilityWorst) ?? 0
-            peersInOrder = try c.decodeIfPresent([String].self, forKey: .peersInOrder) ?? []
-            prefixes = try c.decodeIfPresent([String].self, forKey: .prefixes) ?? []
-            commonUpstream = try c.decodeIfPresent(UInt32.self, forKey: .commonUpstream)
-            churnBaseline = try c.decodeIfPresent(Double.self, forKey: .churnBaseline) ?? 0
-            churnPeak = try c.decodeIfPresent(Double.self, forKey: .churnPeak) ?? 0
-            note = try c.decodeIfPresent(String.self, forKey: .note) ?? ""
-            flaps = try c.decodeIfPresent(Int.self, forKey: .flaps) ?? 0
-            totalLosses = try c.decodeIfPresent(Int.self, forKey: .totalLosses) ?? 0
-            longestLoss = try c.decodeIfPresent(Int64.self, forKey: .longestLoss) ?? 0
-            instabilitySince = try c.decodeIfPresent(Int64.self, forKey: .instabilitySince)
+            let c = try decoder.container(keyedBy: JSONKey.self)
+            signal = try c.decodeIfPresent(String.self, forKey: "signal") ?? ""
+            baseline = try c.decodeIfPresent(Double.self, forKey: "baseline") ?? 0
+            before = try c.decodeIfPresent(Double.self, forKey: "before") ?? 0
+            worst = try c.decodeIfPresent(Double.self, forKey: "worst") ?? 0
+            visibilityBefore = try c.either(Double.self, "visibility_before", "visibilityBefore") ?? 0
+            visibilityWorst = try c.either(Double.self, "visibility_worst", "visibilityWorst") ?? 0
+            peersInOrder = try c.either([String].self, "peers_in_order", "peersInOrder") ?? []
+            prefixes = try c.decodeIfPresent([String].self, forKey: "prefixes") ?? []
+            if let s = try? c.decodeIfPresent(String.self, forKey: "common_upstream") {
+                commonUpstream = UInt32(s.dropFirst(2))
+            } else {
+                commonUpstream = try c.decodeIfPresent(UInt32.self, forKey: "commonUpstream")
+            }
+            churnBaseline = try c.either(Double.self, "churn_baseline", "churnBaseline") ?? 0
+            churnPeak = try c.either(Double.self, "churn_peak", "churnPeak") ?? 0
+            note = try c.decodeIfPresent(String.self, forKey: "note") ?? ""
+            flaps = try c.decodeIfPresent(Int.self, forKey: "flaps") ?? 0
+            totalLosses = try c.either(Int.self, "total_losses", "totalLosses") ?? 0
+            longestLoss = try c.either(Int64.self, "longest_loss_s", "longestLoss") ?? 0
+            instabilitySince = try c.time("instability_since", "instabilitySince")
         }
     }
 }
@@ -174,5 +210,37 @@ public struct WithdrawalNote: Hashable, Sendable {
         self.peer = peer
         self.prefix = prefix
         self.lostPath = lostPath
+    }
+}
+
+/// Keys by name: the event's JSON form and the older camelCase one are both read.
+struct JSONKey: CodingKey, ExpressibleByStringLiteral {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init(stringLiteral s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedDecodingContainer where Key == JSONKey {
+    /// The value under the first of `names` present.
+    func either<T: Decodable>(_ type: T.Type, _ names: String...) throws -> T? {
+        for n in names where contains(JSONKey(n)) { return try decodeIfPresent(T.self, forKey: JSONKey(n)) }
+        return nil
+    }
+
+    /// A time as RFC 3339 text (the JSON form) or Unix seconds (older stores), under the first of `names` present.
+    func time(_ names: String...) throws -> Int64? {
+        for n in names where contains(JSONKey(n)) {
+            if try decodeNil(forKey: JSONKey(n)) { return nil }
+            if let t = try? decode(Int64.self, forKey: JSONKey(n)) { return t }
+            let text = try decode(String.self, forKey: JSONKey(n))
+            guard let t = UTCTime.parse(text) else {
+                throw DecodingError.dataCorruptedError(forKey: JSONKey(n), in: self, debugDescription: "'\(text)' is not a time")
+            }
+            return t
+        }
+        return nil
     }
 }

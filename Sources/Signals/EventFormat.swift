@@ -27,7 +27,7 @@ public enum EventFormat {
         evidence += ",\"churn_baseline\":\(num(ev.churnBaseline)),\"churn_peak\":\(num(ev.churnPeak)),\"note\":\"\(esc(ev.note))\""
         evidence += ",\"flaps\":\(ev.flaps),\"total_losses\":\(ev.totalLosses),\"longest_loss_s\":\(ev.longestLoss)"
         evidence += ",\"instability_since\":\(ev.instabilitySince.map { "\"\(UTCTime.format($0))\"" } ?? "null")"
-        return "{\"entity\":\"\(esc(e.entity))\",\"kind\":\"\(e.kind.rawValue)\",\"cause\":\"\(e.cause.rawValue)\",\"start\":\"\(UTCTime.format(e.start))\","
+        return "{\"version\":\(jsonVersion),\"entity\":\"\(esc(e.entity))\",\"kind\":\"\(e.kind.rawValue)\",\"cause\":\"\(e.cause.rawValue)\",\"start\":\"\(UTCTime.format(e.start))\","
             + "\"end\":\(e.end.map { "\"\(UTCTime.format($0))\"" } ?? "null"),\"observation_stopped\":\(e.observationStopped),\"scope\":\(num(e.scope)),\"severity\":\(num(e.severity)),"
             + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\"evidence\":{\(evidence)}}"
     }
@@ -36,9 +36,9 @@ public enum EventFormat {
     /// meaning or goes; new keys may be added within a version.
     public static let jsonVersion = 1
 
-    /// One change of an event as a JSON line (events file, bus, API): `change` (opened,
-    /// updated, closed, observation-stopped), `version`, the event's keys, and for live
-    /// openings `detected_after_s`.
+    /// One change of an event as a JSON line (events file, the bus's JSON form, API): `change`
+    /// (opened, updated, closed, observation-stopped), then the event's keys (`version` first),
+    /// and for live openings `detected_after_s`.
     public static func jsonLine(_ change: Detector.Change, latency: Double? = nil) -> String {
         let e = change.event
         let what = switch change {
@@ -46,7 +46,7 @@ public enum EventFormat {
         case .updated: "updated"
         case .closed: e.observationStopped ? "observation-stopped" : "closed"
         }
-        var line = "{\"change\":\"\(what)\",\"version\":\(jsonVersion)," + json(e).dropFirst()
+        var line = "{\"change\":\"\(what)\"," + json(e).dropFirst()
         if case .opened = change, let l = latency { line = String(line.dropLast()) + ",\"detected_after_s\":\(num3(l))}" }
         return line
     }

@@ -106,7 +106,7 @@ final class ObservatoryTests: XCTestCase {
         XCTAssertTrue(closed.filter { $0.start >= 1_419_638_400 }.allSatisfy { $0.end != nil })
         let file = try String(contentsOfFile: cfg.eventsFile!, encoding: .utf8)
         let lines = file.split(separator: "\n")
-        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"change\":\"opened\",\"version\":1,") }.count, expected.count, file)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"change\":\"opened\",\"version\":1,\"entity\":") }.count, expected.count, file)
     }
 
     static func all(_ s: EventBus.Subscription) async -> [BusMessage] {
