@@ -48,7 +48,8 @@ let package = Package(
         .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities", "Probing"], swiftSettings: hotPathSettings),
         .target(name: "Store", dependencies: ["Signals", "Probing", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: swiftSettings),
-        .target(name: "Replay", dependencies: ["MRT", "Signals", "Probing", "Store", "Entities", "Routing", "BGPWire"], swiftSettings: hotPathSettings),
+        .target(name: "Replay", dependencies: ["MRT", "Signals", "Probing", "Store", "Entities", "Routing", "BGPWire",
+                                              .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -63,7 +64,8 @@ let package = Package(
         // target, so `vigil probe` reads it without importing the BGP collector.
         .target(name: "Config", dependencies: ["BGPWire", "Entities", "Probing", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: swiftSettings),
-        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", .product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "Collector", dependencies: ["BGPWire", "MRT", "Routing", "Entities", "Probing", .product(name: "Logging", package: "swift-log"),
+                                                  .product(name: "NIOCore", package: "swift-nio"),
                                                   .product(name: "NIOPosix", package: "swift-nio"),
                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["MRT", "BGPWire", "TOMLKeys", .product(name: "TOMLKit", package: "TOMLKit")],
@@ -92,7 +94,7 @@ let package = Package(
             name: "MRTTests", dependencies: ["MRT", "BGPWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VigilTests", dependencies: ["MRT", "BGPWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "BGPWire", "MRT"], swiftSettings: swiftSettings),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "BGPWire", "MRT", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BGPWire", "Entities"], swiftSettings: swiftSettings),
         .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT"],
                     swiftSettings: swiftSettings),

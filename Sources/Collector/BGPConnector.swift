@@ -69,7 +69,8 @@ public final class BGPConnector: @unchecked Sendable {
                 }
                 if !keep { ch.close(promise: nil) }
             case let .failure(error):
-                host.events.onLog("\(target.address) port \(target.port): connect failed: \(error); retrying in \(Int(backoff)) s")
+                host.events.logger.warning("\(target.address) port \(target.port): connect failed: \(error); retrying in \(Int(backoff)) s",
+                                          metadata: ["bgp.peer.address": "\(target.address)"])
                 host.registry.update(target.address) { $0.state = "Active"; $0.lastError = "connect failed: \(error)" }
                 retry(target, after: backoff, then: next)
             }

@@ -3,6 +3,7 @@ import MRT
 import NIOCore
 import NIOPosix
 import NIOConcurrencyHelpers
+import Logging
 
 /// A BMP monitoring station (RFC 7854): routers connect to it and report their
 /// BGP sessions. Each monitored peer is archived and reported as if Vigil peered
@@ -30,9 +31,6 @@ public final class BMPStation: @unchecked Sendable {
     /// time), and a table replayed at connection time carries old route ages that would
     /// reopen long-completed archive files. Set before `start`.
     public var timestampTolerance: UInt32 = 60
-    /// Debug-level messages (statistics reports, skipped messages); `events.onLog`
-    /// gets only what an operator should see. Set before `start`.
-    public var onDebug: @Sendable (String) -> Void = { _ in }
 
     /// What `routers()` reports, per connection; peers keyed for the per-message updates.
     struct RouterRecord {
@@ -251,7 +249,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 station.updateRouter(id) { $0.messages += 1; $0.bytes += length }
                 handle(message, options: options, decision: decision, pdu: pdu, context)
             case let .failure(e):
-                events.onLog("router \(router): offset \(e.offset): \(e.description)")
+                events.logger.warning("router \(router): offset \(e.offset): \(e.description)", metadata: ["bmp.router": "\(router)"])
                 close(context)
             }
         }
@@ -350,7 +348,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         switch m {
         case let .routeMonitoring(h, _):
             if (h.isPostPolicy || h.peerType == BMPPeerHeader.locRIBInstance) && !station.includePostPolicy {
-                station.onDebug("router \(router): skipped \(h.peerType == 3 ? "Loc-RIB" : "post-policy") Route Monitoring for \(h.address)")
+                events.logger.debug("router \(router): skipped \(h.peerType == 3 ? "Loc-RIB" : "post-policy") Route Monitoring for \(h.address)")
                 return
             }
             guard let options, let decision else { return }
@@ -361,7 +359,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                                                             fourOctetAS: options.fourOctetAS, addPath: !options.addPath.isEmpty,
                                                             messageBytes: pdu), timestamp: t)
             if case let .sessionReset(_, reason) = decision {
-                events.onLog("router \(router): peer \(p.info): UPDATE unusable: \(reason)")
+                events.logger.warning("router \(router): peer \(p.info): UPDATE unusable: \(reason)", metadata: ["bmp.router": "\(router)"])
             }
             events.onUpdate(p.info, decision, options, t, us)
             station.updatePeer(id, MonitoredPeerKey(h)) { $0.routeMonitoring += 1 }
@@ -376,7 +374,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             p.localAddress = up.localAddress
             track(h, p)
             if wasUp {
-                station.onDebug("router \(router): Peer Up for \(p.info), already up: options updated")
+                events.logger.debug("router \(router): Peer Up for \(p.info), already up: options updated")
                 return
             }
             station.archive?.stateChange(peering(p, fourOctetAS: true), old: 5, new: 6, at: time(h))
@@ -387,7 +385,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         case let .peerDown(h, down):
             guard var p = peers[MonitoredPeerKey(h)], p.isUp else {
                 // FRR announces every configured peer at connection time, up or not.
-                station.onDebug("router \(router): Peer Down for \(h.address) AS\(h.asn), not up: \(down.text)")
+                events.logger.debug("router \(router): Peer Down for \(h.address) AS\(h.asn), not up: \(down.text)")
                 if peers[MonitoredPeerKey(h)] == nil { track(h, peer(h)) }
                 return
             }
@@ -403,27 +401,27 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 $0.statisticsSeconds = h.seconds
                 $0.statisticsMicroseconds = h.microseconds
             }
-            station.onDebug("router \(router): statistics for \(h.address) AS\(h.asn): "
-                            + stats.map { "\($0.type)=\($0.counter.map(String.init) ?? "\($0.value)")" }.joined(separator: " "))
+            let counters = stats.map { "\($0.type)=\($0.counter.map(String.init) ?? "\($0.value)")" }.joined(separator: " ")
+            events.logger.debug("router \(router): statistics for \(h.address) AS\(h.asn): \(counters)")
 
         case let .initiation(tlvs):
             let name = tlvs.first { $0.type == BMPInformation.sysName }?.text
             let descr = tlvs.first { $0.type == BMPInformation.sysDescr }?.text
             station.updateRouter(id) { $0.initiated = true; $0.sysName = name; $0.sysDescr = descr }
-            events.onLog("router \(router): BMP initiation: sysName \(name ?? "-"), sysDescr \(descr ?? "-")")
+            events.logger.info("router \(router): BMP initiation: sysName \(name ?? "-"), sysDescr \(descr ?? "-")", metadata: ["bmp.router": "\(router)"])
 
         case let .termination(tlvs):
             let reason = tlvs.compactMap(\.terminationReasonCode).first.map { "reason \($0)" }
                 ?? tlvs.first { $0.type == BMPInformation.string }?.text ?? "no reason"
-            events.onLog("router \(router): BMP termination: \(reason)")
+            events.logger.info("router \(router): BMP termination: \(reason)", metadata: ["bmp.router": "\(router)"])
             allDown("router terminated BMP (\(reason))")
             close(context)
 
         case let .routeMirroring(h, raw):
-            station.onDebug("router \(router): Route Mirroring for \(h.address), \(raw.count) bytes")
+            events.logger.debug("router \(router): Route Mirroring for \(h.address), \(raw.count) bytes")
 
         case let .unknown(type, body):
-            station.onDebug("router \(router): skipped BMP message type \(type), \(body.count) bytes")
+            events.logger.debug("router \(router): skipped BMP message type \(type), \(body.count) bytes")
         }
     }
 
@@ -451,7 +449,7 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        events.onLog("router \(router): \(error)")
+        events.logger.warning("router \(router): \(error)", metadata: ["bmp.router": "\(router)"])
         close(context)
     }
 }

@@ -2,6 +2,7 @@ public import BGPWire
 public import MRT
 public import Routing
 import NIOConcurrencyHelpers
+public import Logging
 
 /// A peer as the collector knows it (BGP peers and BMP-monitored peers alike):
 /// the routing state's peer identity, address and AS.
@@ -14,7 +15,8 @@ public struct CollectorEvents: Sendable {
     public var onDown: @Sendable (PeerInfo, String) -> Void = { _, _ in }
     /// A validated UPDATE, the options to read it by, and when it was received (seconds, microseconds).
     public var onUpdate: @Sendable (PeerInfo, UpdateDecision, SessionOptions, UInt32, UInt32) -> Void = { _, _, _, _, _ in }
-    public var onLog: @Sendable (String) -> Void = { _ in }
+    /// Where sessions and the BMP station log (metadata `bgp.peer.address`, `bgp.peer.as`, `bmp.router`).
+    public var logger = Logger(label: "vigil.collector")
     public init() {}
 }
 

@@ -2,6 +2,7 @@ import BGPWire
 import MRT
 import NIOCore
 import NIOConcurrencyHelpers
+import Logging
 
 /// What every session of a collector shares: the session configuration per
 /// peer address, the archive, the callbacks, the status registry.
@@ -34,6 +35,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     var pending: ByteBuffer?
     var timers: [SessionMachine.Timer: Scheduled<Void>] = [:]
     var peer = PeerInfo(address: .v4Zero, asn: 0)
+    var logMetadata: Logger.Metadata { ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)"] }
     var local: IPAddress = .v4Zero
     var offset = 0
     var lastReceived: (UInt32, UInt32) = (0, 0)
@@ -65,7 +67,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         pending = context.channel.allocator.buffer(capacity: 4096)
         guard let config = host.accept(peer.address) else {
             // RFC 4486 Cease/5 "Connection Rejected": not a configured peer.
-            host.events.onLog("\(peer.address): connection refused: not a configured peer")
+            host.events.logger.warning("\(peer.address): connection refused: not a configured peer", metadata: logMetadata)
             var b = context.channel.allocator.buffer(capacity: 32)
             b.writeBytes(BGPMessage.notification(Notification(code: Notification.cease, subcode: 5)).encode(options: machine.options))
             // The channel, not the context, crosses into the Sendable completion.
@@ -118,7 +120,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 if case let .open(o) = message { peer.asn = o.asn }
                 if case let .unknown(type, _) = message {
                     // RFC 4271 §6.1: Message Header Error / Bad Message Type, the type as data.
-                    host.events.onLog("\(peer.address) AS\(peer.asn): bad message type \(type)")
+                    host.events.logger.warning("\(peer.address) AS\(peer.asn): bad message type \(type)", metadata: logMetadata)
                     carryOut(machine.handle(.decodeError(Notification(code: Notification.messageHeaderError, subcode: 3, data: [type]),
                                                          "bad message type \(type)")), context)
                     return
@@ -150,7 +152,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 } else {
                     n = Notification(code: Notification.messageHeaderError, subcode: 1)
                 }
-                host.events.onLog("\(peer.address) AS\(peer.asn): offset \(e.offset): \(e.description)")
+                host.events.logger.warning("\(peer.address) AS\(peer.asn): offset \(e.offset): \(e.description)", metadata: logMetadata)
                 host.registry.update(peer.address) { $0.lastError = e.description }
                 carryOut(machine.handle(.decodeError(n, e.description)), context)
                 return
@@ -169,7 +171,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        host.events.onLog("\(peer.address): \(error)")
+        host.events.logger.warning("\(peer.address): \(error)", metadata: logMetadata)
         context.close(promise: nil)
     }
 
@@ -185,7 +187,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 break  // the connector dials; the machine starts once connected
             case let .send(m):
                 if case let .notification(n) = m {
-                    host.events.onLog("\(peer): sent NOTIFICATION \(n.code)/\(n.subcode)")
+                    host.events.logger.notice("\(peer): sent NOTIFICATION \(n.code)/\(n.subcode)", metadata: logMetadata)
                     host.registry.update(peer.address) { $0.lastError = "sent NOTIFICATION \(n.code)/\(n.subcode)" }
                 }
                 var b = context.channel.allocator.buffer(capacity: 64)
@@ -219,16 +221,16 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 host.registry.update(peer.address) { $0.state = "Established"; $0.asn = n.peerAS; $0.since = self.now().0; $0.lastError = nil }
                 host.events.onEstablished(peer, n)
             case let .sessionDown(reason):
-                host.events.onLog("\(peer): session down: \(reason)")
+                host.events.logger.notice("\(peer): session down: \(reason)", metadata: logMetadata)
                 stateRecord(old: 6, new: 1)
                 host.registry.update(peer.address) { $0.state = "Idle"; $0.since = self.now().0; $0.lastError = reason }
                 host.events.onDown(peer, reason)
             case let .update(decision):
                 switch decision {
                 case let .treatAsWithdraw(withdrawn, reason):
-                    host.events.onLog("\(peer): treat-as-withdraw (\(withdrawn.count) routes): \(reason)")
+                    host.events.logger.warning("\(peer): treat-as-withdraw (\(withdrawn.count) routes): \(reason)", metadata: logMetadata)
                 case let .attributeDiscard(_, discarded):
-                    host.events.onLog("\(peer): attribute discard: malformed \(discarded.map { "\($0.rawValue)" }.joined(separator: ", "))")
+                    host.events.logger.warning("\(peer): attribute discard: malformed \(discarded.map { "\($0.rawValue)" }.joined(separator: ", "))", metadata: logMetadata)
                 default: break
                 }
                 let (t, us) = lastReceived

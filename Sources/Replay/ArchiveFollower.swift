@@ -1,6 +1,7 @@
 public import BGPWire
 import Foundation
 import MRT
+public import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +47,8 @@ public final class ArchiveFollower: @unchecked Sendable {
 
     public let origin: Origin
     public let options: Options
-    public var onLog: @Sendable (String) -> Void = { _ in }
+    /// Where it says what it fed, skipped or could not reach (metadata `follow.file`).
+    public var logger = Logger(label: "vigil.follow")
 
     let cond = NSCondition()
     var stopping = false
@@ -108,12 +110,12 @@ public final class ArchiveFollower: @unchecked Sendable {
         do {
             files = try newFiles()
             cond.withLock {
-                if !status.reachable { onLog("follow \(name): reachable again") }
+                if !status.reachable { logger.notice("follow \(name): reachable again") }
                 status.reachable = true
             }
         } catch {
             cond.withLock {
-                if status.reachable || status.lastError != "\(error)" { onLog("follow \(name): \(error)") }
+                if status.reachable || status.lastError != "\(error)" { logger.warning("follow \(name): \(error)") }
                 status.reachable = false
                 status.lastError = "\(error)"
             }
@@ -156,7 +158,8 @@ public final class ArchiveFollower: @unchecked Sendable {
             guard let t = ArchiveName(path: f).time else { continue }
             if let until = fedUntil, t <= until {
                 fed.insert(f)
-                onLog("follow \(name): \(f) appeared after newer files were fed: skipped (its routes would go back in time)")
+                logger.warning("follow \(name): \(f) appeared after newer files were fed: skipped (its routes would go back in time)",
+                               metadata: ["follow.file": "\(f)"])
                 continue
             }
             out.append(f)
@@ -188,7 +191,7 @@ public final class ArchiveFollower: @unchecked Sendable {
     /// and the updates from it; later the next updates files, while the mirror has them.
     func fetchNew(_ layout: ArchiveLayout, cache: String) throws -> [String] {
         let fetcher = Fetcher(cache: cache, jobs: 2)
-        fetcher.report = { [onLog, name] in onLog("follow \(name): \($0)") }
+        fetcher.report = { [logger, name] in logger.warning("follow \(name): \($0)") }
         func get(_ f: ArchiveLayout.File) throws -> String? {
             let r = runBlocking { await fetcher.fetch([f]) }
             if !r.failed.isEmpty { throw ReplayError("\(f.url): download failed") }
@@ -229,9 +232,9 @@ public final class ArchiveFollower: @unchecked Sendable {
         fed.insert(file)
         let name = ArchiveName(path: file)
         var issues = 0
-        let stream = FileSequenceStream(files: [file]) { [onLog] in
+        let stream = FileSequenceStream(files: [file]) { [logger] in
             issues += 1
-            if issues <= 5 { onLog("follow: \($0)") }
+            if issues <= 5 { logger.warning("follow: \($0)", metadata: ["follow.file": "\(file)"]) }
         }
         var n = 0
         var batch: [BGPElement] = []
@@ -252,7 +255,7 @@ public final class ArchiveFollower: @unchecked Sendable {
             status.lastFile = file
             if let t = name.time { status.dataTime = max(status.dataTime ?? 0, name.kind == .updates ? t + interval : t) }
         }
-        onLog("follow: fed \(file): \(n) elements\(issues > 0 ? ", \(issues) problems" : "")")
+        logger.info("follow: fed \(file): \(n) elements\(issues > 0 ? ", \(issues) problems" : "")", metadata: ["follow.file": "\(file)"])
     }
 }
 

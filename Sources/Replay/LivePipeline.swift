@@ -6,6 +6,7 @@ public import Store
 public import Entities
 public import Routing
 import Foundation
+public import Logging
 
 /// The live path of `vigil collect`: elements from any number of sessions
 /// (event-loop threads) are queued and applied on one thread to the same
@@ -65,7 +66,8 @@ public final class LivePipeline: @unchecked Sendable {
     /// event changes (for live openings with the seconds since the last withdrawal arrived),
     /// feed changes and closed bins. Set before `start()`.
     public var publish: @Sendable (BusMessage) -> Void = { _ in }
-    public var onError: @Sendable (String) -> Void = { _ in }
+    /// Where store errors and refused paths are said.
+    public var logger = Logger(label: "vigil.pipeline")
 
     let cond = NSCondition()
     var queue: [BGPElement] = []
@@ -220,7 +222,7 @@ public final class LivePipeline: @unchecked Sendable {
             try store.write(rows)
             try store.writeEvents(changed)
         } catch {
-            onError("store: \(error)")
+            logger.error("store: \(error)")
         }
         onStoreWrite(Date().timeIntervalSince(began))
         for bin in Set(rows.map(\.bin)).sorted() { publish(.binClosed(bin)) }
@@ -248,7 +250,7 @@ public final class LivePipeline: @unchecked Sendable {
         let stopped = live.stopObserving(at: t) + dataPlane.stopObserving(at: t)
             + detector.stopObserving(at: t).filter { $0.kind != .outage || !watched.contains($0.entity) }
         for e in stopped { publish(.event(.closed(e), latency: nil)) }
-        do { try store.writeEvents(stopped) } catch { onError("store: \(error)") }
+        do { try store.writeEvents(stopped) } catch { logger.error("store: \(error)") }
         cond.lock()
         status.openEvents = []
         cond.unlock()
@@ -270,11 +272,10 @@ public final class LivePipeline: @unchecked Sendable {
                 }
             }
         }
-        do { try store.writeEvents(changed) } catch { onError("store: \(error)") }
+        do { try store.writeEvents(changed) } catch { logger.error("store: \(error)") }
         let refused = engine.state.refusedPaths
         if refused > reportedRefusals {
-            onError("\(refused - reportedRefusals) ADD-PATH announcements refused (\(refused) in all): a peer sent more than "
-                    + "\(PeerTable.maxPathsPerPrefix) paths for one prefix")
+            logger.warning("\(refused - reportedRefusals) ADD-PATH announcements refused (\(refused) in all): a peer sent more than \(PeerTable.maxPathsPerPrefix) paths for one prefix")
             reportedRefusals = refused
         }
         cond.lock()

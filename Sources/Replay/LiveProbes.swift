@@ -11,7 +11,7 @@ extension LivePipeline {
     /// Block records are written here, on the caller's thread: a census of millions of
     /// blocks must not hold up the BGP elements queued for the pipeline.
     public func submitProbes(rows: [ProbeRow], verdicts: [BlockVerdict], blocks: [BlockRecord]) {
-        do { try store.writeBlocks(blocks) } catch { onError("store: \(error)") }
+        do { try store.writeBlocks(blocks) } catch { logger.error("store: \(error)") }
         guard !rows.isEmpty else { return }
         perform { [self] engine in
             var changed: [Event] = []
@@ -40,7 +40,7 @@ extension LivePipeline {
                 try store.writeProbes(rows)
                 try store.writeEvents(changed)
             } catch {
-                onError("store: \(error)")
+                logger.error("store: \(error)")
             }
             cond.lock()
             status.openEvents = openEvents

@@ -1,6 +1,6 @@
 import BGPWire
 import MRT
-public import Collector
+import Collector
 public import Config
 import Entities
 import Foundation
@@ -90,7 +90,7 @@ public final class Observatory: @unchecked Sendable {
         options.clock = live ? .wall : .data
         if !live { logger.info("only archive followers: bins close on the time of the data") }
         pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
-        pipeline.onError = { [logger] in logger.error("\($0)") }
+        pipeline.logger = logger
         let bus = bus, metrics = metrics
         pipeline.publish = { bus.publish($0) }
         pipeline.onStoreWrite = { metrics.recordStoreWrite(seconds: $0) }

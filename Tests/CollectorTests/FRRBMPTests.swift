@@ -94,7 +94,7 @@ final class FRRBMPTests: XCTestCase {
         var events = CollectorEvents()
         events.onEstablished = { p, _ in seen.with { $0.established.append(p) } }
         events.onDown = { p, reason in seen.with { $0.down.append((p, reason)) } }
-        events.onLog = { line in seen.with { $0.logs.append(line) } }
+        events.logger = .recording { level, line in seen.with { if level == .debug { $0.debug.append(line) } else { $0.logs.append(line) } } }
         events.onUpdate = { p, decision, options, _, _ in
             guard case let .accept(u) = decision else { return seen.with { $0.logs.append("not accepted: \(decision)") } }
             seen.with { s in
@@ -106,7 +106,6 @@ final class FRRBMPTests: XCTestCase {
         }
         let archiveDir = dir.appendingPathComponent("archive").path
         let station_ = BMPStation(localAS: 12654, archive: SharedArchive(try ArchiveWriter(directory: archiveDir, gzip: false)), events: events)
-        station_.onDebug = { line in seen.with { $0.debug.append(line) } }
         bmp = station_
         let port = try station_.start(host: station, port: 0)
 
@@ -264,7 +263,7 @@ final class BMPStationTests: XCTestCase {
         var events = CollectorEvents()
         events.onEstablished = { p, n in seen.with { $0.established.append(p); $0.fourOctet.insert(n.options.fourOctetAS) } }
         events.onDown = { p, reason in seen.with { $0.down.append((p, reason)) } }
-        events.onLog = { line in seen.with { $0.logs.append(line) } }
+        events.logger = .recording { level, line in seen.with { if level == .debug { $0.debug.append(line) } else { $0.logs.append(line) } } }
         events.onUpdate = { p, decision, options, _, _ in
             guard case let .accept(u) = decision else { return seen.with { $0.logs.append("not accepted: \(decision)") } }
             seen.with { $0.updates.append((p, u, options)) }
@@ -274,7 +273,6 @@ final class BMPStationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let archiveDir = dir.appendingPathComponent("archive").path
         let station = BMPStation(localAS: 12654, archive: SharedArchive(try ArchiveWriter(directory: archiveDir, gzip: false)), events: events)
-        station.onDebug = { line in seen.with { $0.debug.append(line) } }
         let port = try station.start(host: "127.0.0.1", port: 0)
         defer { station.stop() }
 

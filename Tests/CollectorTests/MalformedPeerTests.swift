@@ -11,7 +11,7 @@ import Glibc
 /// exchange with a `BGPListener` on loopback, then sends hand-crafted bad
 /// messages. Each test checks the collector's reaction against RFC 4271 §6
 /// and RFC 7606: the NOTIFICATION it sends (or not), whether the session
-/// survives, what `onUpdate`, `onDown` and `onLog` report, and that what came
+/// survives, what `onUpdate`, `onDown` and the log report, and that what came
 /// before the error is archived and readable.
 ///
 /// Each raw peer binds its own loopback source address (127.0.0.x), so the
@@ -386,7 +386,7 @@ extension MalformedPeerTests {
                     if case let .attributeDiscard(u, _) = d { r.accepted["\(p.address)", default: []] += u.nlri.map { $0.prefix.description } }
                 }
             }
-            events.onLog = { line in rec.with { $0.logs.append(line) } }
+            events.logger = .recording { _, line in rec.with { $0.logs.append(line) } }
             var config = SessionMachine.Config(localAS: 12654, routerID: 0x0A00_00FE)
             config.holdTime = 30
             listener = BGPListener(config: config, archive: SharedArchive(try ArchiveWriter(directory: archiveDir, gzip: false)), events: events)
@@ -408,11 +408,11 @@ extension MalformedPeerTests {
             wait("\(prefix) from \(addr)", file: file, line: line) { rec.with { $0.accepted[addr]?.contains(prefix) ?? false } }
         }
 
-        /// Some onLog line names the peer's address and says `reason`.
+        /// Some log line names the peer's address and says `reason`.
         func assertLogged(_ addr: String, _ reason: String, file: StaticString = #filePath, line: UInt = #line) {
             let logs = rec.with { $0.logs }
             XCTAssertTrue(logs.contains { Lab.mentions($0, addr) && $0.localizedCaseInsensitiveContains(reason) },
-                          "no onLog line with \(addr) and \"\(reason)\" in \(logs)", file: file, line: line)
+                          "no log line with \(addr) and \"\(reason)\" in \(logs)", file: file, line: line)
         }
 
         /// True when `line` names `addr` (not merely a longer address starting with it).

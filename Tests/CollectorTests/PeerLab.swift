@@ -41,7 +41,7 @@ final class RouteLog: @unchecked Sendable {
                 for n in u.withdrawn + (u.attributes.mpUnreach?.withdrawn ?? []) { s.withdrawn[peer + " " + n.prefix.description, default: 0] += 1 }
             }
         }
-        e.onLog = { [self] line in with { $0.logs.append(line) } }
+        e.logger = .recording { [self] _, line in with { $0.logs.append(line) } }
         return e
     }
 }

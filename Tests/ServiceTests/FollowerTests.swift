@@ -1,6 +1,7 @@
 import BGPWire
 import Foundation
 import NIOConcurrencyHelpers
+import Logging
 import Replay
 import Simulator
 import XCTest
@@ -39,7 +40,7 @@ final class FollowerTests: XCTestCase {
         options.start = ArchiveName(path: w.rib).time
         let follower = ArchiveFollower(origin: .folder(folder.path), options: options)
         let logs = NIOLockedValueBox([String]())
-        follower.onLog = { m in logs.withLockedValue { $0.append(m) } }
+        follower.logger = Logger(label: "test") { _ in RecordingLogHandler { m in logs.withLockedValue { $0.append(m) } } }
         let got = NIOLockedValueBox([(kind: ElementKind, time: UInt32)]())
         follower.start { batch in got.withLockedValue { $0 += batch.map { ($0.kind, $0.timestamp) } } }
         defer { follower.stop() }
@@ -84,7 +85,7 @@ final class FollowerTests: XCTestCase {
         options.poll = 0.1
         let follower = ArchiveFollower(origin: .folder("/nonexistent/vigil-follow"), options: options)
         let logs = NIOLockedValueBox([String]())
-        follower.onLog = { m in logs.withLockedValue { $0.append(m) } }
+        follower.logger = Logger(label: "test") { _ in RecordingLogHandler { m in logs.withLockedValue { $0.append(m) } } }
         follower.start { _ in XCTFail("nothing to feed") }
         let until = Date().addingTimeInterval(5)
         while follower.snapshot().reachable && Date() < until { usleep(20_000) }

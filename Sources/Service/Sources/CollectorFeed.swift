@@ -1,6 +1,6 @@
-public import BGPWire
-public import Collector
-public import Logging
+import BGPWire
+import Collector
+import Logging
 import MRT
 
 extension CollectorEvents {
@@ -9,17 +9,17 @@ extension CollectorEvents {
     /// validated updates as announcements and withdrawals (RFC 7606 treat-as-withdraw included).
     static func feeding(_ sink: @escaping @Sendable () -> (any ElementSink)?, logger: Logger) -> CollectorEvents {
         var events = CollectorEvents()
-        events.onLog = { logger.info("\($0)") }
+        events.logger = logger
         events.onEstablished = { peer, n in
-            logger.info("established", metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)",
-                                                   "bgp.hold_time": "\(n.holdTime)",
-                                                   "bgp.families": "\(n.families.map(\.description).joined(separator: " "))"])
+            logger.info("\(peer): established (hold \(n.holdTime) s, families \(n.families.map(\.description).joined(separator: " ")))",
+                        metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)"])
             let t = wallClock()
             sink()?.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
                                        oldState: 5, newState: 6)])
         }
         events.onDown = { peer, why in
-            logger.notice("session down", metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)", "reason": "\(why)"])
+            // The session says why it went down (BGP at notice level); here only for debugging.
+            logger.debug("\(peer): down: \(why)", metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)"])
             let t = wallClock()
             sink()?.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
                                        oldState: 6, newState: 1)])

@@ -33,7 +33,7 @@ public final class FollowerSource: ElementSource {
         var l = logger
         l[metadataKey: "source"] = "\(name)"
         self.logger = l
-        follower.onLog = { [l] in l.info("\($0)") }
+        follower.logger = l
     }
 
     public func start(into sink: any ElementSink) throws {
