@@ -28,6 +28,8 @@
 # Usage: scripts/bench-collect.sh [PREFIXES]          (default 1000000; run as root)
 # Environment: BENCH_MODE=all|together|alone, BENCH_ALONE_ROUNDS=2, BENCH_TIMEOUT=900 (s, every wait),
 #   BENCH_PERF=1 (one more vigil-alone round under `perf record -g`, top symbols printed; not in the ratios),
+#   BENCH_VIGIL=path (a vigil binary to use instead of building one, e.g. an older build),
+#   BENCH_COMMAND=collect|serve (how vigil is started; both run the same services since issue 13),
 #   BENCH_VIGIL_ENV="K=V ..." (environment for vigil, e.g. MALLOC_ARENA_MAX=2), BENCH_KEEP=1 (keep the temp dir), BENCH_SCRATCH=.build-bench, BENCH_NO_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +52,8 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
   done
   rm -f /tmp/bench-collect-build.$$.log
 fi
-vigil=$PWD/$scratch/release/vigil
+vigil=${BENCH_VIGIL:-$PWD/$scratch/release/vigil}
+command=${BENCH_COMMAND:-collect}
 [ -x "$vigil" ] || { echo "bench-collect: $vigil not built" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/vigil-bench-collect.XXXXXX)
@@ -173,7 +176,7 @@ gzip = true
 database = ""
 status_file = "$v_dir/status.json"
 EOF
-  (cd "$v_dir" && exec ip netns exec "$nsV" env ${BENCH_VIGIL_ENV:-} "$vigil" collect --config "$v_dir/vigil.toml" > "$v_dir/stdout" 2> "$v_dir/stderr") &
+  (cd "$v_dir" && exec ip netns exec "$nsV" env ${BENCH_VIGIL_ENV:-} "$vigil" "$command" --config "$v_dir/vigil.toml" > "$v_dir/stdout" 2> "$v_dir/stderr") &
   v_pid=$!
   pids+=("$v_pid")
   local t; t=$(now)
