@@ -367,5 +367,7 @@ if [ -n "${BENCH_PERF:-}" ] && [ -s "$tmp/perf.data" ]; then
   echo "perf (vigil alone, from Established to the full table), top symbols by self time:"
   perf report -i "$tmp/perf.data" --no-children -g none --percent-limit 0.5 --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -40 | sed 's/[ -]*$//; s/   */  /g' \
     | { if command -v swift >/dev/null; then swift demangle --simplified; else cat; fi; }
+  echo "perf, samples by thread:"
+  perf report -i "$tmp/perf.data" --no-children -g none --sort tid --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -12
 fi
 printf 'wall time of the script: %.0f s\n' "$(awk -v a="$EPOCHREALTIME" -v b="$script_start" 'BEGIN { print a - b }')"

@@ -93,4 +93,65 @@ final class FollowerTests: XCTestCase {
         XCTAssertFalse(follower.snapshot().reachable)
         XCTAssertEqual(logs.withLockedValue { $0.filter { $0.contains("no such directory") }.count }, 1, "said once, not every poll")
     }
+
+    /// A mirror over HTTP in the RIS layout (a local server the test starts): the RIB at the
+    /// start, the updates files the mirror has, and the next one once it is published.
+    func testFollowsAMirrorInTheRISLayout() throws {
+        let w = try world()
+        let mirror = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-mirror-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let cache = mirror.appendingPathExtension("cache")
+        let month = mirror.appendingPathComponent("rrc00/2014.12")
+        try FileManager.default.createDirectory(at: month, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(at: w.dir)
+            try? FileManager.default.removeItem(at: mirror)
+            try? FileManager.default.removeItem(at: cache)
+        }
+        func publish(_ path: String) throws {
+            try FileManager.default.copyItem(atPath: path, toPath: month.appendingPathComponent((path as NSString).lastPathComponent).path)
+        }
+        try publish(w.rib)
+        for u in w.updates.prefix(3) { try publish(u) }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("VigilTests/Fixtures/range_server.py").path
+        server.arguments = ["python3", script, mirror.path]
+        let out = Pipe()
+        server.standardOutput = out
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        var line = Data()
+        while !line.contains(10) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line.append(d)
+        }
+        let port = try XCTUnwrap(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+
+        var options = ArchiveFollower.Options()
+        options.poll = 0.3
+        options.start = ArchiveName(path: w.rib).time
+        let layout = try XCTUnwrap(ArchiveLayout(collector: "rrc00", mirror: "http://127.0.0.1:\(port)"))
+        let follower = ArchiveFollower(origin: .mirror(layout, cache: cache.path), options: options)
+        let got = NIOLockedValueBox(0)
+        follower.start { batch in got.withLockedValue { $0 += batch.count } }
+        defer { follower.stop() }
+        func waitFiles(_ n: Int) {
+            let until = Date().addingTimeInterval(20)
+            while follower.snapshot().files < n && Date() < until { usleep(50_000) }
+        }
+        waitFiles(4)
+        XCTAssertEqual(follower.snapshot().files, 4, "the RIB and the three published updates files")
+        XCTAssertTrue(follower.snapshot().reachable)
+        XCTAssertGreaterThan(got.withLockedValue { $0 }, 1000)
+        try publish(w.updates[3])
+        waitFiles(5)
+        XCTAssertEqual(follower.snapshot().lastFile.map { ($0 as NSString).lastPathComponent }, (w.updates[3] as NSString).lastPathComponent)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: cache.appendingPathComponent("rrc00/2014.12/\((w.updates[3] as NSString).lastPathComponent)").path),
+                      "kept in the cache, as vigil fetch keeps it")
+    }
 }
