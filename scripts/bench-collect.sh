@@ -218,7 +218,7 @@ round() {
   while :; do
     if [[ $who == *v* && -z $v_done ]]; then
       kill -0 "$v_pid" 2>/dev/null || { cat "$v_dir/stderr" >&2; die "vigil exited during the round"; }
-      if [ -z "$v_est" ] && grep -q "established" "$v_dir/stderr"; then
+      if [ -z "$v_est" ] && grep -q ": established (hold" "$v_dir/stderr"; then
         v_est=$(now)
         if [ -n "${perf_round:-}" ]; then
           perf record -g -F 999 -o "$tmp/perf.data" -p "$v_pid" > "$tmp/perf.out" 2>&1 &

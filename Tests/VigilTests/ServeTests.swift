@@ -215,6 +215,16 @@ final class ServeTests: XCTestCase {
         XCTAssertGreaterThan(sent, 1024, m)
         XCTAssertTrue(m.contains("vigil_elements_total "), m)
 
+        // SIGHUP: the watch list is read again (AS65100 leaves); what cannot change while running is named.
+        try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "watch = [\"AS65030\", \"AS65100\"]", with: "watch = [\"AS65030\"]")
+            .replacingOccurrences(of: "poll = \"1s\"", with: "poll = \"2s\"")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        kill(vigil!.process.processIdentifier, SIGHUP)
+        waitFor("the reload", seconds: 10) { vigil!.stderr.contains("watching AS65030\n") }
+        XCTAssertTrue(vigil!.stderr.contains("reload: follow changed: they take effect on restart"), vigil!.stderr)
+        XCTAssertTrue(vigil!.process.isRunning)
+
         // SIGTERM: a clean stop. Nothing opens because Vigil leaves; what is open ends as "observation stopped".
         let before = events().count
         vigil!.stop()
