@@ -45,9 +45,6 @@ public final class Observatory: @unchecked Sendable {
     /// Where the configuration came from (SIGHUP reads it again).
     let configPath: String?
 
-    public struct Problem: Error, CustomStringConvertible {
-        public var description: String
-    }
 
     public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) throws {
         self.cfg = cfg
@@ -262,20 +259,21 @@ public final class Observatory: @unchecked Sendable {
         health.withLockedValue { $0 = trackers.map(\.health) }
         for c in changes { bus.publish(.source(c)) }
         archive?.flush(now: now)
-        let p = pipeline.snapshot()
-        reading.elements = p.elements
-        reading.queued = p.queued
-        reading.eventsOpen = p.openEvents.count
-        reading.routes = p.routes
-        reading.prefixes = p.prefixes
-        reading.sessionsUp = peers().filter { $0.state == "Established" }.count
+        // One report a second serves the metrics and the status file alike.
+        let r = report()
+        reading.elements = r.elements
+        reading.queued = r.queued
+        reading.eventsOpen = r.openEvents.count
+        reading.routes = r.routes
+        reading.prefixes = r.prefixes
+        reading.sessionsUp = r.peers.filter { $0.state == "Established" }.count
         if let c = probeSource?.counts.withLockedValue({ $0 }) {
             reading.probesSent = c.sent
             reading.probesAnswered = c.answered
         }
         reading.busMissed = bus.missedBySubscriber
         metrics.update(reading)
-        writeStatus()
+        writeStatus(r)
     }
 
     /// Every peer: BGP sessions, and the peers BMP routers report (one row each, named by the router).
@@ -305,8 +303,8 @@ public final class Observatory: @unchecked Sendable {
                             busMissed: Dictionary(bus.missedBySubscriber.map { ($0.name, $0.missed) }, uniquingKeysWith: +))
     }
 
-    func writeStatus() {
-        guard let path = cfg.statusFile, let data = try? JSONEncoder().encode(report()) else { return }
+    func writeStatus(_ report: StatusReport? = nil) {
+        guard let path = cfg.statusFile, let data = try? JSONEncoder().encode(report ?? self.report()) else { return }
         let tmp = path + ".tmp"
         if FileManager.default.createFile(atPath: tmp, contents: data) { rename(tmp, path) }
     }

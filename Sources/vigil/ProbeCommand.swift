@@ -120,10 +120,11 @@ struct ProbeCommand: ParsableCommand {
         guard !plan.targets.isEmpty else {
             throw ValidationError("nothing to probe: give --target PREFIX or a --config with [[probe.target]] (probing is off until targets are configured)")
         }
-        let table: BlockTable
-        do { table = try BlockTable(plan: plan) } catch { throw ValidationError(error.description) }
-        try checkTargets(table)
-        let prober = try makeProber(plan, kind: kind, sender: how, hint: "try --socket datagram")
+        let table: BlockTable, prober: Prober
+        do {
+            table = try ProbeSource.blockTable(plan) { logLine($0) }
+            prober = try ProbeSource.prober(plan, kind: kind, sender: how, hint: "try --socket datagram")
+        } catch { throw ValidationError("\(error)") }
         let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
         let store: any SeriesStore = try dbPath.flatMap { $0.isEmpty ? nil : try SQLiteStore(path: $0) } ?? MemoryStore()
         let sink: EventPrinter
@@ -190,7 +191,8 @@ struct ProbeCommand: ParsableCommand {
             let a = ProbePlan.address(in: p, index: UInt64(i))
             if plan.allows(a) { addresses.append(a) }
         }
-        let prober = try makeProber(plan, kind: kind, sender: sender, hint: "try --socket datagram")
+        let prober: Prober
+        do { prober = try ProbeSource.prober(plan, kind: kind, sender: sender, hint: "try --socket datagram") } catch { throw ValidationError("\(error)") }
         let results = prober.probe(addresses)
         let s = prober.lastStats
         let answered = results.reduce(0) { $0 + ($1.answered > 0 ? 1 : 0) }

@@ -59,10 +59,7 @@ final class CollectLiveTests: XCTestCase {
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
 
         func statusText() -> String { (try? CLI.vigil("collect", "--config", config, "--status").text) ?? "" }
-        func events() -> [[String: Any]] {
-            let text = (try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
+        func events() -> [[String: Any]] { eventLines(eventsFile) }
         waitFor("the session and BIRD's three routes") {
             statusText().split(separator: "\n").contains { $0.hasPrefix(ns.peer) && $0.contains("Established") && $0.contains("  3  ") }
         }

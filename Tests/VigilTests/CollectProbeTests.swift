@@ -72,12 +72,9 @@ final class CollectProbeTests: XCTestCase {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         vigil = try Background(["collect", "--config", config], in: dir)
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
-        func events() -> [[String: Any]] {
-            let text = (try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
+        func events() -> [[String: Any]] { eventLines(eventsFile) }
         func find(_ change: String, _ cause: String) -> [String: Any]? {
-            events().first { $0["change"] as? String == change && $0["cause"] as? String == cause && $0["entity"] as? String == "AS65030" }
+            firstChange(events(), change, cause, "AS65030")
         }
         waitFor("the session, four routes and two probe rounds", seconds: 40) {
             let s = (try? CLI.vigil("collect", "--config", config, "--status").text) ?? ""

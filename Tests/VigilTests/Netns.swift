@@ -84,6 +84,17 @@ func upstreamBIRDConfig(_ ns: Netns, port: Int, routes: [(prefix: String, origin
     """
 }
 
+/// The JSON lines of an events file so far (none while it does not exist).
+func eventLines(_ path: String) -> [[String: Any]] {
+    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+/// The first event change of `change` (opened, closed …) with `cause` for `entity`.
+func firstChange(_ events: [[String: Any]], _ change: String, _ cause: String, _ entity: String) -> [String: Any]? {
+    events.first { $0["change"] as? String == change && $0["cause"] as? String == cause && $0["entity"] as? String == entity }
+}
+
 /// Waits (bounded) for a condition; fails the test if it never holds.
 func waitFor(_ what: String, seconds: Double = 40, file: StaticString = #filePath, line: UInt = #line, _ ok: () -> Bool) {
     let until = Date().addingTimeInterval(seconds)

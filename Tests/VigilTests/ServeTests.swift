@@ -153,12 +153,9 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(try CLI.vigil("serve", "--config", config, "--check").text.contains("following sim01, probing 1 targets"))
         vigil = try Background(["serve", "--config", config], in: dir)
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
-        func events() -> [[String: Any]] {
-            let text = (try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
+        func events() -> [[String: Any]] { eventLines(eventsFile) }
         func find(_ change: String, _ cause: String, _ entity: String) -> [String: Any]? {
-            events().first { $0["change"] as? String == change && $0["cause"] as? String == cause && $0["entity"] as? String == entity }
+            firstChange(events(), change, cause, entity)
         }
         func metrics() -> String {
             httpGet("http://127.0.0.1:\(metricsPort)/metrics") ?? ""

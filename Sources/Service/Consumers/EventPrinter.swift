@@ -7,14 +7,11 @@ public import Signals
 public final class EventPrinter: @unchecked Sendable {
     let file: FileHandle?
 
-    public struct Problem: Error, CustomStringConvertible {
-        public var description: String
-    }
 
     public init(path: String?) throws {
         file = try path.map { path in
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-            guard let h = FileHandle(forWritingAtPath: path) else { throw Problem(description: "\(path): cannot write events") }
+            guard let h = FileHandle(forWritingAtPath: path) else { throw ServiceError("\(path): cannot write events") }
             h.seekToEndOfFile()
             return h
         }

@@ -13,7 +13,6 @@ public final class BGPSource: ElementSource {
     let cfg: CollectConfig
     let archive: SharedArchive?
     let logger: Logger
-    let sink = NIOLockedValueBox<(any ElementSink)?>(nil)
     let parts = NIOLockedValueBox<(listener: BGPListener?, connector: BGPConnector?)>((nil, nil))
 
     public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger) {
@@ -27,8 +26,7 @@ public final class BGPSource: ElementSource {
     }
 
     public func start(into sink: any ElementSink) throws {
-        self.sink.withLockedValue { $0 = sink }
-        let events = CollectorEvents.feeding({ [weak self] in self?.sink.withLockedValue { $0 } }, logger: logger)
+        let events = CollectorEvents.feeding(sink, logger: logger)
         let session = {
             var c = SessionMachine.Config(localAS: cfg.localAS, routerID: cfg.routerID)
             c.holdTime = cfg.holdTime
@@ -68,7 +66,6 @@ public final class BGPSource: ElementSource {
 
     /// Closes the sessions (after the pipeline stopped, so their routes are not withdrawn from what it judged).
     public func stop() {
-        sink.withLockedValue { $0 = nil }
         let p = parts.withLockedValue { $0 }
         p.connector?.stop()
         p.listener?.stop()
@@ -82,7 +79,6 @@ public final class BMPSource: ElementSource {
     let cfg: CollectConfig
     let archive: SharedArchive?
     let logger: Logger
-    let sink = NIOLockedValueBox<(any ElementSink)?>(nil)
     let station = NIOLockedValueBox<BMPStation?>(nil)
 
     public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger) {
@@ -94,8 +90,7 @@ public final class BMPSource: ElementSource {
     }
 
     public func start(into sink: any ElementSink) throws {
-        self.sink.withLockedValue { $0 = sink }
-        let events = CollectorEvents.feeding({ [weak self] in self?.sink.withLockedValue { $0 } }, logger: logger)
+        let events = CollectorEvents.feeding(sink, logger: logger)
         let s = BMPStation(localAS: cfg.localAS, archive: archive, events: events)
         station.withLockedValue { $0 = s }
         for l in cfg.bmpListen {
@@ -114,7 +109,6 @@ public final class BMPSource: ElementSource {
     }
 
     public func stop() {
-        sink.withLockedValue { $0 = nil }
         station.withLockedValue { $0 }?.stop()
     }
 }

@@ -10,9 +10,6 @@ public final class FollowerSource: ElementSource {
     public let follower: ArchiveFollower
     let logger: Logger
 
-    public struct Problem: Error, CustomStringConvertible {
-        public var description: String
-    }
 
     public init(_ f: CollectConfig.Follow, logger: Logger) throws {
         name = "follow \(f.name)"
@@ -22,7 +19,7 @@ public final class FollowerSource: ElementSource {
             origin = .folder(folder)
         } else {
             guard let c = f.collector, let layout = ArchiveLayout(collector: c, mirror: f.mirror) else {
-                throw Problem(description: "follow: '\(f.collector ?? "")' is not a RIS or RouteViews collector")
+                throw ServiceError("follow: '\(f.collector ?? "")' is not a RIS or RouteViews collector")
             }
             origin = .mirror(layout, cache: f.cache)
         }

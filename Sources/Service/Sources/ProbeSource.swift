@@ -16,9 +16,6 @@ public final class ProbeSource: ProbeRoundSource {
     /// Rounds done, probes sent and answered (for health and metrics).
     public let counts = NIOLockedValueBox((rounds: 0, sent: 0, answered: 0))
 
-    public struct Problem: Error, CustomStringConvertible {
-        public var description: String
-    }
 
     public init(_ cfg: CollectConfig, plan: ProbePlan, logger: Logger) {
         self.cfg = cfg
@@ -30,23 +27,32 @@ public final class ProbeSource: ProbeRoundSource {
         limits = .init(silentAfter: Int64(plan.round * 3) + 60)
     }
 
-    public func start(into sink: any ProbeRoundSink) throws {
+    /// The plan's blocks, each target that is not probed named (`warn`); nothing left to probe
+    /// is an error, not a run that measures zeros. Shared with `vigil probe`.
+    public static func blockTable(_ plan: ProbePlan, warn: (String) -> Void) throws -> BlockTable {
         let table: BlockTable
-        do { table = try BlockTable(plan: plan) } catch { throw Problem(description: "probe: \(error.description)") }
+        do { table = try BlockTable(plan: plan) } catch { throw ServiceError("probe: \(error.description)") }
         for u in table.unprobed {
             let t = table.plan.targets[u.target]
-            logger.warning("target \(t.prefix) (\(t.entity)) is not probed: \(u.why)")
+            warn("target \(t.prefix) (\(t.entity)) is not probed: \(u.why)")
         }
         guard !table.blocks.isEmpty else {
-            throw Problem(description: "nothing to probe: every target lies on the never-probe list (or inside another target)")
+            throw ServiceError("nothing to probe: every target lies on the never-probe list (or inside another target)")
         }
-        let prober: Prober
-        do {
-            prober = try Prober(rate: plan.rate, timeout: plan.timeout, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw,
-                                sender: Sender(rawValue: cfg.probeSender) ?? .socket)
-        } catch {
-            throw Problem(description: "\(error) (raw ICMP sockets need root or CAP_NET_RAW; set probe.socket = \"datagram\")")
+        return table
+    }
+
+    /// A prober for the plan, saying what to do when the sockets are refused (`hint`). Shared with `vigil probe`.
+    public static func prober(_ plan: ProbePlan, kind: SocketKind, sender: Sender, hint: String) throws -> Prober {
+        do { return try Prober(rate: plan.rate, timeout: plan.timeout, kind: kind, sender: sender) } catch {
+            throw ServiceError("\(error) (raw ICMP sockets need root or CAP_NET_RAW; \(hint))")
         }
+    }
+
+    public func start(into sink: any ProbeRoundSink) throws {
+        let table = try Self.blockTable(plan) { [logger] in logger.warning("\($0)") }
+        let prober = try Self.prober(plan, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw, sender: Sender(rawValue: cfg.probeSender) ?? .socket,
+                                     hint: "set probe.socket = \"datagram\"")
         let blocks = BlockProber(table: table, prober: prober)
         let l = ProbeLoop(prober: blocks)
         l.onCensus = { [logger, counts] c, records in

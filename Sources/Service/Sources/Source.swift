@@ -2,7 +2,8 @@ public import BGPWire
 public import Probing
 public import Signals
 
-/// Where an element source puts what it receives: the pipeline (thread-safe, never blocks the caller for long).
+/// Where an element source puts what it receives: the pipeline (thread-safe, never blocks the caller
+/// for long; once stopped it takes nothing more, so sources need not detach from it).
 public protocol ElementSink: Sendable {
     func submit(_ elements: [BGPElement])
 }
