@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BGPWire", "Entities"], swiftSettings: swiftSettings),
         .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire",
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire", "Probing",
                                                     .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
     ]

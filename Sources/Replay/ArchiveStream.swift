@@ -1,53 +1,36 @@
 public import BGPWire
 import MRT
 
-/// The elements of a sequence of archive files (one collector's, in time
-/// order), read lazily, one record at a time.
-public final class FileSequenceStream {
+/// The raw records of a sequence of archive files (one collector's, in time order),
+/// read lazily; problems are reported and the files after them still read.
+final class RecordCursor {
     let files: [String]
     var index = -1
     var reader: MRTReader?
-    let decoder = ElementDecoder()
-    var buffer: [BGPElement] = []
-    var position = 0
     let onIssue: (String) -> Void
-    /// Stored size of the files finished so far, plus the current file's position.
-    public private(set) var finishedBytes = 0
+    /// Stored size of the files finished so far.
+    var finishedBytes = 0
 
-    public init(files: [String], onIssue: @escaping (String) -> Void) {
+    init(files: [String], onIssue: @escaping (String) -> Void) {
         self.files = files
         self.onIssue = onIssue
     }
 
-    public var currentBytes: Int { finishedBytes + (reader?.file?.position ?? 0) }
+    var currentBytes: Int { finishedBytes + (reader?.file?.position ?? 0) }
 
-    /// The elements of the next record that has any (they share one timestamp),
-    /// or nil when every file is read. Valid until the next call.
-    public func nextBatch() -> [BGPElement]? {
-        position = buffer.count
-        guard next() != nil else { return nil }
-        position = buffer.count
-        return buffer
-    }
-
-    /// The next element, or nil when every file is read.
-    public func next() -> BGPElement? {
-        while position >= buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            position = 0
+    /// The next record, or nil when every file is read. Valid until the next call.
+    func next() -> RawRecord? {
+        while true {
             if reader == nil && !openNext() { return nil }
             let raw: RawRecord?
             do { raw = try reader!.next() } catch { onIssue("\(files[index]): \(error)"); raw = nil }
-            guard let rec = raw else {
-                finishedBytes += reader?.file?.size ?? 0
-                reader = nil
-                continue
-            }
-            if let problem = decoder.decode(rec, into: &buffer) { reader!.reportMalformed(rec, problem) }
+            if let rec = raw { return rec }
+            finishedBytes += reader?.file?.size ?? 0
+            reader = nil
         }
-        defer { position += 1 }
-        return buffer[position]
     }
+
+    func reportMalformed(_ rec: RawRecord, _ problem: String) { reader?.reportMalformed(rec, problem) }
 
     func openNext() -> Bool {
         while index + 1 < files.count {
@@ -65,31 +48,97 @@ public final class FileSequenceStream {
     }
 }
 
+/// The elements of a sequence of archive files (one collector's, in time
+/// order), read lazily, one record at a time: the live path's form (`BGPElement`).
+public final class FileSequenceStream {
+    let cursor: RecordCursor
+    let decoder = ElementDecoder()
+    var buffer: [BGPElement] = []
+    var position = 0
+
+    public init(files: [String], onIssue: @escaping (String) -> Void) {
+        cursor = RecordCursor(files: files, onIssue: onIssue)
+    }
+
+    public var currentBytes: Int { cursor.currentBytes }
+
+    /// The elements of the next record that has any (they share one timestamp),
+    /// or nil when every file is read. Valid until the next call.
+    public func nextBatch() -> [BGPElement]? {
+        position = buffer.count
+        guard next() != nil else { return nil }
+        position = buffer.count
+        return buffer
+    }
+
+    /// The next element, or nil when every file is read.
+    public func next() -> BGPElement? {
+        while position >= buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            position = 0
+            guard let rec = cursor.next() else { return nil }
+            if let problem = decoder.decode(rec, into: &buffer) { cursor.reportMalformed(rec, problem) }
+        }
+        defer { position += 1 }
+        return buffer[position]
+    }
+}
+
+/// The records of a sequence of archive files as `RouteBatch`es (the replay path:
+/// nothing allocated per element). `batch` holds the current record's elements.
+public final class RouteFileStream {
+    let cursor: RecordCursor
+    let walker = RouteWalker()
+    public private(set) var batch = RouteBatch()
+
+    public init(files: [String], onIssue: @escaping (String) -> Void) {
+        cursor = RecordCursor(files: files, onIssue: onIssue)
+    }
+
+    public var currentBytes: Int { cursor.currentBytes }
+    /// Records read by the walker and by the typed decoder (odd ones).
+    public var walkedRecords: Int { walker.walkedRecords }
+    public var typedRecords: Int { walker.typedRecords }
+
+    var key: (UInt32, UInt32) { (batch.timestamp, batch.microseconds) }
+
+    /// Moves to the next record that has elements; false when every file is read.
+    public func advance() -> Bool {
+        while let rec = cursor.next() {
+            if let problem = walker.decode(rec, into: &batch) { cursor.reportMalformed(rec, problem) }
+            if !batch.elements.isEmpty { return true }
+        }
+        return false
+    }
+}
+
 /// Several collectors' streams merged into one stream in timestamp order, as
-/// BGPStream does: a small heap keyed by each stream's next record time. It
-/// hands out a record's elements together (they share a timestamp), so the
-/// replay loop reads them in place instead of copying element by element.
+/// BGPStream does: a small heap keyed by each stream's current record time. It
+/// hands out a record's batch in place (its elements share a timestamp).
 public final class MergedStream {
-    let streams: [FileSequenceStream]
-    var heads: [[BGPElement]?]
+    let streams: [RouteFileStream]
     var heap: [Int] = []
 
-    public init(_ streams: [FileSequenceStream]) {
+    public init(_ streams: [RouteFileStream]) {
         self.streams = streams
-        heads = streams.map { $0.nextBatch() }
-        for i in heads.indices where heads[i] != nil { push(i) }
+        for i in streams.indices where streams[i].advance() { push(i) }
     }
 
     public var bytesRead: Int { streams.reduce(0) { $0 + $1.currentBytes } }
+    public var walkedRecords: Int { streams.reduce(0) { $0 + $1.walkedRecords } }
+    public var typedRecords: Int { streams.reduce(0) { $0 + $1.typedRecords } }
 
-    func key(_ i: Int) -> (UInt32, UInt32) { (heads[i]![0].timestamp, heads[i]![0].microseconds ?? 0) }
+    @inline(__always)
+    func less(_ a: Int, _ b: Int) -> Bool {
+        streams[a].key < streams[b].key
+    }
 
     func push(_ i: Int) {
         heap.append(i)
         var c = heap.count - 1
         while c > 0 {
             let p = (c - 1) / 2
-            if key(heap[c]) < key(heap[p]) { heap.swapAt(c, p); c = p } else { break }
+            if less(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
         }
     }
 
@@ -102,8 +151,8 @@ public final class MergedStream {
             while true {
                 let l = 2 * p + 1, r = l + 1
                 var m = p
-                if l < heap.count && key(heap[l]) < key(heap[m]) { m = l }
-                if r < heap.count && key(heap[r]) < key(heap[m]) { m = r }
+                if l < heap.count && less(heap[l], heap[m]) { m = l }
+                if r < heap.count && less(heap[r], heap[m]) { m = r }
                 if m == p { break }
                 heap.swapAt(p, m)
                 p = m
@@ -112,12 +161,11 @@ public final class MergedStream {
         return top
     }
 
-    /// Calls `body` with the elements of the next record in time order; false at the end.
-    public func nextBatch(_ body: ([BGPElement]) throws -> Void) rethrows -> Bool {
+    /// Calls `body` with the next record's batch in time order; false at the end.
+    public func nextBatch(_ body: (borrowing RouteBatch) throws -> Void) rethrows -> Bool {
         guard let i = popMin() else { return false }
-        try body(heads[i]!)
-        heads[i] = streams[i].nextBatch()
-        if heads[i] != nil { push(i) }
+        try body(streams[i].batch)
+        if streams[i].advance() { push(i) }
         return true
     }
 }

@@ -32,6 +32,9 @@ public final class LivePipeline: @unchecked Sendable {
         /// What closes bins and times live judgement: the wall clock (live feeds), or the
         /// time of the data (archives followed as they are published, minutes late).
         public var clock = Clock.wall
+        /// Whether any source feeds routes. Without one (`vigil probe` alone) down blocks are
+        /// judged with no routing evidence: "unknown", never "withdrawn" from an empty table.
+        public var routing = true
         public init() {}
     }
 

@@ -26,7 +26,7 @@ extension LivePipeline {
                     routes[b] = engine.state.route(covering: b).map { DataPlaneDetector.Route(prefix: $0.prefix, peers: $0.peers, origin: $0.origin) }
                 }
                 let bgpOpen = (live.openEvents + detector.openEvents).contains { $0.entity == row.entity && $0.kind == .outage }
-                let (changes, confirmation) = dataPlane.observe(row, down: down, routes: routes, bgpOutageOpen: bgpOpen)
+                let (changes, confirmation) = dataPlane.observe(row, down: down, routes: options.routing ? routes : nil, bgpOutageOpen: bgpOpen)
                 for c in changes {
                     changed.append(c.event)
                     publish(.event(c, latency: nil))

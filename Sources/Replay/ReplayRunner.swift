@@ -36,6 +36,9 @@ public final class ReplayRunner {
         /// ADD-PATH paths refused beyond `PeerTable.maxPathsPerPrefix` for one (peer, prefix).
         public var refusedPaths = 0
         public var outOfOrder = 0
+        /// Records read straight from their bytes, and records the typed decoder took (odd or old ones).
+        public var walkedRecords = 0
+        public var typedRecords = 0
         public var seconds = 0.0
     }
 
@@ -113,7 +116,8 @@ public final class ReplayRunner {
         if options.ribs.isEmpty {
             note("no RIB given: routes announced before the first update are unknown, and withdrawals of them are counted as unknown")
         }
-        var ribPeers = Set<PeerKey>()
+        // Per peer index: seen in a RIB, reported as missing from it.
+        var ribPeers: [Bool] = [], reportedPeers: [Bool] = []
         var pending: [SeriesRow] = []
         var lastBin: Int64?
         func flush() throws {
@@ -129,43 +133,48 @@ public final class ReplayRunner {
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        let rib = MergedStream(options.ribs.map { FileSequenceStream(files: [$0], onIssue: problem) })
-        let updates = MergedStream(options.updates.map { FileSequenceStream(files: $0, onIssue: problem) })
-        var reportedPeers = Set<PeerKey>()
+        let rib = MergedStream(options.ribs.map { RouteFileStream(files: [$0], onIssue: problem) })
+        let updates = MergedStream(options.updates.map { RouteFileStream(files: $0, onIssue: problem) })
         var lastTime: UInt32 = 0
+        let haveRIB = !options.ribs.isEmpty
         var outOfOrderReported = false
         var n = 0
-        func feed(_ e: BGPElement, fromRIB: Bool) throws {
+        func feed(_ batch: borrowing RouteBatch, fromRIB: Bool) throws {
+            let t = batch.timestamp
             // The time range selects updates; a RIB is the starting state whatever its time.
             if !fromRIB {
-                if let f = options.from, e.timestamp < f { return }
-                if let u = options.until, e.timestamp >= u { return }
-            }
-            n += 1
-            let key = PeerKey(address: e.peerAddress, asn: e.peerAS)
-            if fromRIB {
-                ribPeers.insert(key)
-            } else {
-                if !options.ribs.isEmpty, !ribPeers.contains(key), !reportedPeers.contains(key), e.kind != .state {
-                    reportedPeers.insert(key)
-                    s.unknownPeers += 1
-                    note("updates from \(key), a peer not in the RIB: its routes from before the updates are unknown")
-                }
-                if e.timestamp < lastTime && !outOfOrderReported {
+                if let f = options.from, t < f { return }
+                if let u = options.until, t >= u { return }
+                if t < lastTime && !outOfOrderReported {
                     outOfOrderReported = true
-                    note("timestamps go backwards (\(e.timestamp) after \(lastTime)): such elements are counted in the current bin")
+                    note("timestamps go backwards (\(t) after \(lastTime)): such elements are counted in the current bin")
                 }
-                lastTime = max(lastTime, e.timestamp)
+                lastTime = max(lastTime, t)
             }
-            let rows = engine.apply(e)
-            if !rows.isEmpty {
-                pending += rows
-                try flush()
+            for e in batch.elements {
+                n += 1
+                let peer = engine.peerIndex(e.peerAddress, e.peerAS)
+                if peer >= ribPeers.count {
+                    ribPeers.append(contentsOf: repeatElement(false, count: peer + 1 - ribPeers.count))
+                    reportedPeers.append(contentsOf: repeatElement(false, count: peer + 1 - reportedPeers.count))
+                }
+                if fromRIB {
+                    ribPeers[peer] = true
+                } else if haveRIB, !ribPeers[peer], !reportedPeers[peer], e.kind != .state {
+                    reportedPeers[peer] = true
+                    s.unknownPeers += 1
+                    note("updates from \(engine.state.peers[peer]), a peer not in the RIB: its routes from before the updates are unknown")
+                }
+                let rows = engine.apply(e, peer: peer, in: batch)
+                if !rows.isEmpty {
+                    pending += rows
+                    try flush()
+                }
+                if n & 0xFFFF == 0 { progress?(rib.bytesRead + updates.bytesRead, total, n) }
             }
-            if n & 0xFFFF == 0 { progress?(rib.bytesRead + updates.bytesRead, total, n) }
         }
-        while try rib.nextBatch({ for e in $0 { try feed(e, fromRIB: true) } }) {}
-        while try updates.nextBatch({ for e in $0 { try feed(e, fromRIB: false) } }) {}
+        while try rib.nextBatch({ try feed($0, fromRIB: true) }) {}
+        while try updates.nextBatch({ try feed($0, fromRIB: false) }) {}
         let last = engine.finish()
         pending += last
         try flush()
@@ -173,6 +182,8 @@ public final class ReplayRunner {
         if options.detect { try store.writeEvents(detector.stopObserving(at: max(Int64(lastTime), last.first?.bin ?? 0))) }
         progress?(total, total, n)
         s.elements = n
+        s.walkedRecords = rib.walkedRecords + updates.walkedRecords
+        s.typedRecords = rib.typedRecords + updates.typedRecords
         s.unknownWithdrawals = engine.unknownWithdrawals
         s.outOfOrder = engine.outOfOrder
         s.refusedPaths = engine.state.refusedPaths

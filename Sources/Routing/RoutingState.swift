@@ -114,17 +114,27 @@ public final class RoutingState {
     public func isFullFeed(_ peer: Int, v6: Bool) -> Bool { v6 ? fullFeed6[peer] : fullFeed4[peer] }
 
     public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, asPath: ASPath, attributes: [PathAttribute] = []) -> RouteChange {
-        visibilityStep = 0
-        let p = prefixID(prefix)
+        announce(peer: peer, prefix: prefix, pathIdentifier: pathIdentifier, path: pathID(asPath), attributes: attributes)
+    }
+
+    /// The id of a decoded path (the live path's elements).
+    public func pathID(_ asPath: ASPath) -> UInt32 {
         // The prefixes of one update share their path: skip the hash lookup (Array ==
         // returns at once for the same storage).
-        let path: UInt32
-        if let last = lastPath, last.path == asPath {
-            path = last.id
-        } else {
-            path = paths.id(asPath)
-            lastPath = (asPath, path)
-        }
+        if let last = lastPath, last.path == asPath { return last.id }
+        let path = paths.id(asPath)
+        lastPath = (asPath, path)
+        return path
+    }
+
+    /// The id of a path given as canonical bytes (see `RouteBatch`).
+    @inline(__always)
+    public func pathID(canonical bytes: UnsafeRawBufferPointer) -> UInt32 { paths.id(canonical: bytes) }
+
+    /// Announces a route whose path is already interned (`pathID`).
+    public func announce(peer: Int, prefix: Prefix, pathIdentifier: UInt32? = nil, path: UInt32, attributes: [PathAttribute] = []) -> RouteChange {
+        visibilityStep = 0
+        let p = prefixID(prefix)
         let v6 = prefix.isIPv6
         let old: UInt32?
         let newPrefix: Bool
@@ -252,7 +262,7 @@ public final class RoutingState {
     /// Bytes held by the per-peer tables and the path store, and the routes they hold.
     public func memoryReport() -> (routes: Int, tableBytes: Int, pathBytes: Int) {
         let tableBytes = tables.reduce(0) { $0 + $1.storageBytes }
-        let pathBytes = paths.paths.reduce(0) { $0 + 48 + $1.segments.reduce(0) { $0 + 32 + $1.asns.count * 4 } }
+        let pathBytes = paths.storageBytes
         return (routeCount, tableBytes, pathBytes)
     }
 }

@@ -25,7 +25,8 @@ import Store
 /// the collector's own leaving is never an outage), the sources (archives get their last
 /// messages), the consumers (they drain the bus), and last the archive's files completed.
 public final class Observatory: @unchecked Sendable {
-    public enum Mode: Sendable { case serve, collect }
+    /// `vigil serve`, `vigil collect`, or `vigil probe` (a prober alone, `rounds` of it or until stopped).
+    public enum Mode: Sendable, Equatable { case serve, collect, probe(rounds: Int?) }
 
     public let cfg: CollectConfig
     public let mode: Mode
@@ -69,7 +70,13 @@ public final class Observatory: @unchecked Sendable {
         if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger)) }
         if !cfg.bmpListen.isEmpty { elementSources.append(BMPSource(cfg, archive: archive, logger: logger)) }
         for f in cfg.follows { elementSources.append(try FollowerSource(f, logger: logger)) }
-        if let plan = cfg.probe { probeSource = ProbeSource(cfg, plan: plan, logger: logger) }
+        if let plan = cfg.probe {
+            if case let .probe(rounds) = mode {
+                probeSource = ProbeSource(cfg, plan: plan, rounds: rounds, socketHint: "try --socket datagram", logger: logger)
+            } else {
+                probeSource = ProbeSource(cfg, plan: plan, logger: logger)
+            }
+        }
 
         var options = LivePipeline.Options()
         options.binSeconds = cfg.bin
@@ -85,6 +92,7 @@ public final class Observatory: @unchecked Sendable {
         // Followers alone: bins close on the archives' time (they are published minutes late).
         // Beside live sources the wall clock rules, and followed records count into the bin they arrive in.
         options.clock = live ? .wall : .data
+        options.routing = !elementSources.isEmpty
         if !live { logger.info("only archive followers: bins close on the time of the data") }
         pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
         pipeline.logger = logger
@@ -144,11 +152,16 @@ public final class Observatory: @unchecked Sendable {
             })
         }
         if let p = probeSource {
+            // With a number of rounds (`vigil probe --rounds`) the run ends when they are done.
             add(RunService(p.name) { [pipeline] in
                 try p.start(into: pipeline)
-                try? await gracefulShutdown()
+                if p.rounds != nil {
+                    while !p.isFinished && !Task.isShuttingDownGracefully { try? await Task.sleep(for: .milliseconds(100)) }
+                } else {
+                    try? await gracefulShutdown()
+                }
                 p.stop()
-            })
+            }, ending: p.rounds != nil)
         }
         add(RunService("pipeline") { [pipeline, bus, logger] in
             try? await gracefulShutdown()
@@ -199,7 +212,7 @@ public final class Observatory: @unchecked Sendable {
                 Swift.Task { await group.triggerGracefulShutdown() }
             }
         }
-        logger.info("\(mode == .serve ? "observatory" : "collector") \(cfg.name) running (pid \(getpid())): \(allSources.map(\.name).joined(separator: ", "))")
+        logger.info("\(mode.noun) \(cfg.name) running (pid \(getpid())): \(allSources.map(\.name).joined(separator: ", "))")
         try await group.run()
         writeStatus()
     }
@@ -357,3 +370,13 @@ struct RunService: ServiceLifecycle.Service, CustomStringConvertible {
 }
 
 extension LivePipeline: ElementSink, ProbeRoundSink {}
+
+extension Observatory.Mode {
+    var noun: String {
+        switch self {
+        case .serve: "observatory"
+        case .collect: "collector"
+        case .probe: "prober"
+        }
+    }
+}

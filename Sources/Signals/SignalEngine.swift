@@ -34,7 +34,7 @@ public final class SignalEngine {
     var closedNotes: [String: [WithdrawalNote]] = [:]
     var previousNotes: [Int: [WithdrawalNote]] = [:]
     var noteTime: UInt32 = 0
-    var notePeer = ""
+    var notePeer = 0
     /// Per peer: until when its announcements are a table transfer after its session came up.
     var resyncUntil: [UInt32] = []
     /// Keep withdrawal notes (only worth it when events are detected).
@@ -134,8 +134,46 @@ public final class SignalEngine {
 
     /// Feeds one element; returns the rows of any bins it closed.
     public func apply(_ e: BGPElement) -> [SeriesRow] {
+        let peer = peerIndex(e.peerAddress, e.peerAS)
+        var path: UInt32 = 0
+        if e.kind == .announcement || e.kind == .rib, let p = e.asPath { path = state.pathID(p) }
+        return apply(e.kind, e.timestamp, peer: peer, prefix: e.prefix, pathIdentifier: e.pathID, path: path,
+                     attributes: state.attributeStore == nil ? [] : e.attributes, oldState: e.oldState ?? 0, newState: e.newState ?? 0)
+    }
+
+    /// Feeds one element of a record's batch (the replay path: the path is interned from
+    /// its bytes, once per record); `peer` is from `peerIndex`. Returns the rows of any bins it closed.
+    public func apply(_ e: RouteElement, peer: Int, in batch: borrowing RouteBatch) -> [SeriesRow] {
+        var path: UInt32 = 0
+        if (e.kind == .announcement || e.kind == .rib) && e.pathLength > 0 {
+            if batch.generation == batchPath.generation && e.pathStart == batchPath.start {
+                path = batchPath.id
+            } else {
+                let (start, end) = (Int(e.pathStart), Int(e.pathStart) + Int(e.pathLength))
+                path = batch.pathBytes.withUnsafeBytes { state.pathID(canonical: UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                batchPath = (batch.generation, e.pathStart, path)
+            }
+        }
+        return apply(e.kind, batch.timestamp, peer: peer, prefix: e.prefix, pathIdentifier: e.pathID, path: path,
+                     attributes: [], oldState: e.oldState, newState: e.newState)
+    }
+
+    /// The last path interned from a batch: the elements of one record share it.
+    var batchPath: (generation: UInt64, start: Int32, id: UInt32) = (0, -1, 0)
+
+    /// The routing state's index of a peer (consecutive elements mostly come from one record, hence one peer).
+    @inline(__always)
+    public func peerIndex(_ address: IPAddress, _ asn: UInt32) -> Int {
+        if asn == lastPeerAS && address == lastPeerAddress { return lastPeer }
+        let peer = state.peer(PeerKey(address: address, asn: asn))
+        (lastPeer, lastPeerAS, lastPeerAddress) = (peer, asn, address)
+        return peer
+    }
+
+    func apply(_ kind: ElementKind, _ timestamp: UInt32, peer: Int, prefix: Prefix?, pathIdentifier: UInt32?, path: UInt32,
+               attributes: [PathAttribute], oldState: UInt16, newState: UInt16) -> [SeriesRow] {
         elements += 1
-        let bin = Int64(e.timestamp) - Int64(e.timestamp) % binSeconds
+        let bin = Int64(timestamp) - Int64(timestamp) % binSeconds
         var rows: [SeriesRow] = []
         if let cur = currentBin {
             if bin > cur {
@@ -146,52 +184,41 @@ public final class SignalEngine {
         } else {
             currentBin = bin
         }
-        // Consecutive elements mostly come from one record, hence one peer.
-        let peer: Int
-        if e.peerAS == lastPeerAS && e.peerAddress == lastPeerAddress {
-            peer = lastPeer
-        } else {
-            peer = state.peer(PeerKey(address: e.peerAddress, asn: e.peerAS))
-            (lastPeer, lastPeerAS, lastPeerAddress) = (peer, e.peerAS, e.peerAddress)
-        }
-        switch e.kind {
+        switch kind {
         case .rib:
-            if let p = e.prefix {
-                _ = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]),
-                                  attributes: state.attributeStore == nil ? [] : e.attributes)
+            if let p = prefix {
+                _ = state.announce(peer: peer, prefix: p, pathIdentifier: pathIdentifier, path: path, attributes: attributes)
             }
         case .announcement:
-            guard let p = e.prefix else { break }
-            let change = state.announce(peer: peer, prefix: p, pathIdentifier: e.pathID, asPath: e.asPath ?? ASPath([]),
-                                        attributes: state.attributeStore == nil ? [] : e.attributes)
+            guard let p = prefix else { break }
+            let change = state.announce(peer: peer, prefix: p, pathIdentifier: pathIdentifier, path: path, attributes: attributes)
             // A session that just came up sends its whole table: state, not churn.
-            if peer < resyncUntil.count && e.timestamp < resyncUntil[peer] { break }
-            count(change, origin: e.originAS ?? 0)
+            if peer < resyncUntil.count && timestamp < resyncUntil[peer] { break }
+            count(change, origin: state.paths.origins[Int(path)])
         case .withdrawal:
-            guard let p = e.prefix else { break }
-            if keepNotes { noteTime = e.timestamp; notePeer = "\(e.peerAddress) AS\(e.peerAS)" }
-            let change = state.withdraw(peer: peer, prefix: p, pathIdentifier: e.pathID)
+            guard let p = prefix else { break }
+            if keepNotes { noteTime = timestamp; notePeer = peer }
+            let change = state.withdraw(peer: peer, prefix: p, pathIdentifier: pathIdentifier)
             if change == .unknownWithdrawal { unknownWithdrawals += 1 }
-            if state.visibilityStep < 0, case let .withdrawn(id, old) = change { flap(id, old, e.timestamp) }
+            if state.visibilityStep < 0, case let .withdrawn(id, old) = change { flap(id, old, timestamp) }
             count(change, origin: 0)
-            if feed.tableShrank(peer: peer, state: state) { feedLost(peer, at: e.timestamp, kind: .tableWithdrawn) }
+            if feed.tableShrank(peer: peer, state: state) { feedLost(peer, at: timestamp, kind: .tableWithdrawn) }
         case .state:
-            if e.newState == 6 {
+            if newState == 6 {
                 while resyncUntil.count <= peer { resyncUntil.append(0) }
-                resyncUntil[peer] = e.timestamp &+ 300
+                resyncUntil[peer] = timestamp &+ 300
             }
-            if e.oldState == 6 && e.newState != 6 {
-                let who = "\(e.peerAddress) AS\(e.peerAS)"
+            if oldState == 6 && newState != 6 {
                 // A feed lost whole is the feed's event, not churn of every entity it carried.
                 if feed.matters(peer: peer, state: state) {
-                    feedLost(peer, at: e.timestamp, kind: .sessionDown)
+                    feedLost(peer, at: timestamp, kind: .sessionDown)
                     state.sessionDown(peer: peer)
                     break
                 }
                 state.sessionDown(peer: peer) { p, path in
                     forEachEntity(of: p, originAS: state.paths.origins[Int(path)]) {
                         churn[$0].withdrawals += 1
-                        if keepNotes { note($0, e.timestamp, who, p, path) }
+                        if keepNotes { note($0, timestamp, peer, p, path) }
                     }
                 }
             }
@@ -248,8 +275,9 @@ public final class SignalEngine {
         feed.lost(peer: peer, key: state.peers[peer], at: Int64(t), kind: kind, routes: state.tables[peer].count)
     }
 
-    func note(_ entity: Int, _ t: UInt32, _ peer: String, _ prefix: UInt32, _ path: UInt32) {
+    func note(_ entity: Int, _ t: UInt32, _ peerIndex: Int, _ prefix: UInt32, _ path: UInt32) {
         guard notes[entity, default: []].count < 64 else { return }
+        let peer = state.peers[peerIndex].description
         let asns = state.paths[path].segments.flatMap(\.asns)
         notes[entity, default: []].append(WithdrawalNote(time: t, peer: peer, prefix: state.prefixes[prefix].description, lostPath: asns))
     }

@@ -64,7 +64,7 @@ struct CollectCommand: AsyncParsableCommand {
 
 /// Runs an observatory to its end from a synchronous command (collect, serve): logging set
 /// up once for the process, errors of the sources (a port in use, sockets refused) reported.
-func runObservatory(_ cfg: CollectConfig, mode: Observatory.Mode, configPath: String, seconds: Double?) async throws {
+func runObservatory(_ cfg: CollectConfig, mode: Observatory.Mode, configPath: String?, seconds: Double?) async throws {
     let level = Logger.Level(rawValue: cfg.logLevel) ?? .info
     LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
     let logger = Logger(label: "vigil")

@@ -9,7 +9,7 @@ import Signals
 import Service
 import Store
 
-struct ProbeCommand: ParsableCommand {
+struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "Probe address blocks with ICMP, Trinocular-style: is the network reachable, and how well?",
@@ -72,7 +72,7 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "List the stored blocks (state, belief, availability, ever-responsive addresses, last census, why probed) and exit.")
     var blocks = false
 
-    func run() throws {
+    func run() async throws {
         if blocks { return try listBlocks() }
         var cfg = CollectConfig()
         if let path = config {
@@ -120,63 +120,26 @@ struct ProbeCommand: ParsableCommand {
         guard !plan.targets.isEmpty else {
             throw ValidationError("nothing to probe: give --target PREFIX or a --config with [[probe.target]] (probing is off until targets are configured)")
         }
-        let table: BlockTable, prober: Prober
-        do {
-            table = try ProbeSource.blockTable(plan) { logLine($0) }
-            prober = try ProbeSource.prober(plan, kind: kind, sender: how, hint: "try --socket datagram")
-        } catch { throw ValidationError("\(error)") }
+        // Targets that are not probed named, and nothing left to probe an error, before a store is opened.
+        do { _ = try ProbeSource.blockTable(plan) { _ in } } catch {
+            _ = try? ProbeSource.blockTable(plan) { logLine($0) }
+            throw ValidationError("\(error)")
+        }
+        // The prober alone through the observatory's services (`vigil serve` with only a [probe] section):
+        // no routes, so down blocks are judged without routing evidence.
+        cfg.probe = plan
+        cfg.probeSocket = kindName
+        cfg.probeSender = how.rawValue
+        cfg.listen = []
+        cfg.bmpListen = []
+        cfg.peers = []
+        cfg.follows = []
+        cfg.archiveDirectory = nil
+        cfg.statusFile = nil
         let dbPath = db ?? (config != nil ? cfg.database : "vigil.db")
-        let store: any SeriesStore = try dbPath.flatMap { $0.isEmpty ? nil : try SQLiteStore(path: $0) } ?? MemoryStore()
-        let sink: EventPrinter
-        do { sink = try EventPrinter(path: eventsFile ?? cfg.eventsFile) } catch { throw ValidationError("\(error)") }
-        var dc = DataPlaneDetector.Config()
-        dc.downShare = cfg.probeDownShare
-        dc.rttFactor = cfg.probeRTTFactor
-        dc.minimumHistory = cfg.probeBaselineRounds
-        let detector = DataPlaneDetector(config: dc)
-
-        let blocks = BlockProber(table: table, prober: prober)
-        let loop = ProbeLoop(prober: blocks)
-        log("probing \(table.blocks.count) blocks of \(plan.targets.count) targets (\(table.excluded) blocks excluded by the never-probe list), \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, \(prober.sender.rawValue) sender, a round every \(Int(plan.round)) s")
-        var lastProgress = Date()
-        loop.onCensusProgress = { done, total in
-            guard done < total, Date().timeIntervalSince(lastProgress) >= 5 else { return }
-            lastProgress = Date()
-            log("census: \(done) of \(total) blocks (\(100 * done / max(1, total))%)")
-        }
-        loop.onCensus = { c, records in
-            log("census: \(c.probed) addresses probed, \(c.answered) answered, \(c.responsiveBlocks) of \(c.blocks) blocks responsive, \(c.judged) judged, in \(String(format: "%.1f", c.seconds)) s")
-            do { try store.writeBlocks(records) } catch { log("store: \(error)") }
-        }
-        loop.onRound = { n, r in
-            var changed: [Event] = []
-            for row in r.rows {
-                log("round \(n) \(row.entity): \(ProbeCommand.summary(row))")
-                let down = r.verdicts.filter { $0.entity == row.entity && $0.state == .down }.map(\.block)
-                for c in detector.observe(row, down: down, routes: nil).changes {
-                    changed.append(c.event)
-                    sink.report(c)
-                }
-            }
-            do {
-                try store.writeProbes(r.rows)
-                try store.writeBlocks(blocks.blockRecords(r.blockIndices))
-                try store.writeEvents(changed)
-            } catch { log("store: \(error)") }
-        }
-        let signals = SignalPipe([SIGINT, SIGTERM])
-        loop.start(rounds: rounds)
-        // Ends when the rounds are done or a signal stops the loop (within one wave).
-        while !loop.isFinished {
-            if signals.next(timeout: 0.2) != nil {
-                log("stopping")
-                loop.stop()
-            }
-        }
-        // Probing stopped, not the events: those still open end here as "observation stopped".
-        let stopped = detector.stopObserving(at: Int64(Date().timeIntervalSince1970))
-        for e in stopped { sink.report(.closed(e)) }
-        do { try store.writeEvents(stopped) } catch { log("store: \(error)") }
+        cfg.database = dbPath.flatMap { $0.isEmpty ? nil : $0 }
+        cfg.eventsFile = eventsFile ?? cfg.eventsFile
+        try await runObservatory(cfg, mode: .probe(rounds: rounds), configPath: config, seconds: nil)
     }
 
     /// One probe to every allowed address of the (single) target: the benchmark path.
@@ -212,9 +175,4 @@ struct ProbeCommand: ParsableCommand {
                    "\(b.responsive)", b.censusAt == 0 ? "-" : UTCTime.format(b.censusAt), b.why].joined(separator: "\t"))
         }
     }
-
-    /// A round in words; with nothing sent or answered there is no loss or RTT to state (not 0).
-    static func summary(_ r: ProbeRow) -> String { DataPlaneDetector.summary(r) }
 }
-
-private func log(_ s: String) { logLine(s) }

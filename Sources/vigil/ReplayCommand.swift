@@ -178,6 +178,9 @@ struct ReplayCommand: ParsableCommand {
         // Standard output carries only the events asked for; the summary goes to standard error.
         let rate = s.seconds > 0 ? Int(Double(s.elements) / s.seconds) : 0
         printError("replayed \(s.elements) elements (\(rate) elements/s): \(s.rows) series rows, \(s.bins) bins of \(bin) s, in \(db)")
+        if s.typedRecords > 0 {
+            printError("records: \(s.walkedRecords + s.typedRecords), of which \(s.typedRecords) decoded in full (types, messages or attributes the fast path leaves to the typed decoder)")
+        }
         let m = runner.engine.state.memoryReport()
         if m.routes > 0 {
             let perRoute = Double(m.tableBytes + m.pathBytes) / Double(m.routes)

@@ -5,6 +5,7 @@ import Routing
 import XCTest
 @testable import Replay
 @testable import Signals
+import Probing
 import Store
 
 /// The live pipeline's own start and stop are gaps in observation: no rows of zeros
@@ -71,5 +72,34 @@ final class LivePipelineTests: XCTestCase {
         XCTAssertTrue(events[0].observationStopped)
         XCTAssertEqual(Double(try XCTUnwrap(events[0].end)), Double(stopped), accuracy: 1)
         XCTAssertTrue(p.snapshot().openEvents.isEmpty)
+    }
+
+    /// `vigil probe` alone: no source feeds routes, so an empty routing table is no evidence of a
+    /// withdrawal; down blocks are unreachable with routing not observed. Beside a BGP source the
+    /// same empty table does say the blocks are not routed.
+    func testWithoutARoutingSourceDownBlocksAreNotCalledWithdrawn() throws {
+        let blocks = ["10.1.0.0/24", "10.1.1.0/24"].map { Prefix($0)! }
+        for routing in [false, true] {
+            let store = MemoryStore()
+            var o = LivePipeline.Options()
+            o.tick = 0.05
+            o.routing = routing
+            let p = LivePipeline(options: o, store: store)
+            p.start()
+            let t0 = Int64(Date().timeIntervalSince1970)
+            for i in 0..<4 {
+                p.submitProbes(rows: [ProbeRow(entity: "AS64500", time: t0 + Int64(i), blocks: 2, judged: 2, up: 2, sent: 2, answered: 2,
+                                               rttMedian: 0.001, rttP95: 0.002)],
+                               verdicts: blocks.map { BlockVerdict(block: $0, entity: "AS64500", state: .up, belief: 0.99) }, blocks: [])
+            }
+            p.submitProbes(rows: [ProbeRow(entity: "AS64500", time: t0 + 4, blocks: 2, judged: 2, down: 2, sent: 28)],
+                           verdicts: blocks.map { BlockVerdict(block: $0, entity: "AS64500", state: .down, belief: 0.01) }, blocks: [])
+            Thread.sleep(forTimeInterval: 0.5)
+            p.stop()
+            let e = try XCTUnwrap(store.events(entity: "AS64500", from: nil, until: nil).first, "routing \(routing)")
+            XCTAssertEqual(e.kind, .outage)
+            XCTAssertEqual(e.cause, routing ? .bgpWithdrawal : .unknown, e.evidence.note)
+            if !routing { XCTAssertTrue(e.evidence.note.contains("routing not observed"), e.evidence.note) }
+        }
     }
 }

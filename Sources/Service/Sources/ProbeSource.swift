@@ -1,4 +1,5 @@
 public import Config
+import Collector
 public import Logging
 public import NIOConcurrencyHelpers
 public import Probing
@@ -13,13 +14,19 @@ public final class ProbeSource: ProbeRoundSource {
     let plan: ProbePlan
     let logger: Logger
     let loop = NIOLockedValueBox<ProbeLoop?>(nil)
+    /// Stop after this many rounds (`vigil probe --rounds`); nil runs until stopped.
+    let rounds: Int?
+    /// What to do when the ICMP sockets are refused, in the words of the front end.
+    let socketHint: String
     /// Rounds done, probes sent and answered (for health and metrics).
     public let counts = NIOLockedValueBox((rounds: 0, sent: 0, answered: 0))
 
 
-    public init(_ cfg: CollectConfig, plan: ProbePlan, logger: Logger) {
+    public init(_ cfg: CollectConfig, plan: ProbePlan, rounds: Int? = nil, socketHint: String = "set probe.socket = \"datagram\"", logger: Logger) {
         self.cfg = cfg
         self.plan = plan
+        self.rounds = rounds
+        self.socketHint = socketHint
         var l = logger
         l[metadataKey: "source"] = "probe"
         self.logger = l
@@ -52,15 +59,26 @@ public final class ProbeSource: ProbeRoundSource {
     public func start(into sink: any ProbeRoundSink) throws {
         let table = try Self.blockTable(plan) { [logger] in logger.warning("\($0)") }
         let prober = try Self.prober(plan, kind: SocketKind(rawValue: cfg.probeSocket) ?? .raw, sender: Sender(rawValue: cfg.probeSender) ?? .socket,
-                                     hint: "set probe.socket = \"datagram\"")
+                                     hint: socketHint)
         let blocks = BlockProber(table: table, prober: prober)
         let l = ProbeLoop(prober: blocks)
+        let lastProgress = NIOLockedValueBox(Int64(wallClock().0))
+        l.onCensusProgress = { [logger] done, total in
+            let now = Int64(wallClock().0)
+            let due = lastProgress.withLockedValue { last -> Bool in
+                guard now - last >= 5 else { return false }
+                last = now
+                return true
+            }
+            guard done < total, due else { return }
+            logger.info("probe census: \(done) of \(total) blocks (\(100 * done / max(1, total))%)")
+        }
         l.onCensus = { [logger, counts] c, records in
             counts.withLockedValue {
                 $0.sent += c.probed
                 $0.answered += c.answered
             }
-            logger.info("probe census: \(c.probed) addresses, \(c.answered) answered, \(c.responsiveBlocks) of \(c.blocks) blocks responsive, \(c.judged) judged")
+            logger.info("probe census: \(c.probed) addresses probed, \(c.answered) answered, \(c.responsiveBlocks) of \(c.blocks) blocks responsive, \(c.judged) judged, in \(Int(c.seconds * 10) / 10).\(Int(c.seconds * 10) % 10) s")
             sink.submitProbes(rows: [], verdicts: [], blocks: records)
         }
         l.onRound = { [logger, counts] n, r in
@@ -74,10 +92,13 @@ public final class ProbeSource: ProbeRoundSource {
             }
             sink.submitProbes(rows: r.rows, verdicts: r.verdicts, blocks: blocks.blockRecords(r.blockIndices))
         }
-        logger.info("probing \(table.blocks.count) blocks of \(plan.targets.count) targets, \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, a round every \(Int(plan.round)) s")
+        logger.info("probing \(table.blocks.count) blocks of \(plan.targets.count) targets (\(table.excluded) blocks excluded by the never-probe list), \(Int(plan.rate)) probes/s, \(prober.socketKind.rawValue) socket, \(prober.sender.rawValue) sender, a round every \(Int(plan.round)) s")
         loop.withLockedValue { $0 = l }
-        l.start()
+        l.start(rounds: rounds)
     }
+
+    /// The rounds asked for are done (never, without `rounds`).
+    public var isFinished: Bool { rounds != nil && (loop.withLockedValue { $0 }?.isFinished ?? false) }
 
     public func reading() -> SourceReading {
         let c = counts.withLockedValue { $0 }
