@@ -99,6 +99,7 @@ def main():
 name = "flap"
 local_as = 12654
 listen = "127.0.0.1:{port}"
+accept_any = true
 [archive]
 directory = "{tmp}/archive"
 [store]

@@ -46,6 +46,7 @@ address = "127.0.0.2"
 as = 65001
 [bmp]
 listen = "127.0.0.1:17991"
+routers = ["127.0.0.3"]
 [[follow]]
 folder = "$tmp/follow"
 collector = "rrc00"

@@ -44,18 +44,21 @@ public final class ArchiveWriter {
     }
 
     /// Archives an already-encoded record.
+    ///
+    /// Files only move forward: a published file is never opened again. A record stamped in
+    /// an earlier period than the open file's (a router's clock, two sessions racing for the
+    /// lock) goes into the open file with its own timestamp, as RIS files also hold; one
+    /// stamped in a period whose file is already published (the process restarted inside
+    /// it, or the feed was quiet across a rotation) starts the next period's file.
     public func append(bytes: [UInt8], timestamp: UInt32) throws {
         let t = Int64(timestamp)
-        let start = t - t % updatesInterval
-        if let c = current, start != c.start { try rotate() }
+        var start = t - t % updatesInterval
+        if let c = current, start > c.start { try rotate() }
         if current == nil {
+            while access("\(directory)/\(name(kind: "updates", start: start))", F_OK) == 0 { start += updatesInterval }
             let final = "\(directory)/\(name(kind: "updates", start: start))"
             let tmp = "\(directory)/.\(name(kind: "updates", start: start)).tmp"
-            let w = try MRTWriter(path: tmp, gzip: gzip, level: gzipLevel)
-            // A restart inside a period that already has a file (recovered after a crash)
-            // carries it on: its records come first, so rotation loses nothing.
-            for r in try records(of: final) { try w.write(bytes: r) }
-            current = (start, w, tmp, final)
+            current = (start, try MRTWriter(path: tmp, gzip: gzip, level: gzipLevel), tmp, final)
         }
         try current!.writer.write(bytes: bytes)
     }

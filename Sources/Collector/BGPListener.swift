@@ -22,9 +22,11 @@ public final class BGPListener: @unchecked Sendable {
 
     /// `accept` gives the session configuration for a connecting address, or nil to refuse it
     /// (by default every address is accepted with `config`).
+    /// `maxConnections`: most connections at once; past it they are refused with Cease/8.
     public init(config: SessionMachine.Config, archive: SharedArchive?, events: Events, registry: SessionRegistry = SessionRegistry(),
-                threads: Int = 1, accept: (@Sendable (IPAddress) -> SessionMachine.Config?)? = nil) {
-        host = SessionHost(config: config, archive: archive, events: events, registry: registry, accept: accept ?? { _ in config })
+                threads: Int = 1, maxConnections: Int = 256, accept: (@Sendable (IPAddress) -> SessionMachine.Config?)? = nil) {
+        host = SessionHost(config: config, archive: archive, events: events, registry: registry, maxConnections: maxConnections,
+                           accept: accept ?? { _ in config })
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     }
 

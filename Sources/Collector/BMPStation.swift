@@ -31,6 +31,8 @@ public final class BMPStation: @unchecked Sendable {
     /// time), and a table replayed at connection time carries old route ages that would
     /// reopen long-completed archive files. Set before `start`.
     public var timestampTolerance: UInt32 = 60
+    /// Which routers may connect (the `[bmp] routers` list); others are closed at once. Set before `start`.
+    public var accept: @Sendable (IPAddress) -> Bool = { _ in true }
 
     /// What `routers()` reports, per connection; peers keyed for the per-message updates.
     struct RouterRecord {
@@ -228,6 +230,14 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelActive(context: ChannelHandlerContext) {
         if let ip = context.remoteAddress?.ipAddress, let a = IPAddress(ip) { router = a }
+        // An IPv4 router on a dual-stack [::] listener arrives as ::ffff:a.b.c.d.
+        if case let .v6(hi, lo) = router, hi == 0, lo >> 32 == 0xFFFF { router = .v4(UInt32(truncatingIfNeeded: lo)) }
+        guard station.accept(router) else {
+            events.logger.warning("BMP connection from \(router) refused: not in bmp.routers", metadata: ["bmp.router": "\(router)"])
+            closing = true
+            context.close(promise: nil)
+            return
+        }
         pending = context.channel.allocator.buffer(capacity: 4096)
         id = station.register(BMPStation.RouterStatus(address: router, port: context.remoteAddress?.port ?? 0, connectedAt: wallClock().0,
                                                       initiated: false, messages: 0, bytes: 0, peers: []))
@@ -405,14 +415,15 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             events.logger.debug("router \(router): statistics for \(h.address) AS\(h.asn): \(counters)")
 
         case let .initiation(tlvs):
-            let name = tlvs.first { $0.type == BMPInformation.sysName }?.text
-            let descr = tlvs.first { $0.type == BMPInformation.sysDescr }?.text
+            // The router's words: escaped before they reach the log and the status output.
+            let name = tlvs.first { $0.type == BMPInformation.sysName }.map { peerText($0.value) }
+            let descr = tlvs.first { $0.type == BMPInformation.sysDescr }.map { peerText($0.value) }
             station.updateRouter(id) { $0.initiated = true; $0.sysName = name; $0.sysDescr = descr }
             events.logger.info("router \(router): BMP initiation: sysName \(name ?? "-"), sysDescr \(descr ?? "-")", metadata: ["bmp.router": "\(router)"])
 
         case let .termination(tlvs):
             let reason = tlvs.compactMap(\.terminationReasonCode).first.map { "reason \($0)" }
-                ?? tlvs.first { $0.type == BMPInformation.string }?.text ?? "no reason"
+                ?? tlvs.first { $0.type == BMPInformation.string }.map { peerText($0.value) } ?? "no reason"
             events.logger.info("router \(router): BMP termination: \(reason)", metadata: ["bmp.router": "\(router)"])
             allDown("router terminated BMP (\(reason))")
             close(context)

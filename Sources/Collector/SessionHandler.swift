@@ -12,10 +12,15 @@ final class SessionHost: Sendable {
     let events: CollectorEvents
     let registry: SessionRegistry
     let accept: @Sendable (IPAddress) -> SessionMachine.Config?
+    /// Most connections at once (configured or not, in any state): past it a connection is refused
+    /// at once, so a flood of connections costs a socket each for a moment, not a session.
+    let maxConnections: Int
+    let connections = NIOLockedValueBox(0)
 
     init(config: SessionMachine.Config, archive: SharedArchive?, events: CollectorEvents, registry: SessionRegistry,
-         accept: @escaping @Sendable (IPAddress) -> SessionMachine.Config?) {
+         maxConnections: Int = 256, accept: @escaping @Sendable (IPAddress) -> SessionMachine.Config?) {
         self.config = config
+        self.maxConnections = maxConnections
         self.archive = archive
         self.events = events
         self.registry = registry
@@ -65,22 +70,33 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         peer.address = address(context.remoteAddress)
         local = address(context.localAddress)
         pending = context.channel.allocator.buffer(capacity: 4096)
+        let open = host.connections.withLockedValue { n -> Int in n += 1; return n }
+        counted = true
+        if open > host.maxConnections {
+            // RFC 4486 Cease/8 "Out of Resources".
+            return refuse(context, subcode: 8, "connection refused: \(host.maxConnections) connections open already")
+        }
         guard let config = host.accept(peer.address) else {
             // RFC 4486 Cease/5 "Connection Rejected": not a configured peer.
-            host.events.logger.warning("\(peer.address): connection refused: not a configured peer", metadata: logMetadata)
-            var b = context.channel.allocator.buffer(capacity: 32)
-            b.writeBytes(BGPMessage.notification(Notification(code: Notification.cease, subcode: 5)).encode(options: machine.options))
-            // The channel, not the context, crosses into the Sendable completion.
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in channel.close(promise: nil) }
-            refused = true
-            return
+            return refuse(context, subcode: 5, "connection refused: not a configured peer")
         }
         machine = SessionMachine(config: config)
         peer.asn = config.peerAS ?? 0
         host.registry.update(peer.address) { $0.state = "OpenSent"; $0.asn = peer.asn; $0.connections += 1 }
         carryOut(machine.handle(.start(passive: passive)), context)
         carryOut(machine.handle(.tcpConnected), context)
+    }
+
+    var counted = false
+
+    func refuse(_ context: ChannelHandlerContext, subcode: UInt8, _ why: String) {
+        host.events.logger.warning("\(peer.address): \(why)", metadata: logMetadata)
+        var b = context.channel.allocator.buffer(capacity: 32)
+        b.writeBytes(BGPMessage.notification(Notification(code: Notification.cease, subcode: subcode)).encode(options: machine.options))
+        // The channel, not the context, crosses into the Sendable completion.
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in channel.close(promise: nil) }
+        refused = true
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -161,6 +177,10 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if counted {
+            counted = false
+            host.connections.withLockedValue { $0 -= 1 }
+        }
         if !refused {
             carryOut(machine.handle(.tcpClosed), context)
             host.registry.update(peer.address) { $0.state = "Idle" }
@@ -225,6 +245,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 stateRecord(old: 6, new: 1)
                 host.registry.update(peer.address) { $0.state = "Idle"; $0.since = self.now().0; $0.lastError = reason }
                 host.events.onDown(peer, reason)
+            case let .warning(w):
+                host.events.logger.warning("\(peer): \(w)", metadata: logMetadata)
             case let .update(decision):
                 switch decision {
                 case let .treatAsWithdraw(withdrawn, reason):

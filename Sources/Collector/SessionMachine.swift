@@ -17,6 +17,14 @@ public struct SessionMachine: Sendable {
         /// When set, an OPEN from another AS is refused.
         public var peerAS: UInt32?
         public var connectRetry: Int = 30
+        /// Seconds a connection may wait for the peer's OPEN, and then for its KEEPALIVE
+        /// (RFC 4271 suggests 4 minutes; real speakers send both at once).
+        public var openTimeout: Int = 30
+        /// Most routes (prefix, path identifier) this peer may hold; past it the session is
+        /// closed with Cease / Maximum Number of Prefixes Reached (RFC 4486). nil: no limit.
+        public var maxPrefixes: Int?
+        /// Share of `maxPrefixes` at which a warning is logged (once per session).
+        public var maxPrefixesWarning = 0.9
         public init(localAS: UInt32, routerID: UInt32) {
             self.localAS = localAS
             self.routerID = routerID
@@ -56,12 +64,17 @@ public struct SessionMachine: Sendable {
         case sessionDown(reason: String)
         /// A validated UPDATE to apply, with the options to read it by.
         case update(UpdateDecision)
+        /// Something to log about the peer that does not change the session (a limit near).
+        case warning(String)
     }
 
     public private(set) var state: State = .idle
     public let config: Config
     public private(set) var negotiated: Negotiated?
     var passive = true
+    /// The routes the peer holds, kept only when `maxPrefixes` is set (so bounded by it).
+    var held = Set<NLRI>()
+    var warned = false
 
     public init(config: Config) { self.config = config }
 
@@ -94,7 +107,7 @@ public struct SessionMachine: Sendable {
         case (.connect, .tcpConnected), (.active, .tcpConnected):
             state = .openSent
             // RFC 4271 §8.2.2: a large hold time until the OPEN arrives.
-            return [.send(.open(open)), .startTimer(.hold, seconds: 240)]
+            return [.send(.open(open)), .startTimer(.hold, seconds: config.openTimeout)]
         case (.connect, .tcpFailed):
             return [.startTimer(.connectRetry, seconds: config.connectRetry)]
         case (.connect, .timerExpired(.connectRetry)), (.idle, .timerExpired(.connectRetry)):
@@ -112,6 +125,7 @@ public struct SessionMachine: Sendable {
             let restart: [Action] = negotiated.map { $0.holdTime == 0 ? [] : [.startTimer(.hold, seconds: Int($0.holdTime))] } ?? []
             let decision = u.validate()
             if case let .sessionReset(n, reason) = decision { return reset(n, reason) }
+            if let limit = config.maxPrefixes { return restart + count(decision, limit: limit) }
             return restart + [.update(decision)]
         case (.established, .message(.routeRefresh)):
             return []
@@ -158,9 +172,41 @@ public struct SessionMachine: Sendable {
         negotiated = Negotiated(peerAS: o.asn, peerID: o.bgpIdentifier, holdTime: hold,
                                 options: SessionOptions(fourOctetAS: four, addPath: addPath, extendedMessages: extended), families: families)
         state = .openConfirm
-        var out: [Action] = [.send(.keepalive)]
-        if hold > 0 { out += [.startTimer(.hold, seconds: Int(hold)), .startTimer(.keepalive, seconds: Int(hold) / 3)] } else { out.append(.stopTimer(.hold)) }
+        // Until the KEEPALIVE: the open timeout, whatever the hold time (0 would wait for ever).
+        var out: [Action] = [.send(.keepalive), .startTimer(.hold, seconds: config.openTimeout)]
+        if hold > 0 { out.append(.startTimer(.keepalive, seconds: Int(hold) / 3)) }
         return out
+    }
+
+    /// Keeps the count of the peer's routes; past the limit the update is not applied and the
+    /// session is closed with Cease/1, its data the family, and the limit (RFC 4486 §4).
+    mutating func count(_ d: UpdateDecision, limit: Int) -> [Action] {
+        var last: NLRI?
+        switch d {
+        case let .accept(u), let .attributeDiscard(u, _):
+            for n in u.withdrawn { held.remove(n) }
+            for n in u.attributes.mpUnreach?.withdrawn ?? [] { held.remove(n) }
+            for n in u.nlri + (u.attributes.mpReach?.nlri ?? []) where held.insert(n).inserted {
+                last = n
+                if held.count > limit { break }
+            }
+        case let .treatAsWithdraw(withdrawn, _):
+            for n in withdrawn { held.remove(n) }
+        case .sessionReset:
+            break
+        }
+        if held.count > limit, let n = last {
+            let afi: UInt16 = n.prefix.isIPv6 ? 2 : 1
+            let data = [UInt8(afi >> 8), UInt8(afi & 0xFF), 1] + withUnsafeBytes(of: UInt32(clamping: limit).bigEndian, Array.init)
+            held = []
+            return reset(Notification(code: Notification.cease, subcode: 1, data: data), "maximum number of prefixes reached (\(limit))")
+        }
+        var out: [Action] = []
+        if !warned && Double(held.count) >= Double(limit) * config.maxPrefixesWarning {
+            warned = true
+            out.append(.warning("\(held.count) routes held, \(Int(config.maxPrefixesWarning * 100))% of the limit of \(limit)"))
+        }
+        return out + [.update(d)]
     }
 
     mutating func reset(_ n: Notification, _ reason: String) -> [Action] {
@@ -171,6 +217,8 @@ public struct SessionMachine: Sendable {
         let wasUp = state == .established
         state = .idle
         negotiated = nil
+        held = []
+        warned = false
         var out: [Action] = [.closeConnection, .stopTimer(.hold), .stopTimer(.keepalive), .startTimer(.connectRetry, seconds: config.connectRetry)]
         if wasUp { out.append(.sessionDown(reason: reason)) }
         return out

@@ -20,6 +20,8 @@ public struct CollectConfig: Sendable {
         public var active: Bool
         public var port: Int
         public var description: String
+        /// Most routes it may hold (nil: the collector's `max_prefixes`, if any).
+        public var maxPrefixes: Int?
     }
 
     public var name = "vigil00"
@@ -29,6 +31,19 @@ public struct CollectConfig: Sendable {
     public var listen: [Listen] = []
     public var peers: [Peer] = []
     public var bmpListen: [Listen] = []
+    /// Sessions from any address with any AS, not only the configured peers (labs only).
+    public var acceptAny = false
+    /// Routers allowed to open a BMP session; empty refuses every one unless `bmpAcceptAny`.
+    public var bmpRouters: [IPAddress] = []
+    public var bmpAcceptAny = false
+    /// Seconds a new connection may take to send its OPEN and KEEPALIVE.
+    public var openTimeout = 30
+    /// Most BGP connections at once, configured peers or not.
+    public var maxConnections = 256
+    /// Most routes a peer may hold when its [[peer]] sets no `max_prefixes` (nil: no limit).
+    public var maxPrefixes: Int?
+    /// Share of a peer's `max_prefixes` at which a warning is logged.
+    public var maxPrefixesWarning = 0.9
     /// Archives go under `archiveDirectory/name/`; nil: no archive.
     public var archiveDirectory: String? = "archive"
     public var updatesInterval: Int64 = 300
@@ -97,9 +112,10 @@ public struct CollectConfig: Sendable {
         "follow": ["folder", "mirror", "collector", "cache", "poll", "start", "lag", "silent"],
         "metrics": ["listen"],
         "log": ["level"],
-        "collector": ["name", "local_as", "router_id", "hold_time", "listen"],
-        "peer": ["address", "as", "mode", "port", "description"],
-        "bmp": ["listen"],
+        "collector": ["name", "local_as", "router_id", "hold_time", "listen", "accept_any", "open_timeout", "max_connections",
+                      "max_prefixes", "max_prefixes_warning"],
+        "peer": ["address", "as", "mode", "port", "description", "max_prefixes"],
+        "bmp": ["listen", "routers", "accept_any"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
         "store": ["database", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage"],
@@ -137,6 +153,11 @@ public struct CollectConfig: Sendable {
             guard let v = tt[k] else { return nil }
             guard let s = v.string else { throw fail("\(path).\(k)", "must be a string") }
             return s
+        }
+        func bool(_ tt: TOMLTable, _ k: String, _ path: String) throws -> Bool? {
+            guard let v = tt[k] else { return nil }
+            guard let b = v.bool else { throw fail("\(path).\(k)", "must be true or false") }
+            return b
         }
         func duration(_ tt: TOMLTable, _ k: String, _ path: String, min: Int64) throws -> Int64? {
             guard let v = tt[k] else { return nil }
@@ -178,6 +199,14 @@ public struct CollectConfig: Sendable {
                 holdTime = UInt16(v)
             }
             if let l = try listens(c, "listen", "collector") { listen = l }
+            if let b = try bool(c, "accept_any", "collector") { acceptAny = b }
+            if let v = try duration(c, "open_timeout", "collector", min: 1) {
+                guard v <= 240 else { throw fail("collector.open_timeout", "must be at most 240 seconds (RFC 4271's large value)") }
+                openTimeout = Int(v)
+            }
+            if let v = try int(c, "max_connections", "collector", 1...100_000) { maxConnections = v }
+            if let v = try int(c, "max_prefixes", "collector", 1...100_000_000) { maxPrefixes = v }
+            if let v = try int(c, "max_prefixes_warning", "collector", 1...100) { maxPrefixesWarning = Double(v) / 100 }
         }
         if let v = t["peer"] {
             guard let arr = v.array else { throw fail("peer", "must be a list of tables ([[peer]])") }
@@ -193,19 +222,27 @@ public struct CollectConfig: Sendable {
                 if mode == "active" && asn == nil { throw fail(path, "an active peer needs 'as'") }
                 if peers.contains(where: { $0.address == a }) { throw fail("\(path).address", "\(a) is configured twice") }
                 peers.append(Peer(address: a, asn: asn, active: mode == "active", port: try int(pt, "port", path, 1...65535) ?? 179,
-                                  description: try string(pt, "description", path) ?? ""))
+                                  description: try string(pt, "description", path) ?? "",
+                                  maxPrefixes: try int(pt, "max_prefixes", path, 1...100_000_000)))
             }
         }
-        if let b = try table("bmp"), let l = try listens(b, "listen", "bmp") { bmpListen = l }
+        if let b = try table("bmp") {
+            if let l = try listens(b, "listen", "bmp") { bmpListen = l }
+            if let v = b["routers"] {
+                guard let arr = v.array else { throw fail("bmp.routers", "must be a list of addresses like [\"192.0.2.1\", \"2001:db8::1\"]") }
+                bmpRouters = try arr.map { item in
+                    guard let s = item.string, let a = IPAddress(s) else { throw fail("bmp.routers", "'\(item.string ?? "\(item)")' is not an IP address") }
+                    return a
+                }
+            }
+            if let v = try bool(b, "accept_any", "bmp") { bmpAcceptAny = v }
+        }
         if let a = try table("archive") {
             if let s = try string(a, "directory", "archive") { archiveDirectory = s.isEmpty ? nil : s }
             if let v = try duration(a, "updates_interval", "archive", min: 60) { updatesInterval = v }
             if let v = try duration(a, "rib_interval", "archive", min: 60) { ribInterval = v }
             if let v = try int(a, "gzip_level", "archive", 1...9) { gzipLevel = Int32(v) }
-            if let v = a["gzip"] {
-                guard let b = v.bool else { throw fail("archive.gzip", "must be true or false") }
-                gzip = b
-            }
+            if let b = try bool(a, "gzip", "archive") { gzip = b }
         }
         if let s = try table("store") {
             if let v = try string(s, "database", "store") { database = v.isEmpty ? nil : v }

@@ -69,6 +69,9 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Probe every address of PREFIX once, print one JSON line of totals and exit (a sweep, for benchmarks).")
     var scan: String?
 
+    @Flag(help: "With --scan: sweep a prefix larger than /16 (IPv6: /112).")
+    var force = false
+
     @Flag(help: "List the stored blocks (state, belief, availability, ever-responsive addresses, last census, why probed) and exit.")
     var blocks = false
 
@@ -147,6 +150,11 @@ struct ProbeCommand: AsyncParsableCommand {
         let p = plan.targets[0].prefix
         guard !p.isIPv6 || p.length >= 104 else { throw ValidationError("--scan: an IPv6 prefix must be /104 or longer") }
         guard p.isIPv6 || p.length >= 8 else { throw ValidationError("--scan: an IPv4 prefix must be /8 or longer") }
+        // A sweep probes every address: beyond a /16's worth it is a scan of someone's network by mistake more often than not.
+        let limit = p.isIPv6 ? 112 : 16
+        guard force || p.length >= limit else {
+            throw ValidationError("--scan \(p): \(1 << (p.address.bitWidth - Int(p.length))) addresses; sweeps larger than /\(limit) (65,536 addresses) need --force")
+        }
         let size = 1 << (p.address.bitWidth - Int(p.length))
         var addresses: [IPAddress] = []
         addresses.reserveCapacity(size)

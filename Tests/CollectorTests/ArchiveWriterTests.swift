@@ -82,10 +82,45 @@ final class ArchiveWriterTests: XCTestCase {
             XCTAssertEqual(c.issues, 0, "the recovered file is whole")
             XCTAssertEqual(c.records, recovered.first?.records)
             if gzip { XCTAssertGreaterThan(c.records, 0) } else { XCTAssertEqual(c.records, 49) }
-            // Carrying on appends to the same period without duplicating what was kept.
+            // Carrying on inside the same period never reopens the published file: the new
+            // record starts the next period's file, with its own timestamp.
+            let published = try Data(contentsOf: URL(fileURLWithPath: final))
             try a.append(update(t0 + 200, 99))
             try a.rotate()
-            XCTAssertEqual(try count(final).records, c.records + 1, "the recovered records kept, the new one added once")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: final)), published, "the recovered file is not rewritten")
+            let next = dir + "/updates.20141222.1605\(gzip ? ".gz" : "")"
+            XCTAssertEqual(try count(next).records, 1)
+            XCTAssertEqual(try timestamps(next), [t0 + 200])
         }
+    }
+
+    func timestamps(_ path: String) throws -> [UInt32] {
+        let r = try MRTReader(path: path)
+        var out: [UInt32] = []
+        while let rec = try r.next() { out.append(rec.header.timestamp) }
+        return out
+    }
+
+    /// Records stamped in an earlier period — a router's clock behind, two sessions racing for
+    /// the writer, a quiet feed across a rotation — never change a published file (byte for
+    /// byte); they go into the open file with their own timestamps.
+    func testLateRecordsNeverRewriteAPublishedFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-late-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = try ArchiveWriter(directory: dir)
+        try a.append(update(t0 + 10, 1))
+        try a.append(update(t0 + 310, 2))  // 16:05: the 16:00 file is published
+        let first = dir + "/updates.20141222.1600.gz", second = dir + "/updates.20141222.1605.gz"
+        let published = try Data(contentsOf: URL(fileURLWithPath: first))
+        try a.append(update(t0 + 299, 3))  // late: stamped 16:04:59
+        try a.append(update(t0 + 320, 4))
+        try a.rotateIfDue(now: Int64(t0) + 600)  // the feed goes quiet; 16:05 is published at 16:10
+        try a.append(update(t0 + 305, 5))  // stamped in the published 16:05 period
+        try a.rotate()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), published)
+        XCTAssertEqual(try timestamps(first), [t0 + 10])
+        XCTAssertEqual(try timestamps(second), [t0 + 310, t0 + 299, t0 + 320])
+        XCTAssertEqual(try timestamps(dir + "/updates.20141222.1610.gz"), [t0 + 305])
+        XCTAssertEqual(files(dir), ["updates.20141222.1600.gz", "updates.20141222.1605.gz", "updates.20141222.1610.gz"])
     }
 }

@@ -371,7 +371,7 @@ extension MalformedPeerTests {
         let listener: BGPListener
         let port: Int
 
-        init() throws {
+        init(maxPrefixes: Int? = nil) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-malformed-\(UUID().uuidString)")
             archiveDir = dir.appendingPathComponent("archive").path
             try FileManager.default.createDirectory(atPath: archiveDir, withIntermediateDirectories: true)
@@ -389,6 +389,7 @@ extension MalformedPeerTests {
             events.logger = .recording { _, line in rec.with { $0.logs.append(line) } }
             var config = SessionMachine.Config(localAS: 12654, routerID: 0x0A00_00FE)
             config.holdTime = 30
+            config.maxPrefixes = maxPrefixes
             listener = BGPListener(config: config, archive: SharedArchive(try ArchiveWriter(directory: archiveDir, gzip: false)), events: events)
             port = try listener.start(host: "127.0.0.1", port: 0)
         }

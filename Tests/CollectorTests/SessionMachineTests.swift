@@ -24,12 +24,14 @@ final class SessionMachineTests: XCTestCase {
         guard case let .send(.open(o)) = opened.first else { return XCTFail("\(opened)") }
         XCTAssertEqual(o.asn, 12654)
         XCTAssertTrue(o.capabilities.contains(.fourOctetAS(12654)))
-        XCTAssertEqual(opened.last, .startTimer(.hold, seconds: 240))
+        // The OPEN must come within the open timeout (30 s, not RFC 4271's 240 s), and the KEEPALIVE after it too.
+        XCTAssertEqual(opened.last, .startTimer(.hold, seconds: 30))
         XCTAssertEqual(m.handle(.message(.open(peerOpen()))),
-                       [.send(.keepalive), .startTimer(.hold, seconds: 60), .startTimer(.keepalive, seconds: 20)])
+                       [.send(.keepalive), .startTimer(.hold, seconds: 30), .startTimer(.keepalive, seconds: 20)])
         XCTAssertEqual(m.state, .openConfirm)
         let up = m.handle(.message(.keepalive))
         XCTAssertEqual(m.state, .established)
+        XCTAssertEqual(up.first, .startTimer(.hold, seconds: 60), "established: the negotiated hold time")
         guard case let .established(n)? = up.last else { return XCTFail("\(up)") }
         XCTAssertEqual(n.peerAS, 4_200_000_001)
         XCTAssertEqual(n.holdTime, 60)

@@ -3,11 +3,8 @@ import XCTest
 
 /// The sections `vigil serve` adds: followers, the metrics endpoint, the log level.
 final class ServeConfigTests: XCTestCase {
-    func parse(_ text: String) throws -> CollectConfig { try CollectConfig(toml: text, file: "s.toml") }
-
-    func problem(_ text: String) -> String {
-        do { _ = try parse(text); return "no error" } catch { return "\(error)" }
-    }
+    func parse(_ text: String) throws -> CollectConfig { try parseConfig(text, file: "s.toml") }
+    func problem(_ text: String) -> String { configProblem(text, file: "s.toml") }
 
     func testFollowersAloneAreSomethingToCollectFrom() throws {
         let c = try parse("""

@@ -79,6 +79,12 @@ final class CollectTransportTests: XCTestCase {
             name = "v6"
             local_as = 12654
             listen = ["[::1]:\(p1)", "[::]:\(p2)"]
+            [[peer]]
+            address = "::1"
+            as = 65001
+            [[peer]]
+            address = "127.0.0.1"
+            as = 65002
             [archive]
             directory = "\(dir.path)/archive"
             gzip = false
@@ -176,6 +182,7 @@ final class CollectTransportTests: XCTestCase {
             local_as = 12654
             [bmp]
             listen = "127.0.0.1:\(port)"
+            routers = ["127.0.0.1"]
             [archive]
             directory = "\(dir.path)/archive"
             gzip = false

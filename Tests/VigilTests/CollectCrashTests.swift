@@ -20,6 +20,7 @@ final class CollectCrashTests: XCTestCase {
             name = "crash"
             local_as = 12654
             listen = "127.0.0.1:\(port)"
+            accept_any = true
 
             [archive]
             directory = "\(archive)"

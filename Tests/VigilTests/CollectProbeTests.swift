@@ -80,7 +80,7 @@ final class CollectProbeTests: XCTestCase {
             let s = (try? CLI.vigil("collect", "--config", config, "--status").text) ?? ""
             return s.contains("  4  ") && vigil!.stderr.contains("probe round 3 AS65030")
         }
-        XCTAssertTrue(vigil!.stderr.contains("probe census: 1024 addresses, 1024 answered, 4 of 4 blocks responsive, 4 judged"), vigil!.stderr)
+        XCTAssertTrue(vigil!.stderr.contains("probe census: 1024 addresses probed, 1024 answered, 4 of 4 blocks responsive, 4 judged"), vigil!.stderr)
         let statusText = try CLI.vigil("collect", "--config", config, "--status").text
         XCTAssertTrue(statusText.contains("probing, last round at") && statusText.contains("AS65030: 4 blocks, 4 judged: 4 up, 0 down"), statusText)
         sleep(3)  // past the live warm-up

@@ -30,18 +30,28 @@ public final class BGPSource: ElementSource {
         let session = {
             var c = SessionMachine.Config(localAS: cfg.localAS, routerID: cfg.routerID)
             c.holdTime = cfg.holdTime
+            c.openTimeout = cfg.openTimeout
+            c.maxPrefixes = cfg.maxPrefixes
+            c.maxPrefixesWarning = cfg.maxPrefixesWarning
             return c
         }()
-        let passive = cfg.peers.filter { !$0.active }
-        let acceptAny = cfg.peers.isEmpty
-        let listener = BGPListener(config: session, archive: archive, events: events, registry: registry) { address in
-            if acceptAny { return session }
-            guard let p = passive.first(where: { $0.address == address }) else { return nil }
+        func config(_ p: CollectConfig.Peer) -> SessionMachine.Config {
             var c = session
             c.peerAS = p.asn
+            c.maxPrefixes = p.maxPrefixes ?? cfg.maxPrefixes
             return c
         }
-        for p in passive { registry.update(p.address) { $0.asn = p.asn ?? 0 } }
+        let passive = Dictionary(cfg.peers.filter { !$0.active }.map { ($0.address, config($0)) }, uniquingKeysWith: { a, _ in a })
+        // Closed by default: only the configured peers, unless the configuration opens it (labs).
+        let acceptAny = cfg.acceptAny
+        if !cfg.listen.isEmpty && passive.isEmpty && !acceptAny {
+            logger.warning("no passive [[peer]] is configured and collector.accept_any is off: every BGP connection will be refused")
+        }
+        let listener = BGPListener(config: session, archive: archive, events: events, registry: registry,
+                                   maxConnections: cfg.maxConnections) { address in
+            passive[address] ?? (acceptAny ? session : nil)
+        }
+        for p in cfg.peers where !p.active { registry.update(p.address) { $0.asn = p.asn ?? 0 } }
         parts.withLockedValue { $0.listener = listener }
         for l in cfg.listen {
             let port = try listener.start(host: l.host, port: l.port)
@@ -49,9 +59,7 @@ public final class BGPSource: ElementSource {
         }
         let connector = BGPConnector(archive: archive, events: events, registry: registry)
         for p in cfg.peers where p.active {
-            var c = session
-            c.peerAS = p.asn
-            connector.add(.init(address: p.address, port: p.port, config: c))
+            connector.add(.init(address: p.address, port: p.port, config: config(p)))
             logger.info("dialling \(p.address) port \(p.port) (AS\(p.asn ?? 0))")
         }
         parts.withLockedValue { $0.connector = connector }
@@ -92,6 +100,12 @@ public final class BMPSource: ElementSource {
     public func start(into sink: any ElementSink) throws {
         let events = CollectorEvents.feeding(sink, logger: logger)
         let s = BMPStation(localAS: cfg.localAS, archive: archive, events: events)
+        // Closed by default: only the routers listed, unless the configuration opens it (labs).
+        let routers = Set(cfg.bmpRouters), any = cfg.bmpAcceptAny
+        s.accept = { any || routers.contains($0) }
+        if !cfg.bmpListen.isEmpty && routers.isEmpty && !any {
+            logger.warning("bmp.routers is empty and bmp.accept_any is off: every BMP connection will be refused")
+        }
         station.withLockedValue { $0 = s }
         for l in cfg.bmpListen {
             let port = try s.start(host: l.host, port: l.port)
