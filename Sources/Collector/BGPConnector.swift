@@ -50,7 +50,10 @@ public final class BGPConnector: @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
+                // The MD5 key before the SYN goes out.
+                let keyed = target.config.md5Key.map { TCPSignature.setMD5(channel, peer: target.address, key: $0, v6Socket: target.address.isIPv6) }
+                    ?? channel.eventLoop.makeSucceededVoidFuture()
+                return keyed.flatMapThrowing {
                     let h = SessionHandler(host: host, passive: false)
                     h.onClosed = { [self] established in
                         lock.withLock { _ = channels.removeValue(forKey: ObjectIdentifier(channel)) }

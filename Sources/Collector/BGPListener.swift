@@ -32,6 +32,9 @@ public final class BGPListener: @unchecked Sendable {
 
     public var registry: SessionRegistry { host.registry }
 
+    /// TCP MD5 keys by peer address (RFC 2385), set on every listening socket. Set before `start`.
+    public var md5Keys: [(IPAddress, [UInt8])] = []
+
     /// Starts listening; returns the port (useful with port 0).
     @discardableResult
     public func start(host: String, port: Int) throws -> Int {
@@ -45,6 +48,13 @@ public final class BGPListener: @unchecked Sendable {
             }
         let ch = try bootstrap.bind(host: host, port: port).wait()
         lock.withLock { channels.append(ch) }
+        // MD5 keys go on the listening socket: the kernel checks the SYN itself.
+        let v6 = host.contains(":")
+        for (peer, key) in md5Keys where v6 || !peer.isIPv6 {
+            do { try TCPSignature.setMD5(ch, peer: peer, key: key, v6Socket: v6).wait() } catch {
+                throw InputError("TCP MD5 key for \(peer) on \(host) port \(port): \(error)")
+            }
+        }
         return ch.localAddress?.port ?? port
     }
 

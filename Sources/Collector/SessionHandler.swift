@@ -3,6 +3,9 @@ import MRT
 import NIOCore
 import NIOConcurrencyHelpers
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What every session of a collector shares: the session configuration per
 /// peer address, the archive, the callbacks, the status registry.
@@ -82,6 +85,16 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         machine = SessionMachine(config: config)
         peer.asn = config.peerAS ?? 0
+        if config.ttlSecurity {
+            // GTSM: we send at TTL 255 and accept nothing that came further than one hop.
+            let ttl = peer.address.isIPv6 ? ChannelOptions.Types.SocketOption(level: SocketOptionLevel(IPPROTO_IPV6), name: SocketOptionName(IPV6_UNICAST_HOPS))
+                                          : ChannelOptions.Types.SocketOption(level: SocketOptionLevel(IPPROTO_IP), name: SocketOptionName(IP_TTL))
+            let channel = context.channel, address = peer.address, logger = host.events.logger
+            channel.setOption(ttl, value: 255).flatMap { TCPSignature.setMinimumTTL(channel, v6Socket: address.isIPv6) }.whenFailure { e in
+                logger.error("\(address): GTSM (TTL 255) not set: \(e)")
+                channel.close(promise: nil)
+            }
+        }
         host.registry.update(peer.address) { $0.state = "OpenSent"; $0.asn = peer.asn; $0.connections += 1 }
         carryOut(machine.handle(.start(passive: passive)), context)
         carryOut(machine.handle(.tcpConnected), context)

@@ -25,6 +25,9 @@ public struct SessionMachine: Sendable {
         public var maxPrefixes: Int?
         /// Share of `maxPrefixes` at which a warning is logged (once per session).
         public var maxPrefixesWarning = 0.9
+        /// Transport, for the handler: the TCP MD5 key (RFC 2385) and GTSM (RFC 5082).
+        public var md5Key: [UInt8]?
+        public var ttlSecurity = false
         public init(localAS: UInt32, routerID: UInt32) {
             self.localAS = localAS
             self.routerID = routerID

@@ -22,6 +22,9 @@ public struct CollectConfig: Sendable {
         public var description: String
         /// Most routes it may hold (nil: the collector's `max_prefixes`, if any).
         public var maxPrefixes: Int?
+        /// TCP MD5 signature key (RFC 2385), and GTSM (RFC 5082).
+        public var password: String?
+        public var ttlSecurity = false
     }
 
     public var name = "vigil00"
@@ -83,6 +86,8 @@ public struct CollectConfig: Sendable {
     public static let defaultMetricsListen = Listen(host: "127.0.0.1", port: 9473)
     /// `[log] level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// The user to run as once privileged sockets are open (`[process] user`); nil: stay as started.
+    public var user: String?
 
     /// One archive follower: a local folder, or a mirror in the RIS or RouteViews layout.
     public struct Follow: Sendable, Equatable {
@@ -108,13 +113,14 @@ public struct CollectConfig: Sendable {
     public init() {}
 
     static let keys: [String: Set<String>] = [
-        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log"],
+        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process"],
+        "process": ["user"],
         "follow": ["folder", "mirror", "collector", "cache", "poll", "start", "lag", "silent"],
         "metrics": ["listen"],
         "log": ["level"],
         "collector": ["name", "local_as", "router_id", "hold_time", "listen", "accept_any", "open_timeout", "max_connections",
                       "max_prefixes", "max_prefixes_warning"],
-        "peer": ["address", "as", "mode", "port", "description", "max_prefixes"],
+        "peer": ["address", "as", "mode", "port", "description", "max_prefixes", "password", "ttl_security"],
         "bmp": ["listen", "routers", "accept_any"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
         "store": ["database", "status_file", "events_file"],
@@ -221,9 +227,14 @@ public struct CollectConfig: Sendable {
                 let asn = try int(pt, "as", path, 1...Int(UInt32.max)).map(UInt32.init)
                 if mode == "active" && asn == nil { throw fail(path, "an active peer needs 'as'") }
                 if peers.contains(where: { $0.address == a }) { throw fail("\(path).address", "\(a) is configured twice") }
+                let password = try string(pt, "password", path)
+                if let p = password, p.utf8.isEmpty || p.utf8.count > 80 {
+                    throw fail("\(path).password", "must be 1 to 80 bytes (TCP_MD5SIG_MAXKEYLEN)")
+                }
                 peers.append(Peer(address: a, asn: asn, active: mode == "active", port: try int(pt, "port", path, 1...65535) ?? 179,
                                   description: try string(pt, "description", path) ?? "",
-                                  maxPrefixes: try int(pt, "max_prefixes", path, 1...100_000_000)))
+                                  maxPrefixes: try int(pt, "max_prefixes", path, 1...100_000_000),
+                                  password: password, ttlSecurity: try bool(pt, "ttl_security", path) ?? false))
             }
         }
         if let b = try table("bmp") {
@@ -303,6 +314,10 @@ public struct CollectConfig: Sendable {
                 guard let l = Self.parseListen(v) else { throw fail("metrics.listen", "'\(v)' is not HOST:PORT (IPv6 as [ADDR]:PORT)") }
                 metricsListen = l
             }
+        }
+        if let p = try table("process"), let u = try string(p, "user", "process") {
+            guard !u.isEmpty else { throw fail("process.user", "must name a user") }
+            user = u
         }
         if let l = try table("log"), let v = try string(l, "level", "log") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -45,6 +45,8 @@ public final class Observatory: @unchecked Sendable {
     public let httpPort = NIOLockedValueBox(0)
     /// Where the configuration came from (SIGHUP reads it again).
     let configPath: String?
+    /// The user to become once the sources are open (`[process] user`).
+    let account: Privileges.Account?
 
 
     public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) throws {
@@ -52,6 +54,7 @@ public final class Observatory: @unchecked Sendable {
         self.mode = mode
         self.configPath = configPath
         self.logger = logger
+        account = try cfg.user.map(Privileges.account)
         // The archive: first put back whatever a crash left half-written.
         if let dir = cfg.archiveDirectory {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -125,6 +128,27 @@ public final class Observatory: @unchecked Sendable {
         let printed = bus.subscribe("events", capacity: 4096)
         let logged = bus.subscribe("log", capacity: 1024)
         pipeline.start()
+        // The sources start here, in order, before the group runs: a port in use or sockets refused
+        // end the run before anything else does, and with `[process] user` the privileges go only
+        // once every socket that needs them is open.
+        var started: [any Source] = []
+        do {
+            for s in elementSources {
+                try s.start(into: pipeline)
+                started.append(s)
+            }
+            if let p = probeSource {
+                try p.start(into: pipeline)
+                started.append(p)
+            }
+            if let a = account { try dropPrivileges(to: a) }
+        } catch {
+            await Self.onThread { [pipeline] in pipeline.stop() }
+            for s in started.reversed() { s.stop() }
+            bus.finish()
+            archive?.rotate()
+            throw error
+        }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         func add(_ s: any ServiceLifecycle.Service, ending: Bool = false) {
@@ -145,16 +169,14 @@ public final class Observatory: @unchecked Sendable {
             try? await gracefulShutdown()
         })
         for s in elementSources {
-            add(RunService(s.name) { [pipeline] in
-                try s.start(into: pipeline)
+            add(RunService(s.name) {
                 try? await gracefulShutdown()
                 s.stop()
             })
         }
         if let p = probeSource {
             // With a number of rounds (`vigil probe --rounds`) the run ends when they are done.
-            add(RunService(p.name) { [pipeline] in
-                try p.start(into: pipeline)
+            add(RunService(p.name) {
                 if p.rounds != nil {
                     while !p.isFinished && !Task.isShuttingDownGracefully { try? await Task.sleep(for: .milliseconds(100)) }
                 } else {
@@ -378,5 +400,26 @@ extension Observatory.Mode {
         case .collect: "collector"
         case .probe: "prober"
         }
+    }
+}
+
+extension Observatory {
+    /// Becomes `[process] user`: the files Vigil writes are given to it first, and the places it
+    /// writes later (new archive files, the database's journal, the status file) must be writable.
+    func dropPrivileges(to a: Privileges.Account) throws {
+        var own: [String] = [], writable: [String] = []
+        func folder(_ path: String) -> String { (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent }
+        if let dir = cfg.archiveDirectory {
+            own += [dir, "\(dir)/\(cfg.name)"]
+            writable.append("\(dir)/\(cfg.name)")
+        }
+        if let db = cfg.database {
+            own += [db, db + "-wal", db + "-shm", db + "-journal"]
+            writable.append(folder(db))
+        }
+        if let f = cfg.eventsFile { own.append(f) }
+        if let f = cfg.statusFile { writable.append(folder(f)) }
+        try Privileges.drop(to: a, own: own, writable: writable)
+        logger.notice("running as \(a.name) (uid \(a.uid), gid \(a.gid)): sockets open, no privilege left")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import MRT
 #if canImport(Glibc)
 import Glibc
@@ -24,11 +25,17 @@ struct Vigil: AsyncParsableCommand {
     /// As ArgumentParser's own main, except that a ValidationError thrown while a
     /// subcommand runs shows that subcommand's usage: ArgumentParser only knows the
     /// subcommand while parsing, and would print "Usage: vigil <subcommand>".
-    static func main() async {
+    ///
+    /// The main thread stays alive while an async command runs, waiting for it: with an async
+    /// `main` it would leave through `dispatch_main` (pthread_exit), and an exited main thread
+    /// keeps the credentials it had — `[process] user` would leave the process listed as root.
+    static func main() {
         let command: any ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
-            if var c = command as? any AsyncParsableCommand { try await c.run() } else {
+            if let c = command as? any AsyncParsableCommand {
+                try runWaiting(Unchecked(c))
+            } else {
                 var c = command
                 try c.run()
             }
@@ -50,4 +57,24 @@ struct Vigil: AsyncParsableCommand {
         }
         return []
     }
+}
+
+/// A command handed to the task that runs it (the main thread only waits meanwhile).
+struct Unchecked: @unchecked Sendable {
+    var command: any AsyncParsableCommand
+    init(_ c: any AsyncParsableCommand) { command = c }
+}
+
+/// Runs an async command on the cooperative pool while the calling (main) thread waits.
+func runWaiting(_ c: Unchecked) throws {
+    final class Outcome: @unchecked Sendable { var error: (any Error)? }
+    let outcome = Outcome()
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        var c = c
+        do { try await c.command.run() } catch { outcome.error = error }
+        done.signal()
+    }
+    done.wait()
+    if let e = outcome.error { throw e }
 }

@@ -37,33 +37,8 @@ final class FRRPeerTests: XCTestCase {
         let v4 = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"]
         let v6 = ["2001:db8:1::/48", "2001:db8:2::/48", "2001:db8:3::/48"]
         let conf = lab.dir.appendingPathComponent("bgpd.conf").path
-        try """
-            frr defaults traditional
-            hostname vigil-frr
-            log file \(lab.dir.path)/bgpd.log informational
-            router bgp 65020
-             bgp router-id \(lab.theirs4)
-             no bgp ebgp-requires-policy
-             no bgp network import-check
-             no bgp default ipv4-unicast
-             timers bgp 10 30
-             neighbor \(lab.ours4) remote-as 12654
-             neighbor \(lab.ours4) port \(port4)
-             neighbor \(lab.ours4) timers connect 2
-             neighbor \(lab.ours4) advertisement-interval 0
-             neighbor \(lab.ours6) remote-as 12654
-             neighbor \(lab.ours6) port \(port6)
-             neighbor \(lab.ours6) timers connect 2
-             neighbor \(lab.ours6) advertisement-interval 0
-             address-family ipv4 unicast
-            \(v4.map { "  network \($0)" }.joined(separator: "\n"))
-              neighbor \(lab.ours4) activate
-             exit-address-family
-             address-family ipv6 unicast
-            \(v6.map { "  network \($0)" }.joined(separator: "\n"))
-              neighbor \(lab.ours6) activate
-             exit-address-family
-            """.write(toFile: conf, atomically: true, encoding: .utf8)
+        try lab.frrConfig(hostname: "vigil-frr", port4: port4, port6: port6, neighbor: ["advertisement-interval 0"], v4: v4, v6: v6)
+            .write(toFile: conf, atomically: true, encoding: .utf8)
         let vty = lab.dir.path
         // In the foreground (no -d), so the test owns the process; no zebra (-Z), as root (-S), no vty TCP port.
         let daemon = try lab.spawn([bgpd, "-f", conf, "-Z", "-S", "-i", lab.dir.appendingPathComponent("bgpd.pid").path,

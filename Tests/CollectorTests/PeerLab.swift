@@ -191,3 +191,36 @@ final class PeerLab {
         return lines
     }
 }
+
+extension PeerLab {
+    /// An FRR bgpd configuration (AS65020) peering with the collector (AS12654) over both
+    /// transports, announcing `v4` and `v6`; `neighbor` lines go on both neighbours.
+    func frrConfig(hostname: String, port4: Int, port6: Int, neighbor: [String] = [], v4: [String], v6: [String]) -> String {
+        let both = [ours4, ours6]
+        func n(_ addr: String, _ port: Int) -> String {
+            ([" neighbor \(addr) remote-as 12654", " neighbor \(addr) port \(port)", " neighbor \(addr) timers connect 2"]
+                + neighbor.map { " neighbor \(addr) \($0)" }).joined(separator: "\n")
+        }
+        return """
+            frr defaults traditional
+            hostname \(hostname)
+            log file \(dir.path)/bgpd.log informational
+            router bgp 65020
+             bgp router-id \(theirs4)
+             no bgp ebgp-requires-policy
+             no bgp network import-check
+             no bgp default ipv4-unicast
+             timers bgp 10 30
+            \(n(both[0], port4))
+            \(n(both[1], port6))
+             address-family ipv4 unicast
+            \(v4.map { "  network \($0)" }.joined(separator: "\n"))
+              neighbor \(ours4) activate
+             exit-address-family
+             address-family ipv6 unicast
+            \(v6.map { "  network \($0)" }.joined(separator: "\n"))
+              neighbor \(ours6) activate
+             exit-address-family
+            """
+    }
+}

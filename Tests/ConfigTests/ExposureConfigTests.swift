@@ -46,5 +46,10 @@ final class ExposureConfigTests: XCTestCase {
         XCTAssertEqual(problem("[collector]\nlisten = \":179\"\n[[peer]]\naddress = \"192.0.2.2\"\nmax_prefixes = 0\n"),
                        "x.toml:5: peer.1.max_prefixes: 0 is out of range 1...100000000")
         XCTAssertEqual(problem("[bmp]\nlisten = \":11019\"\nrouters = [\"router1\"]\n"), "x.toml:3: bmp.routers: 'router1' is not an IP address")
+        let signed = try parse("[collector]\nlisten = \":179\"\n[[peer]]\naddress = \"192.0.2.2\"\npassword = \"s3cret\"\nttl_security = true\n")
+        XCTAssertEqual(signed.peers.first?.password, "s3cret")
+        XCTAssertEqual(signed.peers.first?.ttlSecurity, true)
+        XCTAssertEqual(problem("[collector]\nlisten = \":179\"\n[[peer]]\naddress = \"192.0.2.2\"\npassword = \"\(String(repeating: "k", count: 81))\"\n"),
+                       "x.toml:5: peer.1.password: must be 1 to 80 bytes (TCP_MD5SIG_MAXKEYLEN)")
     }
 }

@@ -66,7 +66,8 @@ final class Netns {
 
 /// A BIRD configuration for the namespace side: AS65010, upstream of the origins, announcing
 /// `routes` (prefix, origin AS) to a collector (AS12654) listening on the host side at `port`.
-func upstreamBIRDConfig(_ ns: Netns, port: Int, routes: [(prefix: String, origin: UInt32)]) -> String {
+/// `session`: more lines for the BGP protocol (a password, TTL security).
+func upstreamBIRDConfig(_ ns: Netns, port: Int, routes: [(prefix: String, origin: UInt32)], session: String = "") -> String {
     """
     router id \(ns.peer);
     protocol device {}
@@ -80,6 +81,7 @@ func upstreamBIRDConfig(_ ns: Netns, port: Int, routes: [(prefix: String, origin
       hold time 30;
       connect retry time 1;
       ipv4 { import none; export all; };
+    \(session)
     }
     """
 }

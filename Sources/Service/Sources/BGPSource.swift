@@ -39,6 +39,8 @@ public final class BGPSource: ElementSource {
             var c = session
             c.peerAS = p.asn
             c.maxPrefixes = p.maxPrefixes ?? cfg.maxPrefixes
+            c.md5Key = p.password.map { Array($0.utf8) }
+            c.ttlSecurity = p.ttlSecurity
             return c
         }
         let passive = Dictionary(cfg.peers.filter { !$0.active }.map { ($0.address, config($0)) }, uniquingKeysWith: { a, _ in a })
@@ -52,6 +54,7 @@ public final class BGPSource: ElementSource {
             passive[address] ?? (acceptAny ? session : nil)
         }
         for p in cfg.peers where !p.active { registry.update(p.address) { $0.asn = p.asn ?? 0 } }
+        listener.md5Keys = cfg.peers.compactMap { p in p.password.map { (p.address, Array($0.utf8)) } }
         parts.withLockedValue { $0.listener = listener }
         for l in cfg.listen {
             let port = try listener.start(host: l.host, port: l.port)
