@@ -94,6 +94,20 @@ public enum UTCTime {
     }
 
     /// The stamp RIS and RouteViews put in archive names: `20141222.1615`.
+    /// The time of the first `YYYYMMDD.HHMM` in an archive file's name (`updates.20141222.1615.gz`), if any.
+    public static func archiveStamp<S: StringProtocol>(in name: S) -> Int64? {
+        let b = Array(name.utf8)
+        let isDigit = { (c: UInt8) in c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        guard b.count >= 13 else { return nil }
+        for i in 0...(b.count - 13) where b[i + 8] == UInt8(ascii: ".") {
+            guard (i..<i + 8).allSatisfy({ isDigit(b[$0]) }), (i + 9..<i + 13).allSatisfy({ isDigit(b[$0]) }),
+                  i == 0 || !isDigit(b[i - 1]), i + 13 == b.count || !isDigit(b[i + 13]) else { continue }
+            let d = String(decoding: b[i..<i + 8], as: UTF8.self), t = String(decoding: b[i + 9..<i + 13], as: UTF8.self)
+            return parse("\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))T\(t.prefix(2)):\(t.suffix(2))Z")
+        }
+        return nil
+    }
+
     public static func archiveStamp(_ t: Int64) -> String {
         let f = Array(format(t).utf8)
         return String(decoding: f[0..<4] + f[5..<7] + f[8..<10] + [UInt8(ascii: ".")] + f[11..<13] + f[14..<16], as: UTF8.self)

@@ -20,6 +20,13 @@ public final class ArchiveWriter {
     var current: (start: Int64, writer: MRTWriter, tmp: String, final: String)?
     public private(set) var completed: [String] = []
 
+    /// `[archive] retention`: published files whose period ended longer ago are removed.
+    public var retention: Int64?
+    /// `[archive] max_size`: past it the oldest published files are removed.
+    public var maxBytes: Int64?
+    /// Told of each file removed, and why (for the log).
+    public var onRemove: (String, String) -> Void = { _, _ in }
+
     /// zlib level: 1 by default, since a live collector compresses on its receive path
     /// (the files are ordinary gzip whatever the level).
     public var gzipLevel: Int32 = 1
@@ -88,6 +95,7 @@ public final class ArchiveWriter {
         try w.close()
         guard rename(tmp, final) == 0 else { throw InputError("\(final): rename failed: \(String(cString: strerror(errno)))") }
         fsyncDirectory()
+        prune(now: Int64(time(nil)))
         return final
     }
 
@@ -99,6 +107,42 @@ public final class ArchiveWriter {
         guard rename(c.tmp, c.final) == 0 else { throw InputError("\(c.final): rename failed: \(String(cString: strerror(errno)))") }
         fsyncDirectory()
         completed.append(c.final)
+        prune(now: Int64(time(nil)))
+    }
+
+    /// Removes published files (`updates.*`, `bview.*` with their stamp; nothing else, never a
+    /// temporary file) whose period ended more than `retention` ago, then the oldest while the
+    /// folder holds more than `maxBytes`. The newest RIB dump and the newest updates file stay,
+    /// whatever the limits: without them the archive could not be replayed from now.
+    @discardableResult
+    public func prune(now: Int64) -> [String] {
+        guard retention != nil || maxBytes != nil, let d = opendir(directory) else { return [] }
+        var files: [(name: String, start: Int64, size: Int64, rib: Bool)] = []
+        while let ent = readdir(d) {
+            let n = withUnsafePointer(to: ent.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            guard n.hasPrefix("updates.") || n.hasPrefix("bview."), let t = UTCTime.archiveStamp(in: n) else { continue }
+            var st = stat()
+            guard stat("\(directory)/\(n)", &st) == 0 else { continue }
+            files.append((n, t, Int64(st.st_size), n.hasPrefix("bview.")))
+        }
+        closedir(d)
+        files.sort { ($0.start, $0.name) < ($1.start, $1.name) }
+        let keep = Set([files.last(where: \.rib)?.name, files.last(where: { !$0.rib })?.name].compactMap { $0 })
+        var total = files.reduce(0) { $0 + $1.size }
+        var removed: [String] = []
+        for f in files where !keep.contains(f.name) {
+            let old = retention.map { f.start + (f.rib ? 0 : updatesInterval) <= now - $0 } ?? false
+            let over = maxBytes.map { total > $0 } ?? false
+            // Oldest first: once a file is neither too old nor needed for the quota, no later one is.
+            guard old || over else { break }
+            guard unlink("\(directory)/\(f.name)") == 0 else { continue }
+            total -= f.size
+            removed.append(f.name)
+            onRemove(f.name, old ? "its period ended more than \(retention!) s ago (archive.retention)"
+                                 : "the archive holds more than \(maxBytes!) bytes (archive.max_size)")
+        }
+        if !removed.isEmpty { fsyncDirectory() }
+        return removed
     }
 
     func fsyncDirectory() {

@@ -35,6 +35,19 @@ public final class SessionRegistry: @unchecked Sendable {
         }
     }
 
+    /// Forgets the sessions of peers that are not configured (`accept_any`) once they have been
+    /// idle for `idle` seconds: addresses that came and went must not grow the table for ever.
+    @discardableResult
+    public func prune(keeping configured: Set<IPAddress>, idle: UInt32, now: UInt32) -> Int {
+        lock.withLock {
+            let before = entries.count
+            entries = entries.filter { address, e in
+                configured.contains(address) || e.state != "Idle" || now &- max(e.since, e.lastMessage) < idle
+            }
+            return before - entries.count
+        }
+    }
+
     public func snapshot() -> [Entry] {
         lock.withLock { entries.values.sorted { $0.address < $1.address } }
     }

@@ -53,6 +53,9 @@ public struct CollectConfig: Sendable {
     public var ribInterval: Int64 = 8 * 3600
     public var gzip = true
     public var gzipLevel: Int32 = 1
+    /// `[archive] retention` and `max_size`: files older, or beyond the size, are removed (oldest first).
+    public var archiveRetention: Int64?
+    public var archiveMaxBytes: Int64?
     public var database: String? = "vigil.sqlite"
     public var statusFile: String? = "vigil-status.json"
     public var bin: Int64 = 300
@@ -122,7 +125,7 @@ public struct CollectConfig: Sendable {
                       "max_prefixes", "max_prefixes_warning"],
         "peer": ["address", "as", "mode", "port", "description", "max_prefixes", "password", "ttl_security"],
         "bmp": ["listen", "routers", "accept_any"],
-        "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level"],
+        "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level", "retention", "max_size"],
         "store": ["database", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage"],
         "probe": ["rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
@@ -254,6 +257,18 @@ public struct CollectConfig: Sendable {
             if let v = try duration(a, "rib_interval", "archive", min: 60) { ribInterval = v }
             if let v = try int(a, "gzip_level", "archive", 1...9) { gzipLevel = Int32(v) }
             if let b = try bool(a, "gzip", "archive") { gzip = b }
+            if let v = a["retention"] {
+                guard let s = v.string, let secs = Self.parseDuration(s), secs >= 3600, secs <= 20 * Self.maxDuration else {
+                    throw fail("archive.retention", "must be a duration from \"1h\" to \"7320d\" (like \"90d\")")
+                }
+                archiveRetention = secs
+            }
+            if let v = a["max_size"] {
+                guard let bytes = v.int.map(Int64.init) ?? v.string.flatMap(Self.parseSize), bytes >= 1_000_000 else {
+                    throw fail("archive.max_size", "must be bytes or a size like \"500M\", \"50G\", \"2T\" (at least 1M)")
+                }
+                archiveMaxBytes = bytes
+            }
         }
         if let s = try table("store") {
             if let v = try string(s, "database", "store") { database = v.isEmpty ? nil : v }
@@ -334,6 +349,16 @@ public struct CollectConfig: Sendable {
         if peers.contains(where: { !$0.active }) && listen.isEmpty {
             throw fail("collector.listen", "passive peers are configured but the collector listens nowhere")
         }
+    }
+
+    /// "500M", "50G", "2T" (powers of 1000), or plain bytes.
+    static func parseSize(_ s: String) -> Int64? {
+        guard let last = s.last else { return nil }
+        let units: [Character: Int64] = ["K": 1_000, "M": 1_000_000, "G": 1_000_000_000, "T": 1_000_000_000_000]
+        guard let unit = units[Character(last.uppercased())] else { return Int64(s) }
+        guard let n = Int64(s.dropLast()), n >= 0 else { return nil }
+        let (v, overflow) = n.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : v
     }
 
     /// The longest duration a setting may have: longer ones are typos, and bins,

@@ -48,18 +48,7 @@ public struct ArchiveName: Sendable {
     }
 
     /// The first `YYYYMMDD.HHMM` in a name.
-    static func stamp(in name: Substring) -> Int64? {
-        let b = Array(name.utf8)
-        let isDigit = { (c: UInt8) in c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
-        guard b.count >= 13 else { return nil }
-        for i in 0...(b.count - 13) where b[i + 8] == UInt8(ascii: ".") {
-            guard (i..<i + 8).allSatisfy({ isDigit(b[$0]) }), (i + 9..<i + 13).allSatisfy({ isDigit(b[$0]) }),
-                  i == 0 || !isDigit(b[i - 1]), i + 13 == b.count || !isDigit(b[i + 13]) else { continue }
-            let d = String(decoding: b[i..<i + 8], as: UTF8.self), t = String(decoding: b[i + 9..<i + 13], as: UTF8.self)
-            return UTCTime.parse("\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))T\(t.prefix(2)):\(t.suffix(2))Z")
-        }
-        return nil
-    }
+    static func stamp(in name: Substring) -> Int64? { UTCTime.archiveStamp(in: name) }
 }
 
 /// A collector's folder as RIS and RouteViews publish it, RIB dumps beside the

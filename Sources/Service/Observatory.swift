@@ -60,6 +60,9 @@ public final class Observatory: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let writer = try ArchiveWriter(directory: "\(dir)/\(cfg.name)", updatesInterval: cfg.updatesInterval, gzip: cfg.gzip)
             writer.gzipLevel = cfg.gzipLevel
+            writer.retention = cfg.archiveRetention
+            writer.maxBytes = cfg.archiveMaxBytes
+            writer.onRemove = { [logger] file, why in logger.notice("archive: removed \(file): \(why)") }
             for r in try writer.recover() { logger.notice("archive: recovered \(r.records) complete records into \(r.file)") }
             archive = SharedArchive(writer) { [logger] in logger.error("\($0)") }
         } else {

@@ -123,4 +123,39 @@ final class ArchiveWriterTests: XCTestCase {
         XCTAssertEqual(try timestamps(dir + "/updates.20141222.1610.gz"), [t0 + 305])
         XCTAssertEqual(files(dir), ["updates.20141222.1600.gz", "updates.20141222.1605.gz", "updates.20141222.1610.gz"])
     }
+
+    /// Retention and quota: the oldest published files go first, each said; temporary and foreign
+    /// files stay, and so do the newest RIB dump and the newest updates file, whatever the limits.
+    func testRetentionAndQuotaRemoveTheOldestPublishedFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-prune-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = try ArchiveWriter(directory: dir, gzip: false)
+        var said: [String] = []
+        a.onRemove = { file, why in said.append("\(file): \(why)") }
+        // Six 5-minute files from 16:00, a RIB dump at 16:00, a foreign file.
+        _ = try a.writeSnapshot(at: Int64(t0)) { try $0.write(self.update(t0, 0)) }
+        for i in 0..<6 { try a.append(update(t0 + UInt32(i) * 300 + 10, UInt32(i))) }
+        try a.rotate()
+        FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data("mine".utf8))
+        let size = try FileManager.default.attributesOfItem(atPath: dir + "/updates.20141222.1600")[.size] as! Int64
+        XCTAssertEqual(files(dir).count, 8)
+
+        // Retention: at 16:40 with 20 minutes kept, the files whose period ended by 16:20 go (16:00-16:15).
+        a.retention = 1200
+        XCTAssertEqual(a.prune(now: Int64(t0) + 2400), ["updates.20141222.1600", "updates.20141222.1605", "updates.20141222.1610",
+                                                         "updates.20141222.1615"])
+        XCTAssertEqual(said.count, 4)
+        XCTAssertTrue(said[0].contains("archive.retention"), said[0])
+        // The RIB dump is old too, but it is the newest one: it stays.
+        XCTAssertEqual(files(dir), ["bview.20141222.1600", "notes.txt", "updates.20141222.1620", "updates.20141222.1625"])
+
+        // Quota: room for one updates file (and the RIB): the older goes, the newest stays even past the limit.
+        a.retention = nil
+        a.maxBytes = size * 2
+        XCTAssertEqual(a.prune(now: Int64(t0) + 2400), ["updates.20141222.1620"])
+        XCTAssertTrue(said.last!.contains("archive.max_size"), said.last!)
+        a.maxBytes = 1
+        XCTAssertEqual(a.prune(now: Int64(t0) + 2400), [])
+        XCTAssertEqual(files(dir), ["bview.20141222.1600", "notes.txt", "updates.20141222.1625"])
+    }
 }

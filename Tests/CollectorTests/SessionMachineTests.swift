@@ -126,3 +126,17 @@ final class SessionMachineTests: XCTestCase {
         XCTAssertEqual(m.state, .connect)
     }
 }
+
+/// The status registry forgets unconfigured peers an hour after they went idle.
+final class SessionRegistryTests: XCTestCase {
+    func testUnconfiguredIdlePeersArePruned() {
+        let r = SessionRegistry()
+        let configured = IPAddress("192.0.2.1")!, stranger = IPAddress("192.0.2.9")!, active = IPAddress("192.0.2.10")!
+        r.update(configured) { $0.state = "Idle"; $0.since = 1000 }
+        r.update(stranger) { $0.state = "Idle"; $0.since = 1000; $0.lastMessage = 1200 }
+        r.update(active) { $0.state = "Established"; $0.since = 1000 }
+        XCTAssertEqual(r.prune(keeping: [configured], idle: 3600, now: 1200 + 3599), 0)
+        XCTAssertEqual(r.prune(keeping: [configured], idle: 3600, now: 1200 + 3600), 1)
+        XCTAssertEqual(r.snapshot().map(\.address), ["192.0.2.1", "192.0.2.10"])
+    }
+}

@@ -46,6 +46,13 @@ final class ExposureConfigTests: XCTestCase {
         XCTAssertEqual(problem("[collector]\nlisten = \":179\"\n[[peer]]\naddress = \"192.0.2.2\"\nmax_prefixes = 0\n"),
                        "x.toml:5: peer.1.max_prefixes: 0 is out of range 1...100000000")
         XCTAssertEqual(problem("[bmp]\nlisten = \":11019\"\nrouters = [\"router1\"]\n"), "x.toml:3: bmp.routers: 'router1' is not an IP address")
+        let kept = try parse("[archive]\nretention = \"90d\"\nmax_size = \"50G\"\n[[follow]]\nfolder = \"x\"\n")
+        XCTAssertEqual(kept.archiveRetention, 90 * 86_400)
+        XCTAssertEqual(kept.archiveMaxBytes, 50_000_000_000)
+        XCTAssertEqual(problem("[archive]\nmax_size = \"lots\"\n[[follow]]\nfolder = \"x\"\n"),
+                       "x.toml:2: archive.max_size: must be bytes or a size like \"500M\", \"50G\", \"2T\" (at least 1M)")
+        XCTAssertEqual(CollectConfig.parseSize("500m"), 500_000_000)
+        XCTAssertNil(CollectConfig.parseSize("99999999999T"))
         let signed = try parse("[collector]\nlisten = \":179\"\n[[peer]]\naddress = \"192.0.2.2\"\npassword = \"s3cret\"\nttl_security = true\n")
         XCTAssertEqual(signed.peers.first?.password, "s3cret")
         XCTAssertEqual(signed.peers.first?.ttlSecurity, true)

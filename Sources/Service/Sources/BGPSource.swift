@@ -69,6 +69,7 @@ public final class BGPSource: ElementSource {
     }
 
     public func reading() -> SourceReading {
+        registry.prune(keeping: Set(cfg.peers.map(\.address)), idle: 3600, now: wallClock().0)
         let peers = registry.snapshot()
         let up = peers.filter { $0.state == "Established" }.count
         return SourceReading(connected: peers.isEmpty ? nil : up > 0, count: peers.reduce(0) { $0 + $1.messages },
