@@ -223,6 +223,8 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     var peers: [MonitoredPeerKey: Peer] = [:]
     var lastTime: (UInt32, UInt32) = (0, 0)
     var closing = false
+    /// Route Monitoring messages for peers without a Peer Up.
+    var ignored = 0
 
     init(station: BMPStation) { self.station = station }
 
@@ -362,8 +364,15 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 return
             }
             guard let options, let decision else { return }
-            let p = peer(h)
-            if peers[MonitoredPeerKey(h)] == nil { track(h, p) }
+            // Routes only from a peer the router said is up (RFC 7854 §4.10): a header alone creates nothing.
+            guard let p = peers[MonitoredPeerKey(h)], p.isUp else {
+                ignored += 1
+                if ignored == 1 || ignored % 10_000 == 0 {
+                    events.logger.warning("router \(router): Route Monitoring for \(h.address) AS\(h.asn) without its Peer Up: ignored (\(ignored) so far)",
+                                          metadata: ["bmp.router": "\(router)"])
+                }
+                return
+            }
             let (t, us) = time(h)
             station.archive?.append(BGP4MPMessage.rawRecord(timestamp: t, microseconds: us, peering: peering(p, fourOctetAS: options.fourOctetAS),
                                                             fourOctetAS: options.fourOctetAS, addPath: !options.addPath.isEmpty,
@@ -396,7 +405,6 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             guard var p = peers[MonitoredPeerKey(h)], p.isUp else {
                 // FRR announces every configured peer at connection time, up or not.
                 events.logger.debug("router \(router): Peer Down for \(h.address) AS\(h.asn), not up: \(down.text)")
-                if peers[MonitoredPeerKey(h)] == nil { track(h, peer(h)) }
                 return
             }
             p.isUp = false
@@ -405,7 +413,8 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             events.onDown(p.info, down.text)
 
         case let .statisticsReport(h, stats):
-            if peers[MonitoredPeerKey(h)] == nil { track(h, peer(h)) }
+            // Statistics of a peer never up are the router's business, not a peer to keep.
+            guard peers[MonitoredPeerKey(h)] != nil else { return }
             station.updatePeer(id, MonitoredPeerKey(h)) {
                 $0.statistics = stats
                 $0.statisticsSeconds = h.seconds

@@ -306,7 +306,12 @@ final class BMPStationTests: XCTestCase {
         send(a, BMPMessage.routeMonitoring(post, Update(withdrawn: [NLRI(Prefix("203.0.113.0/24")!)])).encode(options: .twoOctet))
         send(a, BMPMessage.statisticsReport(p1, [BMPStatistic(type: 7, gauge: 1)]).encode())
         send(a, BMPMessage.peerDown(p2, .remoteNoNotification).encode())
+        // Headers of peers never up create nothing: Statistics, and Route Monitoring (ignored, said once).
+        send(a, BMPMessage.statisticsReport(p2, [BMPStatistic(type: 7, gauge: 9)]).encode())
+        send(a, BMPMessage.routeMonitoring(p2, route).encode(options: .twoOctet))
         wait("the statistics") { !station.stats().isEmpty }
+        wait("the ignored Route Monitoring said") { seen.with { $0.logs.contains { $0.contains("without its Peer Up") } } }
+        XCTAssertEqual(station.routers().first?.peers.map(\.peer.address), [p1.address], "only the peer that came up")
         let updates = seen.with { $0.updates }
         XCTAssertEqual(updates.map(\.0), [PeerInfo(address: p1.address, asn: 65010)])
         XCTAssertEqual(updates.map(\.1), [route])
