@@ -40,8 +40,6 @@ public struct RouteBatch: Sendable {
     public var microseconds: UInt32 = 0
     public var elements: [RouteElement] = []
     public var pathBytes: [UInt8] = []
-    /// Changes with every refill: (generation, pathStart) names one path of one record.
-    public private(set) var generation: UInt64 = 0
 
     public init() {}
 
@@ -50,7 +48,6 @@ public struct RouteBatch: Sendable {
         self.microseconds = microseconds
         elements.removeAll(keepingCapacity: true)
         pathBytes.removeAll(keepingCapacity: true)
-        generation &+= 1
     }
 
     /// Appends a path in canonical form; returns its (start, length).

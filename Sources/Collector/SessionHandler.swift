@@ -48,6 +48,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     var offset = 0
     var lastReceived: (UInt32, UInt32) = (0, 0)
     var refused = false
+    /// Counted in the host's open connections (uncounted once, when it closes).
+    var counted = false
     var holdRestarted = NIODeadline.uptimeNanoseconds(0)
 
     /// Called when the connection is gone (the active side reconnects with backoff).
@@ -99,8 +101,6 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         carryOut(machine.handle(.start(passive: passive)), context)
         carryOut(machine.handle(.tcpConnected), context)
     }
-
-    var counted = false
 
     func refuse(_ context: ChannelHandlerContext, subcode: UInt8, _ why: String) {
         host.events.logger.warning("\(peer.address): \(why)", metadata: logMetadata)

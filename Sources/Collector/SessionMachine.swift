@@ -109,7 +109,8 @@ public struct SessionMachine: Sendable {
             return out
         case (.connect, .tcpConnected), (.active, .tcpConnected):
             state = .openSent
-            // RFC 4271 §8.2.2: a large hold time until the OPEN arrives.
+            // RFC 4271 §8.2.2 suggests a large hold time until the OPEN arrives; a short one
+            // keeps a connection that never speaks from holding a socket for minutes.
             return [.send(.open(open)), .startTimer(.hold, seconds: config.openTimeout)]
         case (.connect, .tcpFailed):
             return [.startTimer(.connectRetry, seconds: config.connectRetry)]

@@ -44,11 +44,8 @@ public struct ArchiveName: Sendable {
         let name = parts.last ?? Substring(path)
         let inRIBS = parts.count >= 2 && parts[parts.count - 2] == "RIBS"
         kind = inRIBS || name.hasPrefix("bview.") || name.hasPrefix("rib.") ? .rib : .updates
-        time = Self.stamp(in: name)
+        time = UTCTime.archiveStamp(in: name)
     }
-
-    /// The first `YYYYMMDD.HHMM` in a name.
-    static func stamp(in name: Substring) -> Int64? { UTCTime.archiveStamp(in: name) }
 }
 
 /// A collector's folder as RIS and RouteViews publish it, RIB dumps beside the

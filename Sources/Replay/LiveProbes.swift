@@ -21,12 +21,12 @@ extension LivePipeline {
             tick(now)
             for row in rows {
                 let down = verdicts.filter { $0.entity == row.entity && $0.state == .down }.map(\.block)
-                var routes: [Prefix: DataPlaneDetector.Route?] = [:]
-                for b in down {
-                    routes[b] = engine.state.route(covering: b).map { DataPlaneDetector.Route(prefix: $0.prefix, peers: $0.peers, origin: $0.origin) }
+                var routes: [Prefix: DataPlaneDetector.Route?]? = options.routing ? [:] : nil
+                for b in down where routes != nil {
+                    routes![b] = engine.state.route(covering: b).map { DataPlaneDetector.Route(prefix: $0.prefix, peers: $0.peers, origin: $0.origin) }
                 }
                 let bgpOpen = (live.openEvents + detector.openEvents).contains { $0.entity == row.entity && $0.kind == .outage }
-                let (changes, confirmation) = dataPlane.observe(row, down: down, routes: options.routing ? routes : nil, bgpOutageOpen: bgpOpen)
+                let (changes, confirmation) = dataPlane.observe(row, down: down, routes: routes, bgpOutageOpen: bgpOpen)
                 for c in changes {
                     changed.append(c.event)
                     publish(.event(c, latency: nil))

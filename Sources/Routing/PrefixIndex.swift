@@ -77,7 +77,6 @@ public struct PathTable {
         return i
     }
 
-
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
         // Hasher is seeded per process: paths come from peers, who must not pick collisions.
@@ -104,6 +103,10 @@ public struct PathTable {
         if ends.count * 2 > slots.count { grow() }
         return id
     }
+
+    /// Whether path `id` is `bytes` (canonical form).
+    @inline(__always)
+    public func holds(_ id: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool { equal(Int(id), bytes) }
 
     @inline(__always)
     func equal(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {

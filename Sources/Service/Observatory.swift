@@ -48,7 +48,6 @@ public final class Observatory: @unchecked Sendable {
     /// The user to become once the sources are open (`[process] user`).
     let account: Privileges.Account?
 
-
     public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) throws {
         self.cfg = cfg
         self.mode = mode

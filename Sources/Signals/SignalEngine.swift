@@ -146,20 +146,20 @@ public final class SignalEngine {
     public func apply(_ e: RouteElement, peer: Int, in batch: borrowing RouteBatch) -> [SeriesRow] {
         var path: UInt32 = 0
         if (e.kind == .announcement || e.kind == .rib) && e.pathLength > 0 {
-            if batch.generation == batchPath.generation && e.pathStart == batchPath.start {
-                path = batchPath.id
-            } else {
-                let (start, end) = (Int(e.pathStart), Int(e.pathStart) + Int(e.pathLength))
-                path = batch.pathBytes.withUnsafeBytes { state.pathID(canonical: UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
-                batchPath = (batch.generation, e.pathStart, path)
+            let (start, end) = (Int(e.pathStart), Int(e.pathStart) + Int(e.pathLength))
+            path = batch.pathBytes.withUnsafeBytes { all in
+                let bytes = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                // The prefixes of one record share their path: a compare instead of a hash lookup.
+                return state.paths.holds(lastBatchPath, bytes) ? lastBatchPath : state.pathID(canonical: bytes)
             }
+            lastBatchPath = path
         }
         return apply(e.kind, batch.timestamp, peer: peer, prefix: e.prefix, pathIdentifier: e.pathID, path: path,
                      attributes: [], oldState: e.oldState, newState: e.newState)
     }
 
-    /// The last path interned from a batch: the elements of one record share it.
-    var batchPath: (generation: UInt64, start: Int32, id: UInt32) = (0, -1, 0)
+    /// The last path interned from a batch (id 0, the empty path, always exists).
+    var lastBatchPath: UInt32 = 0
 
     /// The routing state's index of a peer (consecutive elements mostly come from one record, hence one peer).
     @inline(__always)

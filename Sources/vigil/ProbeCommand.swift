@@ -123,9 +123,11 @@ struct ProbeCommand: AsyncParsableCommand {
         guard !plan.targets.isEmpty else {
             throw ValidationError("nothing to probe: give --target PREFIX or a --config with [[probe.target]] (probing is off until targets are configured)")
         }
-        // Targets that are not probed named, and nothing left to probe an error, before a store is opened.
-        do { _ = try ProbeSource.blockTable(plan) { _ in } } catch {
-            _ = try? ProbeSource.blockTable(plan) { logLine($0) }
+        // Nothing left to probe is an error before a store is opened, with the targets that are not
+        // probed named (when there is something to probe, the probe source names them as it starts).
+        var unprobed: [String] = []
+        do { _ = try ProbeSource.blockTable(plan) { unprobed.append($0) } } catch {
+            unprobed.forEach(logLine)
             throw ValidationError("\(error)")
         }
         // The prober alone through the observatory's services (`vigil serve` with only a [probe] section):

@@ -7,7 +7,6 @@ public import Signals
 public final class EventPrinter: @unchecked Sendable {
     let file: FileHandle?
 
-
     public init(path: String?) throws {
         file = try path.map { path in
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }

@@ -17,14 +17,14 @@ extension CollectorEvents {
                         metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)"])
             let t = wallClock()
             sink.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
-                                       oldState: 5, newState: 6)])
+                                    oldState: 5, newState: 6)])
         }
         events.onDown = { peer, why in
             // The session says why it went down (BGP at notice level); here only for debugging.
             logger.debug("\(peer): down: \(why)", metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)"])
             let t = wallClock()
             sink.submit([BGPElement(kind: .state, timestamp: t.0, microseconds: t.1, peerAddress: peer.address, peerAS: peer.asn,
-                                       oldState: 6, newState: 1)])
+                                    oldState: 6, newState: 1)])
         }
         events.onUpdate = { peer, decision, options, t, us in
             switch decision {

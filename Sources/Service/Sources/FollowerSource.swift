@@ -10,7 +10,6 @@ public final class FollowerSource: ElementSource {
     public let follower: ArchiveFollower
     let logger: Logger
 
-
     public init(_ f: CollectConfig.Follow, logger: Logger) throws {
         name = "follow \(f.name)"
         limits = .init(silentAfter: f.silent, lagAfter: f.lag)

@@ -21,7 +21,6 @@ public final class ProbeSource: ProbeRoundSource {
     /// Rounds done, probes sent and answered (for health and metrics).
     public let counts = NIOLockedValueBox((rounds: 0, sent: 0, answered: 0))
 
-
     public init(_ cfg: CollectConfig, plan: ProbePlan, rounds: Int? = nil, socketHint: String = "set probe.socket = \"datagram\"", logger: Logger) {
         self.cfg = cfg
         self.plan = plan
