@@ -225,6 +225,8 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     var closing = false
     /// Route Monitoring messages for peers without a Peer Up.
     var ignored = 0
+    /// Reading paused while the pipeline is full.
+    var throttle = ReadThrottle()
 
     init(station: BMPStation) { self.station = station }
 
@@ -243,6 +245,11 @@ final class BMPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         pending = context.channel.allocator.buffer(capacity: 4096)
         id = station.register(BMPStation.RouterStatus(address: router, port: context.remoteAddress?.port ?? 0, connectedAt: wallClock().0,
                                                       initiated: false, messages: 0, bytes: 0, peers: []))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        throttle.check(events, context.channel) { [self] in throttle.resumed() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

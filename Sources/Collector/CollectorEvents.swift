@@ -2,6 +2,7 @@ public import BGPWire
 public import MRT
 public import Routing
 import NIOConcurrencyHelpers
+import NIOCore
 public import Logging
 
 /// A peer as the collector knows it (BGP peers and BMP-monitored peers alike):
@@ -15,6 +16,9 @@ public struct CollectorEvents: Sendable {
     public var onDown: @Sendable (PeerInfo, String) -> Void = { _, _ in }
     /// A validated UPDATE, the options to read it by, and when it was received (seconds, microseconds).
     public var onUpdate: @Sendable (PeerInfo, UpdateDecision, SessionOptions, UInt32, UInt32) -> Void = { _, _, _, _, _ in }
+    /// Flow control, asked after each read: false when the pipeline is full. The connection then
+    /// stops reading (NIO autoRead off; TCP pushes back on the peer) until `resume` is called.
+    public var admit: @Sendable (_ resume: @escaping @Sendable () -> Void) -> Bool = { _ in true }
     /// Where sessions and the BMP station log (metadata `bgp.peer.address`, `bgp.peer.as`, `bmp.router`).
     public var logger = Logger(label: "vigil.collector")
     public init() {}
@@ -68,6 +72,31 @@ public final class SharedArchive: @unchecked Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Pauses a connection's reading while the pipeline is full (the BGP session and BMP router
+/// handlers both use it, on their event loop).
+struct ReadThrottle {
+    private(set) var paused = false
+
+    /// After a read: asks the pipeline; when it is full, turns reading off until it calls back.
+    mutating func check(_ events: CollectorEvents, _ channel: any Channel, onResume: @escaping () -> Void) {
+        guard !paused else { return }
+        let loop = channel.eventLoop
+        let resumed = NIOLoopBound(onResume, eventLoop: loop)
+        let admitted = events.admit {
+            loop.execute {
+                resumed.value()
+                channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            }
+        }
+        if !admitted {
+            paused = true
+            channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+    }
+
+    mutating func resumed() { paused = false }
+}
 
 /// Wall-clock time as (seconds, microseconds), what MRT's _ET records carry.
 public func wallClock() -> (UInt32, UInt32) {

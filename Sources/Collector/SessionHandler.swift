@@ -51,6 +51,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Counted in the host's open connections (uncounted once, when it closes).
     var counted = false
     var holdRestarted = NIODeadline.uptimeNanoseconds(0)
+    /// Reading paused while the pipeline is full.
+    var throttle = ReadThrottle()
 
     /// Called when the connection is gone (the active side reconnects with backoff).
     var onClosed: (@Sendable (Bool) -> Void)?
@@ -189,6 +191,11 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard !refused else { return }
+        throttle.check(host.events, context.channel) { [self] in throttle.resumed() }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if counted {
             counted = false
@@ -243,6 +250,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 timers[kind] = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
                     let (handler, ctx) = bound.value
                     handler.timers[kind] = nil
+                    // Not reading (the pipeline is full) is our doing, not the peer's silence.
+                    if kind == .hold && handler.throttle.paused { return handler.carryOut([.startTimer(kind, seconds: seconds)], ctx) }
                     handler.carryOut(handler.machine.handle(.timerExpired(kind)), ctx)
                 }
             case let .stopTimer(kind):

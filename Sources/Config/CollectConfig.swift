@@ -43,6 +43,8 @@ public struct CollectConfig: Sendable {
     public var openTimeout = 30
     /// Most BGP connections at once, configured peers or not.
     public var maxConnections = 256
+    /// Most elements waiting for the pipeline; past it sockets are not read until it drains.
+    public var queueLimit = 100_000
     /// Most routes a peer may hold when its [[peer]] sets no `max_prefixes` (nil: no limit).
     public var maxPrefixes: Int?
     /// Share of a peer's `max_prefixes` at which a warning is logged.
@@ -122,7 +124,7 @@ public struct CollectConfig: Sendable {
         "metrics": ["listen"],
         "log": ["level"],
         "collector": ["name", "local_as", "router_id", "hold_time", "listen", "accept_any", "open_timeout", "max_connections",
-                      "max_prefixes", "max_prefixes_warning"],
+                      "max_prefixes", "max_prefixes_warning", "queue_limit"],
         "peer": ["address", "as", "mode", "port", "description", "max_prefixes", "password", "ttl_security"],
         "bmp": ["listen", "routers", "accept_any"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level", "retention", "max_size"],
@@ -214,6 +216,7 @@ public struct CollectConfig: Sendable {
                 openTimeout = Int(v)
             }
             if let v = try int(c, "max_connections", "collector", 1...100_000) { maxConnections = v }
+            if let v = try int(c, "queue_limit", "collector", 1_000...100_000_000) { queueLimit = v }
             if let v = try int(c, "max_prefixes", "collector", 1...100_000_000) { maxPrefixes = v }
             if let v = try int(c, "max_prefixes_warning", "collector", 1...100) { maxPrefixesWarning = Double(v) / 100 }
         }

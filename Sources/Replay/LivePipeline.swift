@@ -35,6 +35,9 @@ public final class LivePipeline: @unchecked Sendable {
         /// Whether any source feeds routes. Without one (`vigil probe` alone) down blocks are
         /// judged with no routing evidence: "unknown", never "withdrawn" from an empty table.
         public var routing = true
+        /// Most elements queued for the pipeline thread: past it the collector's sockets stop
+        /// being read (each connection may still hand on what one read brought) until it drains.
+        public var maxQueued = 100_000
         public init() {}
     }
 
@@ -48,6 +51,9 @@ public final class LivePipeline: @unchecked Sendable {
         public var routes = 0
         public var prefixes = 0
         public var queued = 0
+        /// The most elements queued at once, and how often a connection's reading was paused for it.
+        public var peakQueued = 0
+        public var readPauses = 0
         public var rows = 0
         /// ADD-PATH paths refused beyond `PeerTable.maxPathsPerPrefix` for one (peer, prefix).
         public var refusedPaths = 0
@@ -74,6 +80,8 @@ public final class LivePipeline: @unchecked Sendable {
 
     let cond = NSCondition()
     var queue: [BGPElement] = []
+    /// Connections whose reading paused on a full queue: resumed once the pipeline takes the queue.
+    var waiting: [@Sendable () -> Void] = []
     var tasks: [(SignalEngine) -> Void] = []
     var stopping = false
     var finished = false
@@ -107,7 +115,20 @@ public final class LivePipeline: @unchecked Sendable {
         defer { cond.unlock() }
         guard !stopping else { return }
         queue += elements
+        if queue.count > status.peakQueued { status.peakQueued = queue.count }
         cond.signal()
+    }
+
+    /// Flow control for the collector (thread-safe): true while the queue is below its bound.
+    /// When full, `resume` is kept and called once the pipeline thread has taken the queue,
+    /// and the caller stops reading its socket until then (TCP pushes back on the peer).
+    public func admit(resume: @escaping @Sendable () -> Void) -> Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        guard !stopping, queue.count >= options.maxQueued else { return true }
+        waiting.append(resume)
+        status.readPauses += 1
+        return false
     }
 
     /// Runs `body` on the pipeline thread with the engine (its state consistent
@@ -163,7 +184,12 @@ public final class LivePipeline: @unchecked Sendable {
             let stop = stopping
             let work = tasks
             tasks.removeAll()
+            // The queue is empty again: paused connections read on while this batch is applied,
+            // so at most two queues' worth is ever held.
+            let resumes = waiting
+            waiting.removeAll()
             cond.unlock()
+            for r in resumes { r() }
 
             apply(batch)
             for w in work { w(engine) }

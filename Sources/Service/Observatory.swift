@@ -98,6 +98,7 @@ public final class Observatory: @unchecked Sendable {
         // Beside live sources the wall clock rules, and followed records count into the bin they arrive in.
         options.clock = live ? .wall : .data
         options.routing = !elementSources.isEmpty
+        options.maxQueued = cfg.queueLimit
         if !live { logger.info("only archive followers: bins close on the time of the data") }
         pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
         pipeline.logger = logger
@@ -300,6 +301,9 @@ public final class Observatory: @unchecked Sendable {
         let r = report()
         reading.elements = r.elements
         reading.queued = r.queued
+        reading.peakQueued = r.peakQueued ?? 0
+        reading.readPauses = r.readPauses ?? 0
+        reading.queueLimit = pipeline.options.maxQueued
         reading.eventsOpen = r.openEvents.count
         reading.routes = r.routes
         reading.prefixes = r.prefixes
@@ -334,7 +338,7 @@ public final class Observatory: @unchecked Sendable {
         var peers = peers()
         for i in peers.indices { peers[i].routes = p.peerRoutes[peers[i].address] ?? 0 }
         return StatusReport(collector: cfg.name, pid: getpid(), started: started, updated: wallClock().0, elements: p.elements,
-                            routes: p.routes, prefixes: p.prefixes, queued: p.queued, archive: archive.map { $0.writer.directory },
+                            routes: p.routes, prefixes: p.prefixes, queued: p.queued, peakQueued: p.peakQueued, readPauses: p.readPauses, archive: archive.map { $0.writer.directory },
                             peers: peers, openEvents: p.openEvents, probes: cfg.probe == nil ? nil : p.probes, refusedPaths: p.refusedPaths,
                             sources: health.withLockedValue { $0 },
                             busMissed: Dictionary(bus.missedBySubscriber.map { ($0.name, $0.missed) }, uniquingKeysWith: +))

@@ -11,7 +11,7 @@ import Glibc
 /// their route limit kept), BMP only from the listed routers — unless the configuration says
 /// `accept_any`, for labs. Hand-made speakers on their own loopback addresses.
 final class ClosedByDefaultTests: XCTestCase {
-    func freePort() -> Int {
+    static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { Glibc.close(fd) }
         var a = sockaddr_in()
@@ -25,7 +25,7 @@ final class ClosedByDefaultTests: XCTestCase {
 
     func testOnlyConfiguredPeersAndRoutersUnlessAcceptAny() async throws {
         for acceptAny in [false, true] {
-            let bgp = freePort(), bmp = freePort()
+            let bgp = Self.freePort(), bmp = Self.freePort()
             let cfg = try CollectConfig(toml: """
                 [collector]
                 local_as = 65000

@@ -12,6 +12,7 @@ extension CollectorEvents {
     static func feeding(_ sink: any ElementSink, logger: Logger) -> CollectorEvents {
         var events = CollectorEvents()
         events.logger = logger
+        events.admit = { sink.admit(resume: $0) }
         events.onEstablished = { peer, n in
             logger.info("\(peer): established (hold \(n.holdTime) s, families \(n.families.map(\.description).joined(separator: " ")))",
                         metadata: ["bgp.peer.address": "\(peer.address)", "bgp.peer.as": "\(peer.asn)"])

@@ -1,3 +1,4 @@
+import Dispatch
 public import Config
 public import Logging
 public import Replay
@@ -34,7 +35,13 @@ public final class FollowerSource: ElementSource {
 
     public func start(into sink: any ElementSink) throws {
         logger.info("following \(follower.name)")
-        follower.start { sink.submit($0) }
+        follower.start { elements in
+            sink.submit(elements)
+            // The follower's own thread waits while the pipeline is full: a year of archives
+            // read faster than it is applied would otherwise pile up in memory.
+            let drained = DispatchSemaphore(value: 0)
+            if !sink.admit(resume: { drained.signal() }) { drained.wait() }
+        }
     }
 
     public func reading() -> SourceReading {

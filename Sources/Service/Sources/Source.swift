@@ -6,6 +6,13 @@ public import Signals
 /// for long; once stopped it takes nothing more, so sources need not detach from it).
 public protocol ElementSink: Sendable {
     func submit(_ elements: [BGPElement])
+    /// Flow control: false when the sink is full; it calls `resume` once it takes more,
+    /// and until then the source stops reading (see `LivePipeline.admit`).
+    func admit(resume: @escaping @Sendable () -> Void) -> Bool
+}
+
+extension ElementSink {
+    public func admit(resume: @escaping @Sendable () -> Void) -> Bool { true }
 }
 
 /// Where a probe-round source puts its rounds: the pipeline, which looks the down blocks up in the routing state.

@@ -16,6 +16,10 @@ public struct StatusReport: Codable, Sendable {
     public var routes: Int
     public var prefixes: Int
     public var queued: Int
+    /// The most elements queued at once, and how often a connection stopped being read because
+    /// the queue was full (absent in older status files).
+    public var peakQueued: Int?
+    public var readPauses: Int?
     public var archive: String?
     public var peers: [SessionRegistry.Entry]
     public var openEvents: [Event]
@@ -30,7 +34,9 @@ public struct StatusReport: Codable, Sendable {
 
     public func table() -> String {
         var out = "collector \(collector) (pid \(pid)), up since \(UTCTime.format(Int64(started))), status at \(UTCTime.format(Int64(updated)))\n"
-        out += "elements \(elements), routes \(routes), prefixes \(prefixes), queued \(queued)\n"
+        out += "elements \(elements), routes \(routes), prefixes \(prefixes), queued \(queued)"
+        if let peak = peakQueued, let pauses = readPauses { out += " (peak \(peak), reading paused \(pauses) times)" }
+        out += "\n"
         if let a = archive { out += "archive \(a)\n" }
         if let r = refusedPaths, r > 0 { out += "ADD-PATH paths refused \(r) (over \(PeerTable.maxPathsPerPrefix) for one prefix from one peer)\n" }
         if let sources, !sources.isEmpty {

@@ -11,6 +11,9 @@ public final class ServeMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     let elements: CoreMetrics.Counter
     let queue: CoreMetrics.Gauge
+    let queuePeak: CoreMetrics.Gauge
+    let queueLimit: CoreMetrics.Gauge
+    let readPauses: CoreMetrics.Counter
     let eventsOpen: CoreMetrics.Gauge
     let sessionsUp: CoreMetrics.Gauge
     let routes: CoreMetrics.Gauge
@@ -25,6 +28,9 @@ public final class ServeMetrics: Sendable {
         factory = PrometheusMetricsFactory(registry: registry)
         elements = CoreMetrics.Counter(label: "vigil_elements_total", factory: factory)
         queue = CoreMetrics.Gauge(label: "vigil_pipeline_queue_depth", factory: factory)
+        queuePeak = CoreMetrics.Gauge(label: "vigil_pipeline_queue_peak", factory: factory)
+        queueLimit = CoreMetrics.Gauge(label: "vigil_pipeline_queue_limit", factory: factory)
+        readPauses = CoreMetrics.Counter(label: "vigil_pipeline_read_pauses_total", factory: factory)
         eventsOpen = CoreMetrics.Gauge(label: "vigil_events_open", factory: factory)
         sessionsUp = CoreMetrics.Gauge(label: "vigil_sessions_up", factory: factory)
         routes = CoreMetrics.Gauge(label: "vigil_routes", factory: factory)
@@ -49,7 +55,7 @@ public final class ServeMetrics: Sendable {
     }
 
     public struct Reading: Sendable {
-        public var elements = 0, queued = 0, eventsOpen = 0, sessionsUp = 0, routes = 0, prefixes = 0
+        public var elements = 0, queued = 0, peakQueued = 0, queueLimit = 0, readPauses = 0, eventsOpen = 0, sessionsUp = 0, routes = 0, prefixes = 0
         public var probesSent = 0, probesAnswered = 0
         public var sources: [(name: String, messages: Int, up: Bool)] = []
         public var busMissed: [(name: String, missed: Int)] = []
@@ -59,6 +65,9 @@ public final class ServeMetrics: Sendable {
     public func update(_ r: Reading) {
         grow("elements", to: r.elements) { elements }
         queue.record(r.queued)
+        queuePeak.record(r.peakQueued)
+        queueLimit.record(r.queueLimit)
+        grow("read_pauses", to: r.readPauses) { readPauses }
         eventsOpen.record(r.eventsOpen)
         sessionsUp.record(r.sessionsUp)
         routes.record(r.routes)
