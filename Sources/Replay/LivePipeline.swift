@@ -101,6 +101,9 @@ public final class LivePipeline: @unchecked Sendable {
         self.store = store
         engine = SignalEngine(state: RoutingState(policy: options.fullFeed), binSeconds: options.binSeconds, lookup: lookup, watch: options.watch)
         engine.keepNotes = true
+        // Live peers are strangers: what they announce and withdraw must not cost memory for ever.
+        // (Followed archives keep every prefix, as `vigil replay` does, so both judge alike.)
+        engine.state.forgetting = options.clock == .wall
         if options.keepAttributes { engine.state.attributeStore = AttributeStore() }
         detector = Detector(binSeconds: options.binSeconds, config: options.detector)
         live = LiveDetector(config: options.live)
@@ -310,7 +313,7 @@ public final class LivePipeline: @unchecked Sendable {
         cond.lock()
         status.refusedPaths = refused
         status.routes = engine.state.routeCount
-        status.prefixes = engine.state.prefixes.count
+        status.prefixes = engine.state.prefixes.live
         status.openEvents = openEvents
         status.lastTick = now
         status.peerRoutes = Dictionary(engine.state.peers.enumerated().map { ($1.address.description, engine.state.tables[$0].count) },

@@ -12,15 +12,25 @@ import Glibc
 public struct PrefixIndex {
     var ids4: [UInt64: UInt32] = [:]
     var ids6: [Prefix: UInt32] = [:]
+    /// Every id's prefix (a released id keeps its last prefix until it is handed out again).
     public private(set) var prefixes: [Prefix] = []
+    /// Released ids, handed out again before new ones (so ids, and every array indexed by them, stay dense).
+    var free: [UInt32] = []
+    /// Per id: released and not handed out again.
+    public private(set) var isFree: [Bool] = []
+    /// Ids handed out again since `takeReused` (their per-prefix caches elsewhere are stale).
+    var reused: [UInt32] = []
 
     public init() {}
 
+    /// Ids handed out so far: every per-prefix array is this long.
     public var count: Int { prefixes.count }
+    /// Prefixes known now (ids not released).
+    public var live: Int { prefixes.count - free.count }
 
     @inline(__always)
     public mutating func id(_ p: Prefix) -> UInt32 {
-        let next = UInt32(prefixes.count)
+        let next = free.last ?? UInt32(prefixes.count)
         let i: UInt32
         if case let .v4(a) = p.address {
             i = ids4[UInt64(a) << 8 | UInt64(p.length), default: next]
@@ -29,8 +39,35 @@ public struct PrefixIndex {
             i = ids6[p, default: next]
             if i == next { ids6[p] = next }
         }
-        if i == next { prefixes.append(p) }
+        if i == next {
+            if Int(next) == prefixes.count {
+                prefixes.append(p)
+                isFree.append(false)
+            } else {
+                free.removeLast()
+                prefixes[Int(next)] = p
+                isFree[Int(next)] = false
+                reused.append(next)
+            }
+        }
         return i
+    }
+
+    /// Forgets a prefix: its id is handed out again for the next new prefix.
+    mutating func release(_ id: UInt32) {
+        let p = prefixes[Int(id)]
+        if case let .v4(a) = p.address { ids4[UInt64(a) << 8 | UInt64(p.length)] = nil } else { ids6[p] = nil }
+        free.append(id)
+        isFree[Int(id)] = true
+    }
+
+    /// The ids handed out again since the last call (each once, only those still in use).
+    public mutating func takeReused() -> [UInt32] {
+        guard !reused.isEmpty else { return [] }
+        var seen = Set<UInt32>()
+        let out = reused.filter { !isFree[Int($0)] && seen.insert($0).inserted }
+        reused.removeAll(keepingCapacity: true)
+        return out
     }
 
     public func existingID(_ p: Prefix) -> UInt32? {
@@ -57,9 +94,15 @@ public struct PathTable {
     var scratch: [UInt8] = []
     /// Origin AS of each path (0 when the path ends in a set or is empty).
     public private(set) var origins: [UInt32] = []
+    /// Per path: routes referring to it (counted by the routing state only when it releases
+    /// paths), and how many paths no route refers to.
+    var refs: [UInt32] = []
+    public private(set) var unused = 0
 
     public init() {
-        _ = id(ASPath([]))  // id 0: the empty path (iBGP-originated routes)
+        _ = id(ASPath([]))  // id 0: the empty path (iBGP-originated routes), never released
+        refs[0] = 1
+        unused = 0
     }
 
     public var count: Int { ends.count }
@@ -99,6 +142,8 @@ public struct PathTable {
         arena.append(contentsOf: bytes)
         ends.append(arena.count)
         origins.append(ASPath.canonicalOrigin(bytes))
+        refs.append(0)
+        unused += 1
         slots[i] = id + 1
         if ends.count * 2 > slots.count { grow() }
         return id
@@ -106,7 +151,37 @@ public struct PathTable {
 
     /// Whether path `id` is `bytes` (canonical form).
     @inline(__always)
-    public func holds(_ id: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool { equal(Int(id), bytes) }
+    public func holds(_ id: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool { Int(id) < ends.count && equal(Int(id), bytes) }
+
+    @inline(__always)
+    mutating func retain(_ id: UInt32) {
+        if refs[Int(id)] == 0 { unused -= 1 }
+        refs[Int(id)] += 1
+    }
+
+    @inline(__always)
+    mutating func release(_ id: UInt32) {
+        refs[Int(id)] -= 1
+        if refs[Int(id)] == 0 { unused += 1 }
+    }
+
+    /// A table of only the paths some route refers to, and each old id's new one
+    /// (`UInt32.max` for a path dropped). Ids change: every holder must be renumbered.
+    func compacted() -> (PathTable, [UInt32]) {
+        var out = PathTable()
+        var map = [UInt32](repeating: .max, count: ends.count)
+        map[0] = 0
+        arena.withUnsafeBytes { a in
+            for id in 1..<ends.count where refs[id] > 0 {
+                let start = ends[id - 1]
+                let new = out.id(canonical: UnsafeRawBufferPointer(rebasing: a[start..<ends[id]]))
+                out.refs[Int(new)] = refs[id]
+                out.unused -= 1
+                map[id] = new
+            }
+        }
+        return (out, map)
+    }
 
     @inline(__always)
     func equal(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {

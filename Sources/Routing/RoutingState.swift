@@ -71,6 +71,30 @@ public final class RoutingState {
     public private(set) var refusedPaths = 0
     var lastPath: (path: ASPath, id: UInt32)?
 
+    /// Whether prefixes and paths no route holds are released (live feeds, where peers are
+    /// strangers: what one peer announced and withdrew must not cost memory for ever).
+    /// Set before the first route. See `forget`.
+    public var forgetting = false
+    /// The time of the element being applied (the data's clock), set by the signal engine.
+    public var now: UInt32 = 0
+    /// Per prefix id: peers holding a route for it; when it was first held; when the last holder
+    /// withdrew it (kept only when `forgetting`).
+    public private(set) var holders: [UInt32] = []
+    var firstHeld: [UInt32] = []
+    var unheldAt: [UInt32] = []
+    /// Prefixes whose last holder left since the last `forget`, and those kept by it (not transient).
+    var unheld: [UInt32] = []
+    var remembered: [UInt32] = []
+    var listed: [Bool] = []
+    /// Prefixes first held less than this long before no peer held them are forgotten at once:
+    /// a route that came and went (or a peer's junk) leaves nothing behind.
+    public var transientSeconds: UInt32 = 3600
+    /// Prefixes held longer are remembered this long after the last peer withdrew them, so an
+    /// entity that went dark stays an outage while it is judged, not an unknown.
+    public var rememberSeconds: UInt32 = 7 * 86400
+    /// Prefixes waiting for `forget` (the signal engine calls it when this grows large).
+    public var unheldPending: Int { unheld.count }
+
     public init(policy: FullFeedPolicy = FullFeedPolicy()) {
         self.policy = policy
     }
@@ -106,6 +130,12 @@ public final class RoutingState {
             fullFeedVisibility.append(0)
             peakVisibility.append(0)
             origin.append(0)
+            if forgetting {
+                holders.append(0)
+                firstHeld.append(0)
+                unheldAt.append(0)
+                listed.append(false)
+            }
         }
         return id
     }
@@ -143,10 +173,26 @@ public final class RoutingState {
                 refusedPaths += 1
                 return .refused(prefix: p)
             }
-            (old, newPrefix) = r
+            old = r.old
+            newPrefix = r.main == nil
+            if forgetting {
+                // The path is held twice: by its path identifier and by the prefix's main slot.
+                paths.retain(path)
+                paths.retain(path)
+                if let o = r.old { paths.release(o) }
+                if let m = r.main { paths.release(m) }
+            }
         } else {
             old = tables[peer].set(p, path, v6: v6, universe: prefixes.count)
             newPrefix = old == nil
+            if forgetting {
+                paths.retain(path)
+                if let o = old { paths.release(o) }
+            }
+        }
+        if forgetting && newPrefix {
+            if holders[Int(p)] == 0 && firstHeld[Int(p)] == 0 { firstHeld[Int(p)] = now }
+            holders[Int(p)] += 1
         }
         origin[Int(p)] = paths.origins[Int(path)]
         attributeStore?.set(peer: peer, prefix: p, v6: v6, universe: prefixes.count, attributes)
@@ -167,17 +213,37 @@ public final class RoutingState {
         let old: UInt32?
         let gone: Bool
         if let pid = pathIdentifier {
-            (old, gone) = tables[peer].removeAddPath(p, pid, v6: v6)
+            let r = tables[peer].removeAddPath(p, pid, v6: v6)
+            (old, gone) = (r.old, r.main != nil)
+            if forgetting, let m = r.main { paths.release(m) }
         } else {
             old = tables[peer].remove(p, v6: v6)
             gone = old != nil
         }
         guard let o = old else { return .unknownWithdrawal }
+        if forgetting {
+            paths.release(o)
+            if gone { dropHolder(p) }
+        }
         if gone && isFullFeed(peer, v6: v6) {
             fullFeedVisibility[Int(p)] &-= 1
             visibilityStep = -1
         }
         return .withdrawn(prefix: p, old: o)
+    }
+
+    /// Prefix ids handed out again since the last call (see `PrefixIndex.takeReused`).
+    public func takeReusedPrefixes() -> [UInt32] { prefixes.takeReused() }
+
+    @inline(__always)
+    func dropHolder(_ p: UInt32) {
+        holders[Int(p)] -= 1
+        guard holders[Int(p)] == 0 else { return }
+        unheldAt[Int(p)] = now
+        if !listed[Int(p)] {
+            listed[Int(p)] = true
+            unheld.append(p)
+        }
     }
 
     /// A session left Established: the peer's routes are gone. Calls `removed` for each.
@@ -186,9 +252,57 @@ public final class RoutingState {
         let t = tables[peer]
         t.forEach { p, path in
             if isFullFeed(peer, v6: prefixes[p].isIPv6) { fullFeedVisibility[Int(p)] &-= 1 }
+            if forgetting {
+                paths.release(path)
+                dropHolder(p)
+            }
             removed(p, path)
         }
+        if forgetting { for path in t.addPaths.values { paths.release(path) } }
         tables[peer].removeAll()
+    }
+
+    /// Releases what no route holds (only when `forgetting`): prefixes nobody has held since
+    /// the last call that were transient (first held less than `transientSeconds` before), and,
+    /// with `all`, the remembered ones unheld for `rememberSeconds`; then, when most paths are
+    /// unused, compacts the path table. Returns the prefix ids released (to be handed out again)
+    /// and whether path ids changed (every path id held elsewhere is then stale).
+    public func forget(all: Bool) -> (released: [UInt32], pathsRenumbered: Bool) {
+        guard forgetting else { return ([], false) }
+        var released: [UInt32] = []
+        func consider(_ p: UInt32, _ keep: inout [UInt32]) {
+            let i = Int(p)
+            guard holders[i] == 0 else { listed[i] = false; return }
+            if unheldAt[i] &- firstHeld[i] < transientSeconds || now &- unheldAt[i] >= rememberSeconds {
+                listed[i] = false
+                peakVisibility[i] = 0
+                origin[i] = 0
+                firstHeld[i] = 0
+                unheldAt[i] = 0
+                prefixes.release(p)
+                released.append(p)
+            } else {
+                keep.append(p)
+            }
+        }
+        var kept = remembered
+        for p in unheld { consider(p, &kept) }
+        unheld.removeAll(keepingCapacity: true)
+        if all {
+            var still: [UInt32] = []
+            for p in kept { consider(p, &still) }
+            kept = still
+        }
+        remembered = kept
+        var renumbered = false
+        if paths.unused > 65536 && paths.unused * 2 > paths.count {
+            let (compact, map) = paths.compacted()
+            paths = compact
+            for i in tables.indices { tables[i].remapPaths(map) }
+            lastPath = nil
+            renumbered = true
+        }
+        return (released, renumbered)
     }
 
     /// Re-decides which peers are full-feed and moves their routes in or out of

@@ -100,7 +100,7 @@ public final class SignalEngine {
     @inline(__always)
     func forEachEntity(of prefixID: UInt32, originAS: UInt32, _ body: (Int) -> Void) {
         let i = Int(prefixID)
-        if i >= prefixCountryEntity.count { cacheEntities(upTo: i) }
+        if i >= prefixCountryEntity.count { cacheEntities(upTo: i) } else if prefixCountryEntity[i] == Self.stale { cacheEntity(i) }
         if originAS != 0 {
             let e: Int32
             if let cached = asEntity[originAS] {
@@ -119,17 +119,41 @@ public final class SignalEngine {
 
     func cacheEntities(upTo i: Int) {
         while prefixCountryEntity.count <= i {
-            let id = UInt32(prefixCountryEntity.count)
-            let p = state.prefixes[id]
-            var c: Int32 = -1
-            // Once per prefix: the MMDB may name countries no delegation file lists.
-            if let cc = lookup?.country(of: p) {
-                let e = Entity.country(cc)
-                if watched == nil || watched!.contains(e) { c = Int32(entityID(e)) }
-            }
-            prefixCountryEntity.append(c)
-            prefixWatchers.append(watchedPrefixes.filter { $0.prefix.contains(p) }.map(\.entity))
+            prefixCountryEntity.append(Self.stale)
+            prefixWatchers.append([])
+            cacheEntity(prefixCountryEntity.count - 1)
         }
+    }
+
+    /// A prefix id's entry in `prefixCountryEntity` whose prefix was forgotten (the id may now name another).
+    static let stale: Int32 = -2
+
+    func cacheEntity(_ i: Int) {
+        let p = state.prefixes[UInt32(i)]
+        var c: Int32 = -1
+        // Once per prefix: the MMDB may name countries no delegation file lists.
+        if let cc = lookup?.country(of: p) {
+            let e = Entity.country(cc)
+            if watched == nil || watched!.contains(e) { c = Int32(entityID(e)) }
+        }
+        prefixCountryEntity[i] = c
+        prefixWatchers[i] = watchedPrefixes.filter { $0.prefix.contains(p) }.map(\.entity)
+    }
+
+    /// Releases what no route holds (live feeds, see `RoutingState.forget`) and drops the
+    /// released prefix ids from everything here indexed by them.
+    func forget(all: Bool) {
+        let (released, renumbered) = state.forget(all: all)
+        if renumbered { lastBatchPath = 0 }
+        guard !released.isEmpty else { return }
+        var gone = [Bool](repeating: false, count: state.prefixes.count)
+        for p in released {
+            let i = Int(p)
+            gone[i] = true
+            if i < prefixCountryEntity.count { prefixCountryEntity[i] = Self.stale }
+            if i < lastFlap.count { lastFlap[i] = 0 }
+        }
+        sorted.removeAll { gone[Int($0)] }
     }
 
     /// Feeds one element; returns the rows of any bins it closed.
@@ -173,6 +197,7 @@ public final class SignalEngine {
     func apply(_ kind: ElementKind, _ timestamp: UInt32, peer: Int, prefix: Prefix?, pathIdentifier: UInt32?, path: UInt32,
                attributes: [PathAttribute], oldState: UInt16, newState: UInt16) -> [SeriesRow] {
         elements += 1
+        state.now = timestamp
         let bin = Int64(timestamp) - Int64(timestamp) % binSeconds
         var rows: [SeriesRow] = []
         if let cur = currentBin {
@@ -203,6 +228,8 @@ public final class SignalEngine {
             if state.visibilityStep < 0, case let .withdrawn(id, old) = change { flap(id, old, timestamp) }
             count(change, origin: 0)
             if feed.tableShrank(peer: peer, state: state) { feedLost(peer, at: timestamp, kind: .tableWithdrawn) }
+            // A peer announcing and withdrawing junk fast: released well before the bin closes.
+            if state.unheldPending >= 65536 { forget(all: false) }
         case .state:
             if newState == 6 {
                 while resyncUntil.count <= peer { resyncUntil.append(0) }
@@ -294,6 +321,7 @@ public final class SignalEngine {
         // once (a quiet spell), and the detector takes each bin's notes after.
         closedNotes.removeAll(keepingCapacity: true)
         while let cur = currentBin, cur < bin {
+            forget(all: true)
             rows += measure(bin: cur)
             for i in churn.indices { churn[i] = Counters() }
             moveNotes(bin: cur)
@@ -316,7 +344,8 @@ public final class SignalEngine {
 
     /// Live feeds: every entity's signals so far in the current bin (the bin stays open).
     public func measureNow() -> [SeriesRow] {
-        measure(bin: currentBin ?? 0)
+        forget(all: false)
+        return measure(bin: currentBin ?? 0)
     }
 
     /// Live feeds: the withdrawal notes of an entity in the current bin and the one before.
@@ -395,8 +424,17 @@ public final class SignalEngine {
     /// Keeps `sorted` (prefix ids in address order, shorter first) up to date with new prefixes.
     func mergeNewPrefixes() {
         let n = state.prefixes.count
-        guard n > sortedCount else { return }
-        let fresh = (sortedCount..<n).map { UInt32($0) }.sorted { state.prefixes[$0] < state.prefixes[$1] }
+        // New ids, and released ids handed out again for other prefixes (never twice, never a released one).
+        var fresh = state.takeReusedPrefixes()
+        guard n > sortedCount || !fresh.isEmpty else { return }
+        let isFree = state.prefixes.isFree
+        if fresh.isEmpty {
+            for id in sortedCount..<n where !isFree[id] { fresh.append(UInt32(id)) }
+        } else {
+            let reused = Set(fresh)
+            for id in sortedCount..<n where !isFree[id] && !reused.contains(UInt32(id)) { fresh.append(UInt32(id)) }
+        }
+        fresh.sort { state.prefixes[$0] < state.prefixes[$1] }
         var merged: [UInt32] = []
         merged.reserveCapacity(n)
         var i = 0, j = 0

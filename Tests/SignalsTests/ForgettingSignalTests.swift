@@ -1,0 +1,47 @@
+import XCTest
+import BGPWire
+import Entities
+@testable import Routing
+@testable import Signals
+
+/// The entity view of forgetting (live feeds): an entity whose routed prefixes went dark is
+/// still measured (zeros: an outage), one whose only prefixes came and went is not (unknown),
+/// and an id handed out again counts only toward its new prefix's entities.
+final class ForgettingSignalTests: XCTestCase {
+    func testForgottenPrefixesLeaveTheEntityViewAndTheirIdsServeOthers() {
+        let watch = ["AS64500", "AS64666", "AS64777", "100.64.0.0/16"].map { Entity($0)! }
+        let engine = SignalEngine(binSeconds: 300, watch: watch)
+        engine.state.forgetting = true
+        let peer = IPAddress("10.0.0.1")!
+        func announce(_ t: UInt32, _ p: String, _ origin: UInt32) {
+            _ = engine.apply(BGPElement(kind: .announcement, timestamp: t, peerAddress: peer, peerAS: 65001, prefix: Prefix(p)!,
+                                        asPath: ASPath(sequence: [65001, origin])))
+        }
+        func withdraw(_ t: UInt32, _ p: String) -> [SeriesRow] {
+            engine.apply(BGPElement(kind: .withdrawal, timestamp: t, peerAddress: peer, peerAS: 65001, prefix: Prefix(p)!))
+        }
+        // AS64500 routed for two hours; AS64666's prefixes (inside the watched /16) for a minute.
+        announce(0, "192.0.2.0/24", 64500)
+        announce(7200, "100.64.1.0/24", 64666)
+        announce(7200, "100.64.2.0/24", 64666)
+        _ = withdraw(7260, "100.64.1.0/24")
+        _ = withdraw(7260, "100.64.2.0/24")
+        _ = withdraw(7270, "192.0.2.0/24")
+        // The next bin closes: AS64666 churned in 7200's bin, so it has a row there.
+        var rows = engine.advance(to: 7500)
+        XCTAssertEqual(Set(rows.map(\.entity)), ["AS64500", "AS64666", "100.64.0.0/16"])
+        // The bin after: AS64666's prefixes are forgotten (unknown: no row); AS64500's went dark and is measured at zero.
+        rows = engine.advance(to: 7800)
+        XCTAssertEqual(rows.map(\.entity), ["AS64500"])
+        XCTAssertEqual(rows.first?.visiblePrefixes, 0)
+        XCTAssertEqual(engine.state.prefixes.live, 1)
+
+        // A new prefix of AS64777 takes a released id: it counts toward AS64777, not the /16 the id's old prefix was in.
+        announce(7900, "198.51.100.0/24", 64777)
+        XCTAssertLessThan(Int(engine.state.prefixes.existingID(Prefix("198.51.100.0/24")!)!), 3, "a released id handed out again")
+        rows = engine.advance(to: 8100)
+        XCTAssertEqual(Set(rows.map(\.entity)), ["AS64500", "AS64777"])
+        XCTAssertEqual(rows.first { $0.entity == "AS64777" }?.visiblePrefixes, 1)
+        XCTAssertEqual(rows.first { $0.entity == "AS64777" }?.routedV4, 1)
+    }
+}
