@@ -258,6 +258,8 @@ public final class LivePipeline: @unchecked Sendable {
         }
         onStoreWrite(Date().timeIntervalSince(began))
         for bin in Set(rows.map(\.bin)).sorted() { publish(.binClosed(bin)) }
+        // Entities gone for longer than the baseline window with nothing open are forgotten.
+        if let last = rows.map(\.bin).max() { detector.prune(before: last - options.detector.window) }
         cond.lock()
         status.rows += rows.count
         cond.unlock()

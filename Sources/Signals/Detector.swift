@@ -139,6 +139,14 @@ public final class Detector {
         scope * Double(max(seconds, 0)) / 3600 * log2(2 + max(baseline, 0))
     }
 
+    /// Forgets entities with no row since `before` and nothing open (live feeds: a year of origin
+    /// ASes that came and went must not cost memory for ever).
+    public func prune(before: Int64) {
+        states = states.filter { _, st in
+            (st.lastRow?.bin ?? .max) >= before || st.outage != nil || st.loss != nil || st.instability != nil
+        }
+    }
+
     /// Feeds one bin of one entity; `withdrawals` are that bin's withdrawal notes for evidence.
     public func observe(_ row: SeriesRow, withdrawals: [WithdrawalNote] = []) -> [Change] {
         var st = states[row.entity] ?? EntityState()

@@ -23,6 +23,10 @@ public final class SignalEngine {
 
     var entityIDs: [Entity: Int] = [:]
     var entities: [Entity] = []
+    /// Ids of origin ASes dropped (nothing known of them, nothing this bin), handed out again.
+    var freeEntities: [Int] = []
+    /// Entities measured now (origin ASes and countries seen, or the watched ones).
+    public var entityCount: Int { entityIDs.count }
     var churn: [Counters] = []
     /// Prefix ids in address order (shorter first), for the one-pass measurement.
     var sorted: [UInt32] = []
@@ -84,6 +88,12 @@ public final class SignalEngine {
 
     func entityID(_ e: Entity) -> Int {
         if let i = entityIDs[e] { return i }
+        if let f = freeEntities.popLast() {
+            entities[f] = e
+            churn[f] = Counters()
+            entityIDs[e] = f
+            return f
+        }
         entities.append(e)
         churn.append(Counters())
         entityIDs[e] = entities.count - 1
@@ -409,7 +419,16 @@ public final class SignalEngine {
             let r = i < rows.count ? rows[i] : Acc()
             let c = churn[i]
             // No prefix of it seen yet, and no churn: nothing measured (unknown), not a row of zeros.
-            if r.known == 0 && c.announcements == 0 && c.withdrawals == 0 { continue }
+            if r.known == 0 && c.announcements == 0 && c.withdrawals == 0 {
+                // Without a watch list every origin AS ever seen would stay an entity: one that
+                // no known prefix belongs to any more (forgotten junk) is dropped, its id reused.
+                if watched == nil, case let .asn(a) = e, entityIDs[e] == i {
+                    entityIDs[e] = nil
+                    asEntity[a] = nil
+                    freeEntities.append(i)
+                }
+                continue
+            }
             var row = SeriesRow(entity: e.description, bin: bin, routedV4: r.routed.v4, routedV6: r.routed.v6, visiblePrefixes: r.visible,
                                 meanVisibility: r.known > 0 ? r.visSum / Double(r.known) : 0,
                                 announcements: c.announcements, withdrawals: c.withdrawals, pathChanges: c.pathChanges,

@@ -44,4 +44,26 @@ final class ForgettingSignalTests: XCTestCase {
         XCTAssertEqual(rows.first { $0.entity == "AS64777" }?.visiblePrefixes, 1)
         XCTAssertEqual(rows.first { $0.entity == "AS64777" }?.routedV4, 1)
     }
+
+    func testWithoutAWatchListOriginsThatLeftAreDropped() {
+        let engine = SignalEngine(binSeconds: 300)
+        engine.state.forgetting = true
+        let peer = IPAddress("10.0.0.1")!
+        func element(_ kind: ElementKind, _ t: UInt32, _ i: Int, origin: UInt32) -> BGPElement {
+            BGPElement(kind: kind, timestamp: t, peerAddress: peer, peerAS: 65001,
+                       prefix: Prefix(address: .v4(0x6440_0000 | UInt32(i) << 8), length: 24),
+                       asPath: kind == .announcement ? ASPath(sequence: [65001, origin]) : nil)
+        }
+        _ = engine.apply(element(.announcement, 0, 9999, origin: 64500))
+        for round in 0..<3 {
+            let t = UInt32(7200 + round * 600)
+            // 1,000 prefixes from 1,000 origin ASes never seen before, gone within a minute.
+            for i in 0..<1000 { _ = engine.apply(element(.announcement, t, i, origin: UInt32(100_000 + round * 1000 + i))) }
+            for i in 0..<1000 { _ = engine.apply(element(.withdrawal, t + 60, i, origin: 0)) }
+            _ = engine.advance(to: Int64(t) + 300)
+            _ = engine.advance(to: Int64(t) + 600)
+            XCTAssertEqual(engine.entityCount, 1, "round \(round): only AS64500 is still an entity")
+        }
+        XCTAssertLessThanOrEqual(engine.entities.count, 1001, "ids of dropped entities are handed out again")
+    }
 }
