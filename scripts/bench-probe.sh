@@ -328,7 +328,7 @@ vigil_run() {  # ROUND CPUS RATE [SENDER]: "vigil" sends through the raw socket,
   local r=$3; [ "$r" = max ] && r=$vigil_max
   local sender=${4:-socket} label=vigil
   [ "$sender" = packet ] && label=vigil-packet
-  run_one "$1" "$label" "$2" "$3" "$targets_all" -- "$vigil" probe --scan "$prefix" --rate "$r" --timeout 1 --sender "$sender"
+  run_one "$1" "$label" "$2" "$3" "$targets_all" -- "$vigil" probe --scan "$prefix" --rate "$r" --force --timeout 1 --sender "$sender"
 }
 
 mkdir -p "$out_dir"

@@ -130,7 +130,7 @@ public struct CollectConfig: Sendable {
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level", "retention", "max_size"],
         "store": ["database", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage"],
-        "probe": ["rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
+        "probe": ["rate", "max_rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
                   "rtt_factor", "baseline_rounds", "max_blocks"],
         "probe.target": ["prefix", "entity", "why", "hosts"],
     ]

@@ -27,6 +27,10 @@ extension CollectConfig {
             }
         }
         if let v = try number("rate", 1...10_000_000) { plan.rate = v }
+        if let v = try number("max_rate", 1...10_000_000) { plan.maxRate = v }
+        guard plan.rate <= plan.maxRate else {
+            throw fail("probe.rate", "\(Int(plan.rate)) probes/s is above probe.max_rate (\(Int(plan.maxRate)), the ceiling; raise it if you mean it)")
+        }
         if let v = try duration(p, "round", "probe", 1) { plan.round = Double(v) }
         if let v = try number("timeout", 0.01...60) { plan.timeout = v }
         if let v = try int(p, "max_probes", "probe", 1...255) { plan.maxProbesPerBlock = v }

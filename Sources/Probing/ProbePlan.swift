@@ -26,6 +26,9 @@ public struct ProbePlan: Sendable {
     public var never: [Prefix] = []
     /// Packets per second, every target together.
     public var rate = 10_000.0
+    /// The most probes per second a configuration or command line may ask for (`probe.max_rate`):
+    /// an operator's ceiling, so a typo or a borrowed command cannot flood other people's networks.
+    public var maxRate = 10_000.0
     /// Seconds between round starts (Trinocular: 11 minutes; ours: 10).
     public var round = 600.0
     /// Seconds to wait for a reply.

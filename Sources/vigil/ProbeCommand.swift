@@ -28,7 +28,7 @@ struct ProbeCommand: AsyncParsableCommand {
             Examples:
               vigil probe --config vigil.toml
               vigil probe --target 192.0.2.0/24=AS64500 --round 60 --rounds 10
-              vigil probe --scan 10.77.0.0/16 --rate 100000 --timeout 1
+              vigil probe --scan 10.77.0.0/16 --rate 100000 --force --timeout 1
               vigil probe --blocks --db vigil.db
             """
     )
@@ -69,7 +69,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Probe every address of PREFIX once, print one JSON line of totals and exit (a sweep, for benchmarks).")
     var scan: String?
 
-    @Flag(help: "With --scan: sweep a prefix larger than /16 (IPv6: /112).")
+    @Flag(help: "Sweep a prefix larger than /16 (IPv6: /112) with --scan, or probe faster than probe.max_rate (default 10000/s) with --rate.")
     var force = false
 
     @Flag(help: "List the stored blocks (state, belief, availability, ever-responsive addresses, last census, why probed) and exit.")
@@ -102,7 +102,13 @@ struct ProbeCommand: AsyncParsableCommand {
             plan.never.append(try prefixOption(n, option: "--never"))
         }
         // The configuration file's ranges: larger values (inf too) overflow where they become counts and times.
-        if let rate { guard (1...10_000_000).contains(rate) else { throw ValidationError("--rate must be 1...10000000 probes/s") }; plan.rate = rate }
+        if let rate {
+            guard (1...10_000_000).contains(rate) else { throw ValidationError("--rate must be 1...10000000 probes/s") }
+            guard force || rate <= plan.maxRate else {
+                throw ValidationError("--rate \(Int(rate)): above the ceiling of \(Int(plan.maxRate)) probes/s (probe.max_rate in the config); --force exceeds it")
+            }
+            plan.rate = rate
+        }
         if let round {
             guard (1...Double(CollectConfig.maxDuration)).contains(round) else {
                 throw ValidationError("--round must be 1...\(CollectConfig.maxDuration) seconds")

@@ -15,6 +15,11 @@ final class ProbeCommandTests: XCTestCase {
             ("[probe]\n[[probe.target]]\nprefix = \"10.0.0.0/8\"\n[[probe.target]]\nprefix = \"10.1.0.0/24\"\nentity = \"nowhere\"\n",
              "vigil.toml:6: probe.target.2.entity: 'nowhere' is not a country code, ASn or prefix"),
             ("[store]\ndatabase = \"x.sqlite\"\n", "vigil.toml: nothing to probe: add a [probe] section"),
+            // The operator's ceiling: the default is 10,000 probes/s.
+            ("[probe]\nrate = 20000\n[[probe.target]]\nprefix = \"10.0.0.0/24\"\n",
+             "probe.rate: 20000 probes/s is above probe.max_rate (10000, the ceiling; raise it if you mean it)"),
+            ("[probe]\nrate = 20000\nmax_rate = 5000\n[[probe.target]]\nprefix = \"10.0.0.0/24\"\n",
+             "probe.rate: 20000 probes/s is above probe.max_rate (5000, the ceiling; raise it if you mean it)"),
         ]
         for (text, expected) in cases {
             let path = dir.appendingPathComponent("vigil.toml").path
@@ -31,6 +36,10 @@ final class ProbeCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(expected), "\(option) \(value): \(r.stderr)")
         }
+        // --rate above the ceiling needs --force.
+        let fast = try CLI.vigil("probe", "--target", "192.0.2.0/24", "--rate", "50000", "--db", "")
+        XCTAssertEqual(fast.status, 64, fast.stderr)
+        XCTAssertTrue(fast.stderr.contains("--rate 50000: above the ceiling of 10000 probes/s (probe.max_rate in the config); --force exceeds it"), fast.stderr)
         let none = try CLI.vigil("probe", "--db", "")
         XCTAssertNotEqual(none.status, 0)
         XCTAssertTrue(none.stderr.contains("nothing to probe"), none.stderr)
