@@ -82,7 +82,9 @@ public final class ArchiveWriter {
     }
 
     /// Writes a RIB snapshot (`bview.…`) the same way: a hidden temporary file,
-    /// fsynced and renamed into place only when complete.
+    /// fsynced and renamed into place only when complete. It touches nothing the updates
+    /// file uses, so it may run beside the archive's writer queue; the retention pass after
+    /// it goes through that queue (`SharedArchive.prune`).
     public func writeSnapshot(at t: Int64, _ body: (MRTWriter) throws -> Void) throws -> String {
         let name = name(kind: "bview", start: t)
         let final = "\(directory)/\(name)", tmp = "\(directory)/.\(name).tmp"
@@ -95,7 +97,6 @@ public final class ArchiveWriter {
         try w.close()
         guard rename(tmp, final) == 0 else { throw InputError("\(final): rename failed: \(String(cString: strerror(errno)))") }
         fsyncDirectory()
-        prune(now: Int64(time(nil)))
         return final
     }
 

@@ -35,10 +35,15 @@ public final class BGPListener: @unchecked Sendable {
     /// TCP MD5 keys by peer address (RFC 2385), set on every listening socket. Set before `start`.
     public var md5Keys: [(IPAddress, [UInt8])] = []
 
+    /// Listen without accepting (connections wait in the kernel's backlog) until
+    /// `acceptConnections`: a process about to drop its privileges reads no byte as root.
+    public var holdConnections = false
+
     /// Starts listening; returns the port (useful with port 0).
     @discardableResult
     public func start(host: String, port: Int) throws -> Int {
         let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.autoRead, value: !holdConnections)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
@@ -56,6 +61,11 @@ public final class BGPListener: @unchecked Sendable {
             }
         }
         return ch.localAddress?.port ?? port
+    }
+
+    /// Starts accepting on every listening socket (after `holdConnections`).
+    public func acceptConnections() {
+        for ch in lock.withLock({ channels }) { ch.setOption(.autoRead, value: true).whenFailure { _ in } }
     }
 
     var stopped = false

@@ -55,6 +55,7 @@ public final class BMPStation: @unchecked Sendable {
     @discardableResult
     public func start(host: String, port: Int) throws -> Int {
         let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.autoRead, value: !holdConnections)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
@@ -65,6 +66,13 @@ public final class BMPStation: @unchecked Sendable {
         let ch = try bootstrap.bind(host: host, port: port).wait()
         channel = ch
         return ch.localAddress?.port ?? port
+    }
+
+    /// Listen without accepting until `acceptConnections` (see `BGPListener.holdConnections`).
+    public var holdConnections = false
+
+    public func acceptConnections() {
+        channel?.setOption(.autoRead, value: true).whenFailure { _ in }
     }
 
     /// Closes the listening socket and every router connection (their peers go down),

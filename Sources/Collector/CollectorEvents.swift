@@ -2,6 +2,7 @@ public import BGPWire
 public import MRT
 public import Routing
 import NIOConcurrencyHelpers
+import Dispatch
 import NIOCore
 public import Logging
 
@@ -24,11 +25,16 @@ public struct CollectorEvents: Sendable {
     public init() {}
 }
 
-/// An `ArchiveWriter` shared by every session: one lock keeps records whole and in order.
+/// An `ArchiveWriter` shared by every session. Records are written (compressed, flushed,
+/// fsynced at rotation) on one serial queue of their own, in the order they were handed
+/// over, so no event loop waits for the disk; past `maxPendingBytes` not yet written, the
+/// caller waits for the queue to drain (a disk slower than the feeds pushes back on them).
 public final class SharedArchive: @unchecked Sendable {
     public let writer: ArchiveWriter
-    let lock = NIOLock()
+    let queue = DispatchQueue(label: "vigil.archive")
+    let pending = NIOLockedValueBox(0)
     let onError: @Sendable (String) -> Void
+    public var maxPendingBytes = 64 << 20
 
     public init(_ writer: ArchiveWriter, onError: @escaping @Sendable (String) -> Void = { _ in }) {
         self.writer = writer
@@ -36,9 +42,16 @@ public final class SharedArchive: @unchecked Sendable {
     }
 
     public func append(_ bytes: [UInt8], timestamp: UInt32) {
-        lock.withLock {
-            do { try writer.append(bytes: bytes, timestamp: timestamp) } catch { onError("archive: \(error)") }
+        let n = bytes.count
+        let over = pending.withLockedValue { p -> Bool in
+            p += n
+            return p > maxPendingBytes
         }
+        queue.async { [self] in
+            do { try writer.append(bytes: bytes, timestamp: timestamp) } catch { onError("archive: \(error)") }
+            pending.withLockedValue { $0 -= n }
+        }
+        if over { queue.sync {} }
     }
 
     /// A BGP4MP_ET STATE_CHANGE record for a peer (FSM state numbers of RFC 6396 §4.4.1).
@@ -49,7 +62,7 @@ public final class SharedArchive: @unchecked Sendable {
 
     /// Called every second or so: completes a file whose period is over, flushes the current one.
     public func flush(now: Int64) {
-        lock.withLock {
+        queue.async { [self] in
             do {
                 try writer.rotateIfDue(now: now)
                 try writer.flush()
@@ -57,16 +70,20 @@ public final class SharedArchive: @unchecked Sendable {
         }
     }
 
-    /// Completes the current file (and the period's files) now.
+    /// Completes the current file (and the period's files) now, once every record handed over is in it.
     public func rotate() {
-        lock.withLock {
+        queue.sync {
             do { try writer.rotate() } catch { onError("archive: \(error)") }
         }
     }
 
-    public func withWriter<T>(_ body: (ArchiveWriter) throws -> T) rethrows -> T {
-        try lock.withLock { try body(writer) }
+    /// Applies retention and quota on the writer's queue (after a RIB snapshot).
+    public func prune() {
+        queue.async { [self] in _ = writer.prune(now: Int64(time(nil))) }
     }
+
+    /// Bytes handed over and not yet written.
+    public var pendingBytes: Int { pending.withLockedValue { $0 } }
 }
 
 #if canImport(Glibc)

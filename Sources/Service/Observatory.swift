@@ -72,8 +72,8 @@ public final class Observatory: @unchecked Sendable {
         let map = try store.loadEntityMap()
 
         let live = !cfg.listen.isEmpty || !cfg.bmpListen.isEmpty || cfg.peers.contains(where: \.active) || cfg.probe != nil
-        if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger)) }
-        if !cfg.bmpListen.isEmpty { elementSources.append(BMPSource(cfg, archive: archive, logger: logger)) }
+        if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
+        if !cfg.bmpListen.isEmpty { elementSources.append(BMPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
         for f in cfg.follows { elementSources.append(try FollowerSource(f, logger: logger)) }
         if let plan = cfg.probe {
             if case let .probe(rounds) = mode {
@@ -144,7 +144,11 @@ public final class Observatory: @unchecked Sendable {
                 try p.start(into: pipeline)
                 started.append(p)
             }
-            if let a = account { try dropPrivileges(to: a) }
+            if let a = account {
+                try dropPrivileges(to: a)
+                // Only now: every connection is read by the unprivileged process.
+                for s in elementSources { s.acceptConnections() }
+            }
         } catch {
             await Self.onThread { [pipeline] in pipeline.stop() }
             for s in started.reversed() { s.stop() }
@@ -363,6 +367,7 @@ public final class Observatory: @unchecked Sendable {
                     n = try RIBSnapshot.write(engine.state, collectorID: cfg.routerID, view: cfg.name, at: t, into: w)
                 }
                 logger.info("archive: RIB snapshot \(file): \(n) prefixes")
+                archive.prune()
             } catch {
                 logger.error("archive: RIB snapshot failed: \(error)")
             }

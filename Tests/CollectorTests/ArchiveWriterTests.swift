@@ -57,6 +57,36 @@ final class ArchiveWriterTests: XCTestCase {
         }
     }
 
+    /// The shared archive writes on a queue of its own, in the order records were handed over; the
+    /// callers (event loops) never hold more than `maxPendingBytes` unwritten, then they wait.
+    func testSharedArchiveWritesOffTheCallerInOrderAndBounded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-shared-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let shared = SharedArchive(try ArchiveWriter(directory: dir, gzip: true))
+        shared.writer.gzipLevel = 9  // slow on purpose: the queue fills
+        shared.maxPendingBytes = 16_384
+        var peak = 0
+        var waitedOnce = false
+        for i in 0..<20_000 {
+            let bytes = update(t0 + UInt32(i / 100), UInt32(i)).encode()
+            shared.append(bytes, timestamp: t0 + UInt32(i / 100))
+            let p = shared.pendingBytes
+            peak = max(peak, p)
+            if p > 0 { waitedOnce = true }
+        }
+        XCTAssertTrue(waitedOnce, "records were still being written when append returned")
+        XCTAssertLessThanOrEqual(peak, 16_384 + 200, "at most the bound (plus one record) unwritten")
+        shared.rotate()
+        XCTAssertEqual(shared.pendingBytes, 0)
+        var times: [UInt32] = []
+        for f in files(dir) {
+            let r = try MRTReader(path: dir + "/" + f)
+            while let raw = try r.next() { times.append(raw.header.microseconds ?? 0) }
+        }
+        XCTAssertEqual(times.count, 20_000)
+        XCTAssertEqual(times, (0..<20_000).map { UInt32($0) * 1000 }, "in the order handed over")
+    }
+
     /// A crash leaves a torn temporary file: recovery keeps its complete records, puts
     /// them under the final name, and leaves nothing half-written.
     func testRecoveryAfterACrash() throws {

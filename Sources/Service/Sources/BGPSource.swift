@@ -14,10 +14,14 @@ public final class BGPSource: ElementSource {
     let archive: SharedArchive?
     let logger: Logger
     let parts = NIOLockedValueBox<(listener: BGPListener?, connector: BGPConnector?)>((nil, nil))
+    /// Accept and dial only after `acceptConnections` (when privileges are dropped after start).
+    let holdConnections: Bool
+    let heldDials = NIOLockedValueBox<[BGPConnector.Target]>([])
 
-    public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger) {
+    public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger, holdConnections: Bool = false) {
         self.cfg = cfg
         self.archive = archive
+        self.holdConnections = holdConnections
         var l = logger
         l[metadataKey: "source"] = "bgp"
         self.logger = l
@@ -55,17 +59,25 @@ public final class BGPSource: ElementSource {
         }
         for p in cfg.peers where !p.active { registry.update(p.address) { $0.asn = p.asn ?? 0 } }
         listener.md5Keys = cfg.peers.compactMap { p in p.password.map { (p.address, Array($0.utf8)) } }
+        listener.holdConnections = holdConnections
         parts.withLockedValue { $0.listener = listener }
         for l in cfg.listen {
             let port = try listener.start(host: l.host, port: l.port)
             logger.info("listening for BGP on \(l.host) port \(port)")
         }
         let connector = BGPConnector(archive: archive, events: events, registry: registry)
+        parts.withLockedValue { $0.connector = connector }
         for p in cfg.peers where p.active {
-            connector.add(.init(address: p.address, port: p.port, config: config(p)))
+            let peer = BGPConnector.Target(address: p.address, port: p.port, config: config(p))
+            if holdConnections { heldDials.withLockedValue { $0.append(peer) } } else { connector.add(peer) }
             logger.info("dialling \(p.address) port \(p.port) (AS\(p.asn ?? 0))")
         }
-        parts.withLockedValue { $0.connector = connector }
+    }
+
+    public func acceptConnections() {
+        let p = parts.withLockedValue { $0 }
+        p.listener?.acceptConnections()
+        for peer in heldDials.withLockedValue({ d in defer { d = [] }; return d }) { p.connector?.add(peer) }
     }
 
     public func reading() -> SourceReading {
@@ -92,10 +104,12 @@ public final class BMPSource: ElementSource {
     let archive: SharedArchive?
     let logger: Logger
     let station = NIOLockedValueBox<BMPStation?>(nil)
+    let holdConnections: Bool
 
-    public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger) {
+    public init(_ cfg: CollectConfig, archive: SharedArchive?, logger: Logger, holdConnections: Bool = false) {
         self.cfg = cfg
         self.archive = archive
+        self.holdConnections = holdConnections
         var l = logger
         l[metadataKey: "source"] = "bmp"
         self.logger = l
@@ -104,6 +118,7 @@ public final class BMPSource: ElementSource {
     public func start(into sink: any ElementSink) throws {
         let events = CollectorEvents.feeding(sink, logger: logger)
         let s = BMPStation(localAS: cfg.localAS, archive: archive, events: events)
+        s.holdConnections = holdConnections
         // Closed by default: only the routers listed, unless the configuration opens it (labs).
         let routers = Set(cfg.bmpRouters), any = cfg.bmpAcceptAny
         s.accept = { any || routers.contains($0) }
@@ -116,6 +131,8 @@ public final class BMPSource: ElementSource {
             logger.info("listening for BMP on \(l.host) port \(port)")
         }
     }
+
+    public func acceptConnections() { station.withLockedValue { $0 }?.acceptConnections() }
 
     public func routers() -> [BMPStation.RouterStatus] { station.withLockedValue { $0 }?.routers() ?? [] }
 

@@ -51,6 +51,13 @@ public protocol Source: AnyObject, Sendable {
 /// A source of BGP elements: the collector, the BMP station, an archive follower.
 public protocol ElementSource: Source {
     func start(into sink: any ElementSink) throws
+    /// When the process drops its privileges after starting its sources, they listen but
+    /// accept nothing (and dial nothing) until this is called, so no peer's byte is read as root.
+    func acceptConnections()
+}
+
+extension ElementSource {
+    public func acceptConnections() {}
 }
 
 /// A source of probing rounds: the prober.
