@@ -58,7 +58,7 @@ listen = "127.0.0.1:$mport"
 [log]
 level = "warning"
 TOML
-"$VIGIL" serve --config "$dir/vigil.toml" 2> "$OUT/vigil.log" &
+"$VIGIL" serve --config "$dir/vigil.toml" > "$OUT/events.txt" 2> "$OUT/vigil.log" &
 pid=$!
 : > "$OUT/rss.csv"
 ( t0=$(date +%s); while kill -0 $pid 2>/dev/null; do

@@ -89,6 +89,8 @@ public final class LivePipeline: @unchecked Sendable {
     var reportedRefusals = 0
     /// Wall-clock time a withdrawal (or a session loss) was last applied.
     var lastWithdrawalAt = 0.0
+    /// Wall-clock time of the last tick.
+    var lastTick = 0.0
     /// Whether a route has arrived in this run: bins closed before that measured nothing.
     var observing = false
     /// The newest element time applied (the data clock).
@@ -194,12 +196,16 @@ public final class LivePipeline: @unchecked Sendable {
             cond.unlock()
             for r in resumes { r() }
 
+            let withdrewBefore = lastWithdrawalAt
             apply(batch)
             for w in work { w(engine) }
             let wall = Date().timeIntervalSince1970
+            // A withdrawal is judged within half a tick, not up to a whole one (quiet feeds still tick once a second).
+            if lastWithdrawalAt != withdrewBefore && options.clock == .wall { nextTick = min(nextTick, lastTick + options.tick / 2) }
             let now = options.clock == .wall ? wall : Double(dataTime)
             if wall >= nextTick || stop {
                 if options.clock == .wall || dataTime > 0 { tick(now) }
+                lastTick = wall
                 nextTick = wall + options.tick
             }
             if stop {
