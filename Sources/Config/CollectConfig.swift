@@ -69,6 +69,8 @@ public struct CollectConfig: Sendable {
     public var liveWindow: Int64 = 3600
     /// Live detection: how long a loss must last to be an outage (shorter: a blip), as the bin detector's minimum.
     public var liveMinimumOutage: Int64 = 300
+    /// Without a watch list: rows stored only for this many origin ASes per bin (the most routed space).
+    public var topEntities: Int?
     public var eventsFile: String?
     /// Active probing (`[probe]`); nil: off (it stays off until targets are configured).
     public var probe: ProbePlan?
@@ -129,7 +131,7 @@ public struct CollectConfig: Sendable {
         "bmp": ["listen", "routers", "accept_any"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level", "retention", "max_size"],
         "store": ["database", "status_file", "events_file"],
-        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage"],
+        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage", "top_entities"],
         "probe": ["rate", "max_rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
                   "rtt_factor", "baseline_rounds", "max_blocks"],
         "probe.target": ["prefix", "entity", "why", "hosts"],
@@ -294,6 +296,7 @@ public struct CollectConfig: Sendable {
             if let v = try duration(d, "live_warmup", "detect", min: 1) { liveWarmup = v }
             if let v = try duration(d, "live_window", "detect", min: 1) { liveWindow = v }
             if let v = try duration(d, "live_min_outage", "detect", min: 0) { liveMinimumOutage = v }
+            if let v = try int(d, "top_entities", "detect", 1...10_000_000) { topEntities = v }
         }
         if let p = try table("probe") {
             try parseProbe(p, fail: fail, checkKeys: checkKeys, int: int, string: string, duration: duration)

@@ -35,6 +35,8 @@ public final class LivePipeline: @unchecked Sendable {
         /// Whether any source feeds routes. Without one (`vigil probe` alone) down blocks are
         /// judged with no routing evidence: "unknown", never "withdrawn" from an empty table.
         public var routing = true
+        /// Without a watch list: rows for this many origin ASes per bin at most (see `SignalEngine.topEntities`).
+        public var topEntities: Int?
         /// Most elements queued for the pipeline thread: past it the collector's sockets stop
         /// being read (each connection may still hand on what one read brought) until it drains.
         public var maxQueued = 100_000
@@ -103,6 +105,7 @@ public final class LivePipeline: @unchecked Sendable {
         self.store = store
         engine = SignalEngine(state: RoutingState(policy: options.fullFeed), binSeconds: options.binSeconds, lookup: lookup, watch: options.watch)
         engine.keepNotes = true
+        engine.topEntities = options.topEntities
         // Live peers are strangers: what they announce and withdraw must not cost memory for ever.
         // (Followed archives keep every prefix, as `vigil replay` does, so both judge alike.)
         engine.state.forgetting = options.clock == .wall

@@ -99,6 +99,7 @@ public final class Observatory: @unchecked Sendable {
         options.clock = live ? .wall : .data
         options.routing = !elementSources.isEmpty
         options.maxQueued = cfg.queueLimit
+        options.topEntities = cfg.topEntities
         if !live { logger.info("only archive followers: bins close on the time of the data") }
         pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
         pipeline.logger = logger

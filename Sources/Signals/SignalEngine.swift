@@ -27,6 +27,9 @@ public final class SignalEngine {
     var freeEntities: [Int] = []
     /// Entities measured now (origin ASes and countries seen, or the watched ones).
     public var entityCount: Int { entityIDs.count }
+    /// Without a watch list: rows only for this many origin ASes per bin, those with the most
+    /// routed space (countries always); nil: every origin AS with a known prefix.
+    public var topEntities: Int?
     var churn: [Counters] = []
     /// Prefix ids in address order (shorter first), for the one-pass measurement.
     var sorted: [UInt32] = []
@@ -437,7 +440,17 @@ public final class SignalEngine {
             out.append(row)
         }
         feed.remember(state: state, bin: bin)
+        if watched == nil, let n = topEntities { return Self.keepTop(n, of: out) }
         return out
+    }
+
+    /// The rows of countries, and of the `n` origin ASes with the most routed space (ties by name).
+    static func keepTop(_ n: Int, of rows: [SeriesRow]) -> [SeriesRow] {
+        let ases = rows.indices.filter { rows[$0].entity.hasPrefix("AS") }
+        guard ases.count > n else { return rows }
+        func space(_ r: SeriesRow) -> Double { r.routedV4 + r.routedV6 }
+        let kept = Set(ases.sorted { (space(rows[$0]), rows[$1].entity) > (space(rows[$1]), rows[$0].entity) }.prefix(n))
+        return rows.indices.filter { !rows[$0].entity.hasPrefix("AS") || kept.contains($0) }.map { rows[$0] }
     }
 
     /// Keeps `sorted` (prefix ids in address order, shorter first) up to date with new prefixes.

@@ -15,6 +15,8 @@ final class ExposureConfigTests: XCTestCase {
         XCTAssertEqual(plain.openTimeout, 30)
         XCTAssertEqual(plain.maxConnections, 256)
         XCTAssertNil(plain.maxPrefixes)
+        XCTAssertEqual(plain.queueLimit, 100_000)
+        XCTAssertNil(plain.topEntities)
 
         let c = try parse("""
             [collector]
@@ -24,6 +26,7 @@ final class ExposureConfigTests: XCTestCase {
             max_connections = 10
             max_prefixes = 2000000
             max_prefixes_warning = 75
+            queue_limit = 5000
             [[peer]]
             address = "192.0.2.2"
             as = 65001
@@ -37,6 +40,9 @@ final class ExposureConfigTests: XCTestCase {
         XCTAssertEqual(c.maxConnections, 10)
         XCTAssertEqual(c.maxPrefixes, 2_000_000)
         XCTAssertEqual(c.maxPrefixesWarning, 0.75)
+        XCTAssertEqual(c.queueLimit, 5000)
+        XCTAssertEqual(try parse("[collector]\nlisten = \"127.0.0.1:179\"\n[detect]\ntop_entities = 20000\n").topEntities, 20000)
+        XCTAssertTrue(problem("[collector]\nqueue_limit = 10\n").contains("collector.queue_limit"), problem("[collector]\nqueue_limit = 10\n"))
         XCTAssertEqual(c.peers.first?.maxPrefixes, 1000)
         XCTAssertEqual(c.bmpRouters, [IPAddress("192.0.2.9")!, IPAddress("2001:db8::9")!])
 

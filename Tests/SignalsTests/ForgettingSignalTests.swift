@@ -66,4 +66,21 @@ final class ForgettingSignalTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(engine.entities.count, 1001, "ids of dropped entities are handed out again")
     }
+
+    func testTopEntitiesKeepsTheLargestOriginsAndEveryCountry() {
+        let engine = SignalEngine(binSeconds: 300)
+        engine.topEntities = 2
+        let peer = IPAddress("10.0.0.1")!
+        // AS64501 routes a /22, AS64502 a /23, AS64503 and AS64504 a /24 each.
+        for (p, origin) in [("192.0.0.0/22", 64501), ("198.18.0.0/23", 64502), ("203.0.113.0/24", 64503), ("198.51.100.0/24", 64504)] {
+            _ = engine.apply(BGPElement(kind: .announcement, timestamp: 10, peerAddress: peer, peerAS: 65001, prefix: Prefix(p)!,
+                                        asPath: ASPath(sequence: [65001, UInt32(origin)])))
+        }
+        let rows = engine.advance(to: 300)
+        XCTAssertEqual(rows.map(\.entity).sorted(), ["AS64501", "AS64502"])
+        XCTAssertEqual(SignalEngine.keepTop(1, of: rows + [SeriesRow(entity: "KP", bin: 0, routedV4: 0, routedV6: 0, visiblePrefixes: 0,
+                                                                    meanVisibility: 0, announcements: 0, withdrawals: 0, pathChanges: 0,
+                                                                    originChanges: 0, fullFeedPeers4: 1, fullFeedPeers6: 0)]).map(\.entity),
+                       ["AS64501", "KP"])
+    }
 }
