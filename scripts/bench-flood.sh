@@ -8,6 +8,7 @@
 #
 #   scripts/bench-flood.sh                       # 600 s, 10,000,000 prefixes
 #   SECONDS_RUN=120 PREFIXES=1000000 scripts/bench-flood.sh
+#   CHUNK=10000000 scripts/bench-flood.sh         # all 10 million held at once, then withdrawn
 #
 # Needs: a release build (swift build -c release), python3, curl.
 set -euo pipefail
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 VIGIL=${VIGIL:-.build/release/vigil}
 SECONDS_RUN=${SECONDS_RUN:-600}
 PREFIXES=${PREFIXES:-10000000}
+CHUNK=${CHUNK:-100000}
 OUT=${OUT:-bench-out/flood}
 [ -x "$VIGIL" ] || { echo "bench-flood: $VIGIL missing: swift build -c release" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -65,7 +67,7 @@ pid=$!
     echo "$(( $(date +%s) - t0 )),$(ps -o rss= -p $pid | tr -d ' ')" >> "$OUT/rss.csv"; sleep 5; done ) &
 sampler=$!
 sleep 2
-python3 scripts/flood.py --port "$port" --prefixes "$PREFIXES" --seconds "$SECONDS_RUN" \
+python3 scripts/flood.py --port "$port" --prefixes "$PREFIXES" --chunk "$CHUNK" --seconds "$SECONDS_RUN" \
     --archive "$dir/archive/flood" --events "$dir/events.jsonl" | tee "$OUT/flood.jsonl"
 curl -s "http://127.0.0.1:$mport/metrics" | grep -E '^vigil_(pipeline|routes|prefixes|elements_total)' | tee "$OUT/metrics.txt"
 kill -TERM $pid

@@ -2,9 +2,9 @@
 """Two BGP speakers for scripts/bench-flood.sh, on loopback only.
 
 The flooder (127.0.0.2, AS65001) announces and withdraws PREFIXES distinct IPv4 /24s
-(16.0.0.0 upwards) in chunks of 100,000 — each chunk announced (1,000 prefixes an
-UPDATE, a path and origin AS of its own) then withdrawn — round and round, as fast as
-the collector reads, for SECONDS.
+(16.0.0.0 upwards) in chunks of CHUNK (100,000) — each chunk announced (1,000 prefixes
+an UPDATE, a path and origin AS of its own) then withdrawn — round and round, as fast
+as the collector reads, for SECONDS.
 
 The well-behaved peer (127.0.0.3, AS65002) holds 192.0.2.0/24; every cycle it
 withdraws it and measures how long until (1) the withdrawal is in the archive (its
@@ -86,8 +86,7 @@ class Speaker:
             self.sock.sendall(data)
 
 
-def flood(port, total, seconds, stats):
-    chunk = 100_000
+def flood(port, total, seconds, stats, chunk=100_000):
     per_update = 1000
     chunks = total // chunk
     sp = Speaker("127.0.0.2", port, 65001)
@@ -197,6 +196,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--prefixes", type=int, default=10_000_000)
     ap.add_argument("--seconds", type=float, default=600)
+    ap.add_argument("--chunk", type=int, default=100_000, help="prefixes announced before they are withdrawn (a multiple of 1,000)")
     ap.add_argument("--archive", required=True, help="the collector's archive folder (uncompressed)")
     ap.add_argument("--events", required=True, help="the collector's events file")
     a = ap.parse_args()
@@ -205,7 +205,7 @@ def main():
     g = threading.Thread(target=good_peer, args=(a.port, a.archive, a.events, end - 25, results), daemon=True)
     g.start()
     time.sleep(1)
-    flood(a.port, a.prefixes, a.seconds, stats)
+    flood(a.port, a.prefixes, a.seconds, stats, a.chunk)
     g.join(timeout=60)
     arch = [r["archived_s"] for r in results if r["archived_s"] is not None]
     det = [r["detected_s"] for r in results if r["detected_s"] is not None]

@@ -158,16 +158,17 @@ public final class SignalEngine {
     func forget(all: Bool) {
         let (released, renumbered) = state.forget(all: all)
         if renumbered { lastBatchPath = 0 }
-        guard !released.isEmpty else { return }
-        var gone = [Bool](repeating: false, count: state.prefixes.count)
         for p in released {
             let i = Int(p)
-            gone[i] = true
             if i < prefixCountryEntity.count { prefixCountryEntity[i] = Self.stale }
             if i < lastFlap.count { lastFlap[i] = 0 }
         }
-        sorted.removeAll { gone[Int($0)] }
+        // Out of `sorted` at the next measurement, once however many passes released them.
+        releasedSinceMerge += released
     }
+
+    /// Prefix ids released since `sorted` was last brought up to date.
+    var releasedSinceMerge: [UInt32] = []
 
     /// Feeds one element; returns the rows of any bins it closed.
     public func apply(_ e: BGPElement) -> [SeriesRow] {
@@ -456,6 +457,12 @@ public final class SignalEngine {
     /// Keeps `sorted` (prefix ids in address order, shorter first) up to date with new prefixes.
     func mergeNewPrefixes() {
         let n = state.prefixes.count
+        if !releasedSinceMerge.isEmpty {
+            var gone = [Bool](repeating: false, count: n)
+            for p in releasedSinceMerge { gone[Int(p)] = true }
+            sorted.removeAll { gone[Int($0)] }
+            releasedSinceMerge.removeAll(keepingCapacity: true)
+        }
         // New ids, and released ids handed out again for other prefixes (never twice, never a released one).
         var fresh = state.takeReusedPrefixes()
         guard n > sortedCount || !fresh.isEmpty else { return }
