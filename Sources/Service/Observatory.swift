@@ -67,7 +67,7 @@ public final class Observatory: @unchecked Sendable {
         } else {
             archive = nil
         }
-        store = try cfg.database.map { try SQLiteStore(path: $0) } ?? MemoryStore()
+        store = try Stores.open(cfg.database)
         try Self.endUnfinishedEvents(store, bin: cfg.bin, logger: logger)
         let map = try store.loadEntityMap()
 

@@ -12,9 +12,10 @@ public struct StoreError: Error, CustomStringConvertible {
 }
 
 /// The embedded store: one SQLite file (`vigil.db` by default) through GRDB,
-/// with forward-only named migrations.
+/// with forward-only named migrations. Written through a `DatabasePool` (WAL), so readers
+/// (`vigil series`, the status and web API) never wait for the writer, nor it for them.
 public final class SQLiteStore: SeriesStore {
-    let db: DatabaseQueue
+    let db: any DatabaseWriter
     public let path: String
 
     /// `readOnly`: for commands that only read (`vigil series`, `vigil events`): the file
@@ -27,14 +28,10 @@ public final class SQLiteStore: SeriesStore {
                 throw StoreError(path: path, message: "no such database (vigil replay, collect or probe makes one; --db names another)")
             }
             config.readonly = true
-        } else {
-            config.prepareDatabase { db in
-                // WAL: readers (vigil series, the web API) are not blocked by a running replay.
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-            }
         }
         do {
-            db = try DatabaseQueue(path: path, configuration: config)
+            // Read-only: one connection is all a command that reads needs (and it works in a folder it cannot write).
+            db = readOnly ? try DatabaseQueue(path: path, configuration: config) : try DatabasePool(path: path, configuration: config)
         } catch {
             // A WAL database in a directory we cannot write (no -shm file to make) opens only as
             // immutable; no writer can be running there, or its -shm file would exist.

@@ -4,9 +4,10 @@ import Foundation
 public import Entities
 public import BGPWire
 
-/// Where signals (and later events) are kept. The embedded default is SQLite;
-/// a PostgreSQL backend implements the same protocol, so callers never change.
-public protocol SeriesStore: AnyObject {
+/// Where signals, events and probing results are kept. The embedded default is SQLite;
+/// a PostgreSQL backend implements the same protocol, so callers never change. Used from
+/// several threads at once (the pipeline writes while probing and readers run): `Sendable`.
+public protocol SeriesStore: AnyObject, Sendable {
     /// Writes the rows of one or more bins in one transaction: a replay stopped
     /// at any moment leaves whole bins, and writing a bin again replaces it.
     func write(_ rows: [SeriesRow]) throws
@@ -29,52 +30,71 @@ public protocol SeriesStore: AnyObject {
     func blocks(entity: String?) throws -> [BlockRecord]
 }
 
-/// Keeps everything in memory: for tests and for runs that store nothing.
-public final class MemoryStore: SeriesStore {
+/// Keeps everything in memory: for tests and for runs that store nothing. One lock: writers
+/// (the pipeline, the prober) and readers may be on different threads.
+public final class MemoryStore: SeriesStore, @unchecked Sendable {
+    let lock = NSLock()
     var rows: [String: [Int64: SeriesRow]] = [:]
     var map = EntityMap()
+    var stored: [String: Event] = [:]
+    var origins: [Prefix: (UInt32, Int64)] = [:]
+    var probes: [String: [Int64: ProbeRow]] = [:]
+    var blockRecords: [Prefix: BlockRecord] = [:]
 
     public init() {}
 
     public func write(_ rows: [SeriesRow]) throws {
-        for r in rows { self.rows[r.entity, default: [:]][r.bin] = r }
+        lock.withLock { for r in rows { self.rows[r.entity, default: [:]][r.bin] = r } }
     }
 
     public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
-        (rows[entity] ?? [:]).values.filter { r in (from.map { r.bin >= $0 } ?? true) && (until.map { r.bin < $0 } ?? true) }
-            .sorted { $0.bin < $1.bin }
+        lock.withLock {
+            (rows[entity] ?? [:]).values.filter { r in (from.map { r.bin >= $0 } ?? true) && (until.map { r.bin < $0 } ?? true) }
+                .sorted { $0.bin < $1.bin }
+        }
     }
 
-    public func entityNames() throws -> [String] { rows.keys.sorted() }
-    public func saveEntityMap(_ map: EntityMap) throws { self.map = map }
-    public func loadEntityMap() throws -> EntityMap { map }
-    var stored: [String: Event] = [:]
-    public func writeEvents(_ events: [Event]) throws { for e in events { stored[e.id] = e } }
+    public func entityNames() throws -> [String] { lock.withLock { rows.keys.sorted() } }
+    public func saveEntityMap(_ map: EntityMap) throws { lock.withLock { self.map = map } }
+    public func loadEntityMap() throws -> EntityMap { lock.withLock { map } }
+    public func writeEvents(_ events: [Event]) throws { lock.withLock { for e in events { stored[e.id] = e } } }
     public func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event] {
-        stored.values.filter { e in
-            (entity == nil || e.entity == entity) && (until.map { e.start < $0 } ?? true) && (from.map { (e.end ?? Int64.max) > $0 } ?? true)
-        }.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+        lock.withLock {
+            stored.values.filter { e in
+                (entity == nil || e.entity == entity) && (until.map { e.start < $0 } ?? true) && (from.map { (e.end ?? Int64.max) > $0 } ?? true)
+            }.sorted { ($0.start, $0.entity) < ($1.start, $1.entity) }
+        }
     }
-    var origins: [Prefix: (UInt32, Int64)] = [:]
     public func savePrefixOrigins(_ o: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {
-        for x in o { origins[x.prefix] = (x.origin, x.seen) }
+        lock.withLock { for x in o { origins[x.prefix] = (x.origin, x.seen) } }
     }
     public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
-        origins.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.prefix < $1.prefix }
+        lock.withLock { origins.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.prefix < $1.prefix } }
     }
-    var probes: [String: [Int64: ProbeRow]] = [:]
-    public func writeProbes(_ rows: [ProbeRow]) throws { for r in rows { probes[r.entity, default: [:]][r.time] = r } }
+    public func writeProbes(_ rows: [ProbeRow]) throws { lock.withLock { for r in rows { probes[r.entity, default: [:]][r.time] = r } } }
     public func probeSeries(entity: String, from: Int64?, until: Int64?) throws -> [ProbeRow] {
-        (probes[entity] ?? [:]).values.filter { r in (from.map { r.time >= $0 } ?? true) && (until.map { r.time < $0 } ?? true) }
-            .sorted { $0.time < $1.time }
+        lock.withLock {
+            (probes[entity] ?? [:]).values.filter { r in (from.map { r.time >= $0 } ?? true) && (until.map { r.time < $0 } ?? true) }
+                .sorted { $0.time < $1.time }
+        }
     }
-    // Block records may come from the probing thread while the pipeline writes the rest.
-    let blockLock = NSLock()
-    var blockRecords: [Prefix: BlockRecord] = [:]
     public func writeBlocks(_ blocks: [BlockRecord]) throws {
-        blockLock.withLock { for b in blocks { blockRecords[b.block] = b } }
+        lock.withLock { for b in blocks { blockRecords[b.block] = b } }
     }
     public func blocks(entity: String?) throws -> [BlockRecord] {
-        blockLock.withLock { blockRecords.values.filter { entity == nil || $0.entity == entity }.sorted { $0.block < $1.block } }
+        lock.withLock { blockRecords.values.filter { entity == nil || $0.entity == entity }.sorted { $0.block < $1.block } }
+    }
+}
+
+/// The one place a store is opened from a location: "" or nil keeps everything in memory,
+/// anything else is a SQLite file. (`postgres://` URLs: not yet, said so.)
+public enum Stores {
+    public static func open(_ location: String?, readOnly: Bool = false) throws -> any SeriesStore {
+        // Nothing to read from is an error (SQLiteStore says so); nothing to write to keeps it in memory.
+        guard let location, !location.isEmpty || readOnly else { return MemoryStore() }
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            throw StoreError(path: location, message: "PostgreSQL stores are not supported by this version yet; use a SQLite file path")
+        }
+        return try SQLiteStore(path: location, readOnly: readOnly)
     }
 }

@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
         o.updates = [out.updates]
         o.watch = [Entity("AS131279")!, Entity("175.45.176.0/22")!]
         o.detect = true
-        let store = try SQLiteStore(path: db)
+        let store = try Stores.open(db)
         let runner = ReplayRunner(options: o, store: store, entityMap: nil)
         runner.report = { printError("vigil: \($0)") }
         let s = try runner.run()

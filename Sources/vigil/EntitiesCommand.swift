@@ -39,7 +39,7 @@ struct EntitiesCommand: ParsableCommand {
                 }
             }
             map.finish()
-            try SQLiteStore(path: db).saveEntityMap(map)
+            try Stores.open(db).saveEntityMap(map)
             printError("imported \(map.asnRanges.count) AS ranges, \(map.v4Blocks.count) IPv4 and \(map.v6Blocks.count) IPv6 blocks into \(db)")
             if skipped > 0 {
                 printError("vigil: \(skipped) lines skipped (reported above\(skipped > 20 ? ", first 20" : ""))")
@@ -62,7 +62,7 @@ struct EntitiesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try SQLiteStore(path: db)
+            let store = try Stores.open(db)
             let map = try store.loadEntityMap()
             let lookup = CountryLookup(map, mmdb: try mmdb.map { try MMDB(path: $0) })
             let origins = try store.prefixOrigins()

@@ -31,7 +31,7 @@ struct EventsCommand: ParsableCommand {
     }
 
     func run() throws {
-        var events = try SQLiteStore(path: db, readOnly: true).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
+        var events = try Stores.open(db, readOnly: true).events(entity: entity.flatMap(Entity.init)?.description, from: from?.seconds, until: until?.seconds)
         if !all { events = events.filter(\.kind.isAlert) }
         if bySeverity { events.sort { $0.severity > $1.severity } }
         printEvents(events, format: format)

@@ -184,7 +184,7 @@ struct ProbeCommand: AsyncParsableCommand {
            let cfg = try? CollectConfig(toml: text, file: config, forProbing: true), let d = cfg.database {
             path = d
         }
-        let records = try SQLiteStore(path: path, readOnly: true).blocks(entity: nil)
+        let records = try Stores.open(path, readOnly: true).blocks(entity: nil)
         print(["block", "entity", "state", "belief", "availability", "responsive", "census", "why"].joined(separator: "\t"))
         for b in records {
             print([b.block.description, b.entity, b.state.rawValue, String(format: "%.3f", b.belief), String(format: "%.2f", b.availability),

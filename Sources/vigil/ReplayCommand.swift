@@ -138,7 +138,7 @@ struct ReplayCommand: ParsableCommand {
         o.until = until.map { UInt32(clamping: $0.seconds) }
         o.fullFeed = FullFeedPolicy(minIPv4: fullFeedV4, minIPv6: fullFeedV6)
         o.detect = events
-        let store = try SQLiteStore(path: db)
+        let store = try Stores.open(db)
         let map = try store.loadEntityMap()
         // A country no delegation places any prefix in has nothing to measure: its rows would read as a country gone dark.
         let unknown = mmdb != nil ? [] : o.watch.compactMap { e -> String? in if case let .country(cc) = e, !map.hasBlocks(of: cc) { cc } else { nil } }

@@ -43,7 +43,7 @@ struct SeriesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try SQLiteStore(path: db, readOnly: true)
+        let store = try Stores.open(db, readOnly: true)
         let name = Entity(entity)!.description
         // Rows as (time, signal → value), BGP bins or probing rounds alike.
         let rows: [(bin: Int64, value: (String) -> Double?)] = probes

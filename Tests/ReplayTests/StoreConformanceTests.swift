@@ -1,0 +1,137 @@
+import Foundation
+import XCTest
+import BGPWire
+import Entities
+import Probing
+import Signals
+@testable import Store
+
+/// What every store backend must do alike, run against each: in memory and SQLite
+/// (PostgreSQL joins when it is built). Ranges are [from, until); writing the same key
+/// again replaces; readers and writers on several threads at once.
+final class StoreConformanceTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-conformance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+    /// Each backend, fresh.
+    func backends() throws -> [(String, any SeriesStore)] {
+        [("memory", try Stores.open("")),
+         ("sqlite", try Stores.open(dir.appendingPathComponent("vigil-\(UUID().uuidString).db").path))]
+    }
+
+    static func row(_ entity: String, _ bin: Int64, _ v4: Double, announcements: Int = 0) -> SeriesRow {
+        SeriesRow(entity: entity, bin: bin, routedV4: v4, routedV6: 0, visiblePrefixes: Int(v4), meanVisibility: 0.5,
+                  announcements: announcements, withdrawals: 0, pathChanges: 0, originChanges: 0, fullFeedPeers4: 3, fullFeedPeers6: 1)
+    }
+
+    static func event(_ entity: String, _ start: Int64, _ end: Int64?, scope: Double = 1) -> Event {
+        Event(entity: entity, kind: .outage, cause: .bgpWithdrawal, start: start, end: end, scope: scope, severity: 1, level: "critical",
+              precededByInstability: false, evidence: Event.Evidence(signal: "routed", baseline: 4, before: 4, worst: 0))
+    }
+
+    func testSeriesRangesAndReplacement() throws {
+        for (name, store) in try backends() {
+            try store.write([Self.row("AS1", 0, 4), Self.row("AS2", 0, 1), Self.row("AS1", 300, 4)])
+            try store.write([Self.row("AS1", 600, 2), Self.row("AS1", 300, 3, announcements: 7)])  // 300 again: replaced
+            XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [0, 300, 600], name)
+            XCTAssertEqual(try store.series(entity: "AS1", from: 300, until: 600).map(\.routedV4), [3], name)
+            XCTAssertEqual(try store.series(entity: "AS1", from: 300, until: 600).first?.announcements, 7, name)
+            XCTAssertEqual(try store.series(entity: "AS1", from: 301, until: nil).map(\.bin), [600], name)
+            XCTAssertEqual(try store.series(entity: "AS9", from: nil, until: nil), [], "\(name): an unknown entity has no rows")
+            XCTAssertEqual(try store.entityNames(), ["AS1", "AS2"], name)
+            let back = try store.series(entity: "AS2", from: nil, until: nil)
+            XCTAssertEqual(back.first?.fullFeedPeers4, 3, name)
+            XCTAssertEqual(back.first?.meanVisibility, 0.5, name)
+        }
+    }
+
+    func testEventsOverlapTheRangeAndReplaceByKey() throws {
+        for (name, store) in try backends() {
+            try store.writeEvents([Self.event("AS1", 1000, 2000), Self.event("AS2", 5000, nil), Self.event("AS1", 3000, 3600)])
+            try store.writeEvents([Self.event("AS1", 1000, 2400, scope: 0.5)])  // same entity, kind and start: replaced
+            let all = try store.events(entity: nil, from: nil, until: nil)
+            XCTAssertEqual(all.map(\.id), ["AS1|outage|1000", "AS1|outage|3000", "AS2|outage|5000"], name)
+            XCTAssertEqual(all.first?.end, 2400, name)
+            XCTAssertEqual(all.first?.scope, 0.5, name)
+            // Events overlapping [2500, 5001): the one ending at 3600 and the ongoing one, not the one ended at 2400.
+            XCTAssertEqual(try store.events(entity: nil, from: 2500, until: 5001).map(\.id), ["AS1|outage|3000", "AS2|outage|5000"], name)
+            XCTAssertEqual(try store.events(entity: "AS2", from: 9_000_000, until: nil).map(\.id), ["AS2|outage|5000"], "\(name): ongoing")
+            XCTAssertEqual(try store.events(entity: "AS1", from: nil, until: 1000), [], name)
+            XCTAssertEqual(all.first?.evidence.baseline, 4, name)
+        }
+    }
+
+    func testProbesBlocksOriginsAndTheEntityMap() throws {
+        for (name, store) in try backends() {
+            try store.writeProbes([ProbeRow(entity: "AS1", time: 60, blocks: 4, up: 4), ProbeRow(entity: "AS1", time: 120, blocks: 4, up: 3)])
+            try store.writeProbes([ProbeRow(entity: "AS1", time: 120, blocks: 4, up: 1)])
+            XCTAssertEqual(try store.probeSeries(entity: "AS1", from: nil, until: nil).map(\.up), [4, 1], name)
+            XCTAssertEqual(try store.probeSeries(entity: "AS1", from: 61, until: nil).map(\.time), [120], name)
+
+            let b1 = BlockRecord(block: Prefix("192.0.2.0/24")!, entity: "AS1", why: "target", state: .up, belief: 0.9, availability: 0.5,
+                                 responsive: 12, censusAt: 60)
+            var b2 = BlockRecord(block: Prefix("198.51.100.0/24")!, entity: "AS2", why: "target", state: .down, belief: 0.1,
+                                 availability: 0.2, responsive: 3, censusAt: 60)
+            try store.writeBlocks([b1, b2])
+            b2.state = .up
+            try store.writeBlocks([b2])
+            XCTAssertEqual(try store.blocks(entity: nil).map(\.block.description), ["192.0.2.0/24", "198.51.100.0/24"], name)
+            XCTAssertEqual(try store.blocks(entity: "AS2").map(\.state), [.up], name)
+
+            try store.savePrefixOrigins([(Prefix("203.0.113.0/24")!, 64500, 10), (Prefix("192.0.2.0/24")!, 64501, 10)])
+            try store.savePrefixOrigins([(Prefix("203.0.113.0/24")!, 64502, 20)])
+            XCTAssertEqual(try store.prefixOrigins().map { "\($0.prefix) \($0.origin) \($0.seen)" },
+                           ["192.0.2.0/24 64501 10", "203.0.113.0/24 64502 20"], name)
+
+            var map = EntityMap()
+            map.addASNRange(131279, 131279, "KP")
+            map.addBlock(Prefix("175.45.176.0/22")!, "KP")
+            map.finish()
+            try store.saveEntityMap(map)
+            let back = try store.loadEntityMap()
+            XCTAssertEqual(back.asnRanges.map(\.country), ["KP"], name)
+            XCTAssertEqual(back.v4Blocks.map(\.prefix), [Prefix("175.45.176.0/22")!], name)
+        }
+    }
+
+    /// The pipeline writes while the prober writes and readers read: nothing lost, nothing torn.
+    func testWritersAndReadersOnSeveralThreads() throws {
+        for (name, store) in try backends() {
+            DispatchQueue.concurrentPerform(iterations: 8) { t in
+                for bin in 0..<50 {
+                    if t < 4 {
+                        try? store.write((0..<20).map { e in Self.row("AS\(t * 100 + e)", Int64(bin) * 300, Double(bin)) })
+                    } else if t == 4 {
+                        try? store.writeProbes([ProbeRow(entity: "AS1", time: Int64(bin) * 60, blocks: 1, up: 1)])
+                    } else {
+                        _ = try? store.series(entity: "AS\(bin % 20)", from: nil, until: nil)
+                    }
+                }
+            }
+            XCTAssertEqual(try store.entityNames().count, 80, name)
+            for t in 0..<4 {
+                XCTAssertEqual(try store.series(entity: "AS\(t * 100 + 7)", from: nil, until: nil).map(\.routedV4), (0..<50).map(Double.init), name)
+            }
+            XCTAssertEqual(try store.probeSeries(entity: "AS1", from: nil, until: nil).count, 50, name)
+        }
+    }
+
+    func testTheFactory() throws {
+        XCTAssertTrue(try Stores.open(nil) is MemoryStore)
+        XCTAssertTrue(try Stores.open(dir.appendingPathComponent("x.db").path) is SQLiteStore)
+        // Reading needs something to read: no database is an error naming it, never an empty answer.
+        XCTAssertThrowsError(try Stores.open("", readOnly: true))
+        XCTAssertThrowsError(try Stores.open(dir.appendingPathComponent("missing.db").path, readOnly: true)) { e in
+            XCTAssertTrue("\(e)".contains("missing.db: no such database"), "\(e)")
+        }
+        XCTAssertThrowsError(try Stores.open("postgres://vigil@localhost/vigil")) { e in
+            XCTAssertTrue("\(e)".contains("not supported by this version yet"), "\(e)")
+        }
+    }
+}
