@@ -120,7 +120,38 @@ public final class SQLiteStore: SeriesStore {
             // Older rows ended only by recovering: 0.
             try db.execute(sql: "ALTER TABLE events ADD COLUMN observation_stopped INTEGER NOT NULL DEFAULT 0")
         }
+        m.registerMigration("v5-series-by-bin") { db in
+            // The latest bins of every entity (the biggest drops now) without reading every row.
+            try db.execute(sql: "CREATE INDEX series_by_bin ON series (bin)")
+        }
         return m
+    }
+
+    public func searchEntities(_ text: String, limit: Int) throws -> [String] {
+        // Names are "AS…", country codes and prefixes (IPv6 in lower case): the text as typed, upper and lower, each a range of the key.
+        let forms = Set([text, text.uppercased(), text.lowercased()])
+        return try read { db in
+            var found = Set<String>()
+            for f in forms {
+                found.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM series WHERE entity >= ? AND entity < ? ORDER BY entity LIMIT ?",
+                                                    arguments: [f, f + "\u{10FFFF}", limit]))
+            }
+            return Array(found.sorted().prefix(limit))
+        }
+    }
+
+    public func biggestDrops(limit: Int) throws -> [EntityDrop] {
+        try read { db in
+            let bins = try Int64.fetchAll(db, sql: "SELECT DISTINCT bin FROM series ORDER BY bin DESC LIMIT 2")
+            guard let lastBin = bins.first else { return [] }
+            var last: [String: (Int64, Double)] = [:], prev: [String: Double] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT entity, bin, routed_v4 + routed_v6 AS space FROM series WHERE bin IN (?, ?)",
+                                      arguments: [lastBin, bins.last!]) {
+                let b: Int64 = r["bin"], e: String = r["entity"], v: Double = r["space"]
+                if b == lastBin { last[e] = (b, v) } else { prev[e] = v }
+            }
+            return Self.rank(last: last, prev: prev, limit: limit)
+        }
     }
 
     public func writeEvents(_ events: [Event]) throws {

@@ -28,6 +28,15 @@ public protocol SeriesStore: AnyObject, Sendable {
     /// Probed blocks' latest state and why they are probed, replacing earlier records of the same blocks.
     func writeBlocks(_ blocks: [BlockRecord]) throws
     func blocks(entity: String?) throws -> [BlockRecord]
+    /// Entity names starting with `text`, case-insensitive, in order (entity search).
+    func searchEntities(_ text: String, limit: Int) throws -> [String]
+    /// The entities that lost the largest share of their routed space between the last two bins stored.
+    func biggestDrops(limit: Int) throws -> [EntityDrop]
+}
+
+extension SeriesStore {
+    public func searchEntities(_ text: String, limit: Int) throws -> [String] { try genericSearch(text, limit: limit) }
+    public func biggestDrops(limit: Int) throws -> [EntityDrop] { try genericDrops(limit: limit) }
 }
 
 /// Keeps everything in memory: for tests and for runs that store nothing. One lock: writers

@@ -122,6 +122,45 @@ final class StoreConformanceTests: XCTestCase {
         }
     }
 
+    /// The dashboard's reads: a long series in a few points (a dip kept), events by kind, cause and
+    /// whether ongoing, entity search, and the entities that dropped most in the last bin.
+    func testTheDashboardQueries() throws {
+        for (name, store) in try backends() {
+            // 1,000 bins of AS1 at 10 /24s with a one-bin dip to 2 at bin 500; 1 announcement a bin.
+            try store.write((0..<1000).map { b in Self.row("AS1", Int64(b) * 300, b == 500 ? 2 : 10, announcements: 1) })
+            let few = try store.series(entity: "AS1", from: nil, until: nil, points: 100)
+            XCTAssertEqual(few.count, 100, name)
+            XCTAssertEqual(few.map(\.routedV4).min(), 2, "\(name): the dip survives downsampling")
+            XCTAssertEqual(few.reduce(0) { $0 + $1.announcements }, 1000, "\(name): counts are summed")
+            XCTAssertEqual(few[1].bin, 3000, name)
+            XCTAssertEqual(try store.series(entity: "AS1", from: 0, until: 3000, points: 100).count, 10, "\(name): short ranges unchanged")
+
+            var withdrawn = Self.event("AS2", 100, nil)
+            withdrawn.cause = .unreachableWhileRouted
+            try store.writeEvents([Self.event("AS1", 100, 400), withdrawn, Self.event("AS3", 200, nil)])
+            XCTAssertEqual(try store.events(EventQuery(ongoing: true)).map(\.entity), ["AS2", "AS3"], name)
+            XCTAssertEqual(try store.events(EventQuery(ongoing: false)).map(\.entity), ["AS1"], name)
+            XCTAssertEqual(try store.events(EventQuery(cause: .unreachableWhileRouted)).map(\.entity), ["AS2"], name)
+            XCTAssertEqual(try store.events(EventQuery(kind: .instability)), [], name)
+
+            // Search: AS numbers, country codes, prefixes, whatever the case typed.
+            let last: Int64 = 999 * 300, prev: Int64 = 998 * 300
+            try store.write([Self.row("AS131279", prev, 4), Self.row("AS131279", last, 0), Self.row("AS13", prev, 100), Self.row("AS13", last, 90),
+                             Self.row("KP", prev, 4), Self.row("KP", last, 3), Self.row("2001:db8::/32", prev, 1), Self.row("2001:db8::/32", last, 1),
+                             Self.row("AS7", prev, 5)])  // AS7 has no row in the last bin: unknown, not a drop
+            XCTAssertEqual(try store.searchEntities("as13", limit: 10), ["AS13", "AS131279"], name)
+            XCTAssertEqual(try store.searchEntities("AS131", limit: 10), ["AS131279"], name)
+            XCTAssertEqual(try store.searchEntities("kp", limit: 10), ["KP"], name)
+            XCTAssertEqual(try store.searchEntities("2001:DB8", limit: 10), ["2001:db8::/32"], name)
+            XCTAssertEqual(try store.searchEntities("AS", limit: 2).count, 2, name)
+            let drops = try store.biggestDrops(limit: 10)
+            XCTAssertEqual(drops.map(\.entity), ["AS131279", "KP", "AS13"], name)
+            XCTAssertEqual(drops.first?.drop, 1, name)
+            XCTAssertEqual(drops.first?.bin, last, name)
+            XCTAssertEqual(try store.biggestDrops(limit: 1).map(\.entity), ["AS131279"], name)
+        }
+    }
+
     func testTheFactory() throws {
         XCTAssertTrue(try Stores.open(nil) is MemoryStore)
         XCTAssertTrue(try Stores.open(dir.appendingPathComponent("x.db").path) is SQLiteStore)

@@ -1,0 +1,112 @@
+public import Signals
+
+/// Which events to read: any of the fields left nil matches everything.
+public struct EventQuery: Sendable {
+    public var entity: String?
+    public var kind: Event.Kind?
+    public var cause: Event.Cause?
+    /// true: only events not ended; false: only ended ones.
+    public var ongoing: Bool?
+    /// Events overlapping [from, until).
+    public var from: Int64?
+    public var until: Int64?
+    public init(entity: String? = nil, kind: Event.Kind? = nil, cause: Event.Cause? = nil, ongoing: Bool? = nil,
+                from: Int64? = nil, until: Int64? = nil) {
+        (self.entity, self.kind, self.cause, self.ongoing, self.from, self.until) = (entity, kind, cause, ongoing, from, until)
+    }
+}
+
+/// An entity whose routed space fell between the last two bins stored.
+public struct EntityDrop: Sendable, Equatable {
+    public var entity: String
+    public var bin: Int64
+    /// Routed space (/24s plus /48s) in the bin before and in the last bin.
+    public var before: Double
+    public var now: Double
+    /// Share of `before` lost (0–1).
+    public var drop: Double { before > 0 ? max(0, before - now) / before : 0 }
+}
+
+/// The reads the dashboard and the API make. Default implementations work on any store
+/// from its basic reads; a database backend overrides them with indexed queries.
+extension SeriesStore {
+    /// One entity's series over [from, until) in at most `points` rows. Each row covers
+    /// consecutive bins: levels (space, visible prefixes, visibility, full-feed peers) are the
+    /// bucket's minimum, so a dip is never averaged away; counts are summed; `bin` is the first.
+    public func series(entity: String, from: Int64?, until: Int64?, points: Int) throws -> [SeriesRow] {
+        Self.downsample(try series(entity: entity, from: from, until: until), points: points)
+    }
+
+    static func downsample(_ rows: [SeriesRow], points: Int) -> [SeriesRow] {
+        guard points > 0, rows.count > points else { return rows }
+        let per = (rows.count + points - 1) / points
+        var out: [SeriesRow] = []
+        out.reserveCapacity(points)
+        var i = 0
+        while i < rows.count {
+            var r = rows[i]
+            for x in rows[(i + 1)..<min(i + per, rows.count)] {
+                r.routedV4 = min(r.routedV4, x.routedV4)
+                r.routedV6 = min(r.routedV6, x.routedV6)
+                r.presentV4 = min(r.presentV4, x.presentV4)
+                r.presentV6 = min(r.presentV6, x.presentV6)
+                r.visiblePrefixes = min(r.visiblePrefixes, x.visiblePrefixes)
+                r.meanVisibility = min(r.meanVisibility, x.meanVisibility)
+                r.fullFeedPeers4 = min(r.fullFeedPeers4, x.fullFeedPeers4)
+                r.fullFeedPeers6 = min(r.fullFeedPeers6, x.fullFeedPeers6)
+                r.announcements += x.announcements
+                r.withdrawals += x.withdrawals
+                r.pathChanges += x.pathChanges
+                r.originChanges += x.originChanges
+                r.flaps += x.flaps
+                r.repeatFlaps += x.repeatFlaps
+            }
+            out.append(r)
+            i += per
+        }
+        return out
+    }
+
+    /// Events matching `q`, oldest first.
+    public func events(_ q: EventQuery) throws -> [Event] {
+        try events(entity: q.entity, from: q.from, until: q.until).filter { e in
+            (q.kind == nil || e.kind == q.kind) && (q.cause == nil || e.cause == q.cause) && (q.ongoing == nil || (e.end == nil) == q.ongoing)
+        }
+    }
+}
+
+/// The generic forms of the two queries a database answers from its indexes.
+extension SeriesStore {
+    /// Entity names starting with `text` (case-insensitive: "as131" finds AS131279), in order.
+    public func genericSearch(_ text: String, limit: Int) throws -> [String] {
+        let t = text.uppercased()
+        return Array(try entityNames().filter { $0.uppercased().hasPrefix(t) }.prefix(limit))
+    }
+
+    /// The `limit` entities that lost the largest share of their routed space between the last two
+    /// bins stored (entities with no row in the last bin are unknown there, not zero: left out).
+    public func genericDrops(limit: Int) throws -> [EntityDrop] {
+        var last: [String: (Int64, Double)] = [:]
+        var prev: [String: Double] = [:]
+        var bins = Set<Int64>()
+        var all: [SeriesRow] = []
+        for e in try entityNames() { all += try series(entity: e, from: nil, until: nil).suffix(2) }
+        for r in all { bins.insert(r.bin) }
+        let top = bins.sorted().suffix(2)
+        guard let lastBin = top.last else { return [] }
+        let prevBin = top.count == 2 ? top.first! : nil
+        for r in all {
+            if r.bin == lastBin { last[r.entity] = (r.bin, r.routedV4 + r.routedV6) }
+            if r.bin == prevBin { prev[r.entity] = r.routedV4 + r.routedV6 }
+        }
+        return Self.rank(last: last, prev: prev, limit: limit)
+    }
+
+    static func rank(last: [String: (Int64, Double)], prev: [String: Double], limit: Int) -> [EntityDrop] {
+        let drops = last.compactMap { e, v -> EntityDrop? in
+            guard let b = prev[e], b > v.1 else { return nil }
+            return EntityDrop(entity: e, bin: v.0, before: b, now: v.1)
+        }
+        return Array(drops.sorted { ($0.drop, $0.before, $1.entity) > ($1.drop, $1.before, $0.entity) }.prefix(limit))
+    }
+}
