@@ -419,6 +419,7 @@ public final class SignalEngine {
             }
         }
         var out: [SeriesRow] = []
+        var isAS: [Bool] = []
         for (i, e) in entities.enumerated() {
             let r = i < rows.count ? rows[i] : Acc()
             let c = churn[i]
@@ -439,19 +440,21 @@ public final class SignalEngine {
                                 originChanges: c.originChanges, fullFeedPeers4: ff4, fullFeedPeers6: ff6)
             (row.presentV4, row.presentV6, row.flaps, row.repeatFlaps) = (r.present.v4, r.present.v6, c.flaps, c.repeatFlaps)
             out.append(row)
+            if case .asn = e { isAS.append(true) } else { isAS.append(false) }
         }
         feed.remember(state: state, bin: bin)
-        if watched == nil, let n = topEntities { return Self.keepTop(n, of: out) }
+        if watched == nil, let n = topEntities { return Self.keepTop(n, of: out, isAS: isAS) }
         return out
     }
 
-    /// The rows of countries, and of the `n` origin ASes with the most routed space (ties by name).
-    static func keepTop(_ n: Int, of rows: [SeriesRow]) -> [SeriesRow] {
-        let ases = rows.indices.filter { rows[$0].entity.hasPrefix("AS") }
+    /// The rows of countries, and of the `n` origin ASes (`isAS`: which rows are) with the most
+    /// routed space (ties by name). By the entity's kind, not its name: "AS" is also a country.
+    static func keepTop(_ n: Int, of rows: [SeriesRow], isAS: [Bool]) -> [SeriesRow] {
+        let ases = rows.indices.filter { isAS[$0] }
         guard ases.count > n else { return rows }
         func space(_ r: SeriesRow) -> Double { r.routedV4 + r.routedV6 }
         let kept = Set(ases.sorted { (space(rows[$0]), rows[$1].entity) > (space(rows[$1]), rows[$0].entity) }.prefix(n))
-        return rows.indices.filter { !rows[$0].entity.hasPrefix("AS") || kept.contains($0) }.map { rows[$0] }
+        return rows.indices.filter { !isAS[$0] || kept.contains($0) }.map { rows[$0] }
     }
 
     /// Keeps `sorted` (prefix ids in address order, shorter first) up to date with new prefixes.
@@ -486,33 +489,5 @@ public final class SignalEngine {
         }
         sorted = merged
         sortedCount = n
-    }
-}
-
-/// An entity's space, each address counted once: prefixes arrive in address order,
-/// shorter first, so a more-specific inside one already counted adds nothing.
-struct SpaceSum {
-    var v4 = 0.0, v6 = 0.0
-    var end4: UInt64 = 0, end6: UInt64 = 0
-
-    @inline(__always)
-    mutating func add(_ p: Prefix) {
-        switch p.address {
-        case let .v4(a):
-            let start = UInt64(a), end = start + (UInt64(1) << UInt64(32 - Int(p.length)))
-            if end > end4 {
-                v4 += Double(end - max(start, end4)) / 256
-                end4 = end
-            }
-        case let .v6(h, _):
-            // In /64 units (what the high word holds), reported in /48s.
-            let len = min(Int(p.length), 64)
-            let size: UInt64 = len == 0 ? UInt64.max : UInt64(1) << UInt64(64 - len)
-            let end = h &+ size
-            if end > end6 || len == 0 {
-                v6 += Double(end &- max(h, end6)) / 65536
-                end6 = end
-            }
-        }
     }
 }
