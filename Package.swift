@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -46,7 +47,11 @@ let package = Package(
         .target(name: "Routing", dependencies: ["BGPWire"], swiftSettings: hotPathSettings),
         .target(name: "Entities", dependencies: ["BGPWire", "Routing"], swiftSettings: swiftSettings),
         .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities", "Probing"], swiftSettings: hotPathSettings),
-        .target(name: "Store", dependencies: ["Signals", "Probing", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift")],
+        // Both databases behind one protocol: SQLite (GRDB) on one machine, PostgreSQL (postgres-nio) for many vantage points.
+        .target(name: "Store", dependencies: ["Signals", "Probing", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift"),
+                                              .product(name: "PostgresNIO", package: "postgres-nio"),
+                                              .product(name: "NIOPosix", package: "swift-nio"),
+                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
         .target(name: "Replay", dependencies: ["MRT", "Signals", "Probing", "Store", "Entities", "Routing", "BGPWire",
                                               .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
@@ -86,7 +91,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Signals", "Replay", "Config", "BGPWire", "MRT", "Store", "Simulator", "Entities", .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
-        .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire", "Probing"], swiftSettings: swiftSettings),
+        .executableTarget(name: "vigil-bench", dependencies: ["MRT", "BGPWire", "Probing", "Store", "Signals", "Simulator",
+                                                            .product(name: "GRDB", package: "GRDB.swift")],
+                         swiftSettings: swiftSettings),
         .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),

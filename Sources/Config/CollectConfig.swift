@@ -59,6 +59,12 @@ public struct CollectConfig: Sendable {
     public var archiveRetention: Int64?
     public var archiveMaxBytes: Int64?
     public var database: String? = "vigil.sqlite"
+    /// `[store] vantage`: the name this process writes its series and events under ("" alone).
+    public var vantage = ""
+    /// `[store] raw_retention`: bins older than this become hourly; `hourly_retention`: hourly data
+    /// older than this is dropped (nil: kept).
+    public var rawRetention: Int64 = 30 * 86_400
+    public var hourlyRetention: Int64?
     public var statusFile: String? = "vigil-status.json"
     public var bin: Int64 = 300
     public var watch: [Entity] = []
@@ -130,7 +136,7 @@ public struct CollectConfig: Sendable {
         "peer": ["address", "as", "mode", "port", "description", "max_prefixes", "password", "ttl_security"],
         "bmp": ["listen", "routers", "accept_any"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level", "retention", "max_size"],
-        "store": ["database", "status_file", "events_file"],
+        "store": ["database", "url", "vantage", "raw_retention", "hourly_retention", "status_file", "events_file"],
         "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage", "top_entities"],
         "probe": ["rate", "max_rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
                   "rtt_factor", "baseline_rounds", "max_blocks"],
@@ -276,7 +282,24 @@ public struct CollectConfig: Sendable {
             }
         }
         if let s = try table("store") {
-            if let v = try string(s, "database", "store") { database = v.isEmpty ? nil : v }
+            if s["database"] != nil && s["url"] != nil { throw fail("store.url", "give the store as url or as database, not both") }
+            if let v = try string(s, "database", "store") ?? string(s, "url", "store") { database = v.isEmpty ? nil : v }
+            if let v = try string(s, "vantage", "store") {
+                guard v.utf8.count <= 64, v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+                    throw fail("store.vantage", "must be up to 64 letters, digits, '-', '_' or '.'")
+                }
+                vantage = v
+            }
+            for (key, min) in [("raw_retention", Int64(86_400)), ("hourly_retention", Int64(86_400))] {
+                guard let v = s[key] else { continue }
+                guard let str = v.string, let secs = Self.parseDuration(str), secs >= min, secs <= 20 * Self.maxDuration else {
+                    throw fail("store.\(key)", "must be a duration from \"1d\" to \"7320d\" (like \"30d\")")
+                }
+                if key == "raw_retention" { rawRetention = secs } else { hourlyRetention = secs }
+            }
+            if let h = hourlyRetention, h < rawRetention {
+                throw fail("store.hourly_retention", "must be at least raw_retention: hourly data is what raw bins become")
+            }
             if let v = try string(s, "status_file", "store") { statusFile = v.isEmpty ? nil : v }
             if let v = try string(s, "events_file", "store") { eventsFile = v.isEmpty ? nil : v }
         }

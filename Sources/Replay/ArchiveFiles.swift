@@ -89,13 +89,21 @@ public struct CollectorFolder: Sendable {
 
 func baseName(_ p: String) -> Substring { p.split(separator: "/").last ?? Substring(p) }
 
+/// Files kept beside archives (a README, checksums, bgpdump's text output) are not read as MRT
+/// when a directory is given; named on their own they are, and rejected as usual.
+func notAnArchive(_ name: String) -> Bool {
+    let lower = name.lowercased()
+    return lower.hasPrefix("readme") || lower.hasPrefix("license") || lower.hasPrefix("copying")
+        || [".md", ".txt", ".json", ".html", ".csv", ".log", ".sha256", ".sha1", ".md5", ".asc", ".sig"].contains { lower.hasSuffix($0) }
+}
+
 func listFiles(_ dir: String) throws -> [String] {
     guard let d = opendir(dir) else { throw ReplayError("\(dir): cannot read directory") }
     defer { closedir(d) }
     var out: [String] = []
     while let ent = readdir(d) {
         let name = withUnsafePointer(to: ent.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-        if name.hasPrefix(".") { continue }
+        if name.hasPrefix(".") || notAnArchive(name) { continue }
         let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
         var st = stat()
         guard stat(path, &st) == 0 else { continue }

@@ -260,7 +260,7 @@ public final class LivePipeline: @unchecked Sendable {
         }
         let began = Date()
         do {
-            try store.write(rows)
+            try store.write(rows, step: options.binSeconds)
             try store.writeEvents(changed)
         } catch {
             logger.error("store: \(error)")

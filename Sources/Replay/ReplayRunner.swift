@@ -120,10 +120,12 @@ public final class ReplayRunner {
         var ribPeers: [Bool] = [], reportedPeers: [Bool] = []
         var pending: [SeriesRow] = []
         var lastBin: Int64?
+        // Bins are written while the engine goes on with the next (two cores, both busy).
+        let writer = BackgroundWriter(store: store, step: options.binSeconds)
         func flush() throws {
             try detect(pending)
             if !pending.isEmpty {
-                try store.write(pending)
+                try writer.submit(pending)
                 s.rows += pending.count
                 // Rows come bin by bin; one apply may close several bins.
                 for r in pending where r.bin != lastBin {
@@ -178,6 +180,7 @@ public final class ReplayRunner {
         let last = engine.finish()
         pending += last
         try flush()
+        try writer.finish()
         // The archive ends, not the events: those still open end there as "observation stopped".
         if options.detect { try store.writeEvents(detector.stopObserving(at: max(Int64(lastTime), last.first?.bin ?? 0))) }
         progress?(total, total, n)

@@ -67,7 +67,7 @@ public final class Observatory: @unchecked Sendable {
         } else {
             archive = nil
         }
-        store = try Stores.open(cfg.database)
+        store = try Stores.open(cfg.database, vantage: cfg.vantage)
         try Self.endUnfinishedEvents(store, bin: cfg.bin, logger: logger)
         let map = try store.loadEntityMap()
 
@@ -203,10 +203,16 @@ public final class Observatory: @unchecked Sendable {
         add(RunService("monitor") { [self] in
             try? await cancelWhenGracefulShutdown { [self] in
                 var nextRIB = archive.map { _ in Self.nextRIBTime(after: Int64(wallClock().0), interval: self.cfg.ribInterval) }
+                var nextRetention = Int64(wallClock().0) + 60
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(1))
                     let now = Int64(wallClock().0)
                     look(now: now)
+                    if now >= nextRetention {
+                        // Hourly: old bins become hours a little at a time, never all at once.
+                        nextRetention = now + 3600
+                        retain(now: now)
+                    }
                     if let t = nextRIB, now >= t {
                         snapshot()
                         nextRIB = Self.nextRIBTime(after: now, interval: self.cfg.ribInterval)
@@ -288,6 +294,18 @@ public final class Observatory: @unchecked Sendable {
     }
 
     /// Once a second: each source's health (changes published), the metrics, the archive's clock, the status file.
+    /// The store's retention pass (`[store] raw_retention`, `hourly_retention`), off the pipeline's thread.
+    func retain(now: Int64) {
+        do {
+            let r = try store.applyRetention(now: now, raw: cfg.rawRetention, keep: cfg.hourlyRetention)
+            if r.rawRuns > 0 || r.dropped > 0 {
+                logger.info("store: \(r.rawRuns) runs of old bins rolled up into \(r.hourlyRuns) hourly runs, \(r.dropped) expired runs dropped")
+            }
+        } catch {
+            logger.error("store: retention: \(error)")
+        }
+    }
+
     func look(now: Int64) {
         var changes: [SourceHealth] = []
         let sources = allSources

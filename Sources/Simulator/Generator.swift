@@ -357,18 +357,18 @@ public struct Generator {
     func stamp(_ t: Int64) -> String { UTCTime.archiveStamp(t) }
 }
 
-/// Seeded, so a scenario always writes the same bytes.
-struct SplitMix {
+/// Seeded, so a scenario always writes the same bytes (and a benchmark always measures the same data).
+public struct SplitMix: Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     /// Knuth's method; fine for the small means used here.
     mutating func poisson(_ mean: Double) -> Int {
         guard mean > 0 else { return 0 }

@@ -37,32 +37,25 @@ extension SeriesStore {
         Self.downsample(try series(entity: entity, from: from, until: until), points: points)
     }
 
+    /// Buckets of equal time (a whole number of the finest bins), so hourly rows from before the
+    /// retention limit and 5-minute rows after it share one time axis.
     static func downsample(_ rows: [SeriesRow], points: Int) -> [SeriesRow] {
-        guard points > 0, rows.count > points else { return rows }
-        let per = (rows.count + points - 1) / points
+        guard points > 0, rows.count > points, let first = rows.first?.bin, let last = rows.last?.bin else { return rows }
+        var gap = Int64.max
+        for (a, b) in zip(rows, rows.dropFirst()) where b.bin > a.bin { gap = min(gap, b.bin - a.bin) }
+        guard gap < Int64.max else { return rows }
+        let span = last - first + gap
+        let per = Int64(points) * gap
+        let w = (span + per - 1) / per * gap
         var out: [SeriesRow] = []
         out.reserveCapacity(points)
-        var i = 0
-        while i < rows.count {
-            var r = rows[i]
-            for x in rows[(i + 1)..<min(i + per, rows.count)] {
-                r.routedV4 = min(r.routedV4, x.routedV4)
-                r.routedV6 = min(r.routedV6, x.routedV6)
-                r.presentV4 = min(r.presentV4, x.presentV4)
-                r.presentV6 = min(r.presentV6, x.presentV6)
-                r.visiblePrefixes = min(r.visiblePrefixes, x.visiblePrefixes)
-                r.meanVisibility = min(r.meanVisibility, x.meanVisibility)
-                r.fullFeedPeers4 = min(r.fullFeedPeers4, x.fullFeedPeers4)
-                r.fullFeedPeers6 = min(r.fullFeedPeers6, x.fullFeedPeers6)
-                r.announcements += x.announcements
-                r.withdrawals += x.withdrawals
-                r.pathChanges += x.pathChanges
-                r.originChanges += x.originChanges
-                r.flaps += x.flaps
-                r.repeatFlaps += x.repeatFlaps
+        var bucket = Int64.min
+        for r in rows {
+            let k = (r.bin - first) / w
+            if k == bucket { out[out.count - 1] = SeriesRow.rolled(out[out.count - 1], r) } else {
+                out.append(r)
+                bucket = k
             }
-            out.append(r)
-            i += per
         }
         return out
     }

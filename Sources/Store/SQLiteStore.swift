@@ -14,15 +14,26 @@ public struct StoreError: Error, CustomStringConvertible {
 /// The embedded store: one SQLite file (`vigil.db` by default) through GRDB,
 /// with forward-only named migrations. Written through a `DatabasePool` (WAL), so readers
 /// (`vigil series`, the status and web API) never wait for the writer, nor it for them.
-public final class SQLiteStore: SeriesStore {
+public final class SQLiteStore: SeriesStore, @unchecked Sendable {
     let db: any DatabaseWriter
     public let path: String
+    /// The vantage point this store writes as ("" when there is one).
+    public let vantage: String
+    /// The writer's open runs: one writer at a time (GRDB serialises the writes, this lock the state around them).
+    let sessionLock = NSLock()
+    var writer = RunWriter()
 
     /// `readOnly`: for commands that only read (`vigil series`, `vigil events`): the file
     /// must exist (nothing is created), and a read-only file or directory is fine.
-    public init(path: String, readOnly: Bool = false) throws {
+    public init(path: String, readOnly: Bool = false, vantage: String = "") throws {
         self.path = path
+        self.vantage = vantage
         var config = Configuration()
+        config.prepareDatabase { db in
+            // WAL with NORMAL sync: a killed process loses nothing committed (only a power cut may lose
+            // the last bins, never corrupt the file); a larger page cache keeps the runs' index in memory.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
+        }
         if readOnly {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw StoreError(path: path, message: "no such database (vigil replay, collect or probe makes one; --db names another)")
@@ -124,34 +135,8 @@ public final class SQLiteStore: SeriesStore {
             // The latest bins of every entity (the biggest drops now) without reading every row.
             try db.execute(sql: "CREATE INDEX series_by_bin ON series (bin)")
         }
+        seriesMigrations(&m)
         return m
-    }
-
-    public func searchEntities(_ text: String, limit: Int) throws -> [String] {
-        // Names are "AS…", country codes and prefixes (IPv6 in lower case): the text as typed, upper and lower, each a range of the key.
-        let forms = Set([text, text.uppercased(), text.lowercased()])
-        return try read { db in
-            var found = Set<String>()
-            for f in forms {
-                found.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM series WHERE entity >= ? AND entity < ? ORDER BY entity LIMIT ?",
-                                                    arguments: [f, f + "\u{10FFFF}", limit]))
-            }
-            return Array(found.sorted().prefix(limit))
-        }
-    }
-
-    public func biggestDrops(limit: Int) throws -> [EntityDrop] {
-        try read { db in
-            let bins = try Int64.fetchAll(db, sql: "SELECT DISTINCT bin FROM series ORDER BY bin DESC LIMIT 2")
-            guard let lastBin = bins.first else { return [] }
-            var last: [String: (Int64, Double)] = [:], prev: [String: Double] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT entity, bin, routed_v4 + routed_v6 AS space FROM series WHERE bin IN (?, ?)",
-                                      arguments: [lastBin, bins.last!]) {
-                let b: Int64 = r["bin"], e: String = r["entity"], v: Double = r["space"]
-                if b == lastBin { last[e] = (b, v) } else { prev[e] = v }
-            }
-            return Self.rank(last: last, prev: prev, limit: limit)
-        }
     }
 
     public func writeEvents(_ events: [Event]) throws {
@@ -211,39 +196,6 @@ public final class SQLiteStore: SeriesStore {
                 return (p, origin, r["seen"] as Int64)
             }.sorted { $0.prefix < $1.prefix }
         }
-    }
-
-    public func write(_ rows: [SeriesRow]) throws {
-        guard !rows.isEmpty else { return }
-        try write { db in
-            let stmt = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for r in rows {
-                try stmt.execute(arguments: [r.entity, r.bin, r.routedV4, r.routedV6, r.visiblePrefixes, r.meanVisibility,
-                                             r.announcements, r.withdrawals, r.pathChanges, r.originChanges,
-                                             r.fullFeedPeers4, r.fullFeedPeers6])
-            }
-        }
-    }
-
-    public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM series WHERE entity = ? AND bin >= ? AND bin < ? ORDER BY bin
-                """, arguments: [entity, from ?? Int64.min, until ?? Int64.max])
-            return rows.map { r in
-                SeriesRow(entity: r["entity"], bin: r["bin"], routedV4: r["routed_v4"], routedV6: r["routed_v6"],
-                          visiblePrefixes: r["visible_prefixes"], meanVisibility: r["mean_visibility"],
-                          announcements: r["announcements"], withdrawals: r["withdrawals"], pathChanges: r["path_changes"],
-                          originChanges: r["origin_changes"], fullFeedPeers4: r["full_feed_peers_v4"],
-                          fullFeedPeers6: r["full_feed_peers_v6"])
-            }
-        }
-    }
-
-    public func entityNames() throws -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM series ORDER BY entity") }
     }
 
     public func saveEntityMap(_ map: EntityMap) throws {

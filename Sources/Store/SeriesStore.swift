@@ -8,10 +8,13 @@ public import BGPWire
 /// a PostgreSQL backend implements the same protocol, so callers never change. Used from
 /// several threads at once (the pipeline writes while probing and readers run): `Sendable`.
 public protocol SeriesStore: AnyObject, Sendable {
-    /// Writes the rows of one or more bins in one transaction: a replay stopped
-    /// at any moment leaves whole bins, and writing a bin again replaces it.
-    func write(_ rows: [SeriesRow]) throws
-    func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow]
+    /// Writes whole bins, `step` seconds each, for this store's vantage point in one transaction: a
+    /// replay stopped at any moment leaves whole bins, and writing a bin again replaces all of it
+    /// (an entity not in it is not measured there). Bins come in order from one writer.
+    func write(_ rows: [SeriesRow], step: Int64) throws
+    /// One entity's bins in [from, until), seen from one vantage point or (nil) all of them combined
+    /// (`SeriesRow.combine`). Bins no vantage point observed are absent, never zero.
+    func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow]
     func entityNames() throws -> [String]
     /// Replaces the stored RIR delegations with `map`.
     func saveEntityMap(_ map: EntityMap) throws
@@ -32,9 +35,16 @@ public protocol SeriesStore: AnyObject, Sendable {
     func searchEntities(_ text: String, limit: Int) throws -> [String]
     /// The entities that lost the largest share of their routed space between the last two bins stored.
     func biggestDrops(limit: Int) throws -> [EntityDrop]
+    /// Bins older than `raw` seconds before `now` become hourly (levels at their minimum, counts
+    /// summed); hourly data older than `keep` seconds is dropped (nil: kept for ever).
+    @discardableResult
+    func applyRetention(now: Int64, raw: Int64, keep: Int64?) throws -> RetentionReport
 }
 
 extension SeriesStore {
+    public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
+        try series(entity: entity, vantage: nil, from: from, until: until)
+    }
     public func searchEntities(_ text: String, limit: Int) throws -> [String] { try genericSearch(text, limit: limit) }
     public func biggestDrops(limit: Int) throws -> [EntityDrop] { try genericDrops(limit: limit) }
 }
@@ -43,29 +53,63 @@ extension SeriesStore {
 /// (the pipeline, the prober) and readers may be on different threads.
 public final class MemoryStore: SeriesStore, @unchecked Sendable {
     let lock = NSLock()
-    var rows: [String: [Int64: SeriesRow]] = [:]
+    public let vantage: String
+    /// Rows by vantage point, bin and entity: a bin is replaced whole.
+    var bins: [String: [Int64: [String: SeriesRow]]] = [:]
     var map = EntityMap()
     var stored: [String: Event] = [:]
     var origins: [Prefix: (UInt32, Int64)] = [:]
     var probes: [String: [Int64: ProbeRow]] = [:]
     var blockRecords: [Prefix: BlockRecord] = [:]
 
-    public init() {}
+    public init(vantage: String = "") { self.vantage = vantage }
 
-    public func write(_ rows: [SeriesRow]) throws {
-        lock.withLock { for r in rows { self.rows[r.entity, default: [:]][r.bin] = r } }
+    public func write(_ rows: [SeriesRow], step: Int64) throws {
+        var fresh: [Int64: [String: SeriesRow]] = [:]
+        for r in rows { fresh[r.bin, default: [:]][r.entity] = r }
+        lock.withLock { for (b, m) in fresh { bins[vantage, default: [:]][b] = m } }
     }
 
-    public func series(entity: String, from: Int64?, until: Int64?) throws -> [SeriesRow] {
+    public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow] {
         lock.withLock {
-            (rows[entity] ?? [:]).values.filter { r in (from.map { r.bin >= $0 } ?? true) && (until.map { r.bin < $0 } ?? true) }
-                .sorted { $0.bin < $1.bin }
+            SeriesRow.combine(bins.keys.sorted().filter { vantage == nil || $0 == vantage }.map { vp in
+                bins[vp]!.compactMap { b, m in
+                    (from.map { b >= $0 } ?? true) && (until.map { b < $0 } ?? true) ? m[entity] : nil
+                }.sorted { $0.bin < $1.bin }
+            })
         }
     }
 
-    public func entityNames() throws -> [String] { lock.withLock { rows.keys.sorted() } }
+    public func entityNames() throws -> [String] {
+        lock.withLock { Set(bins.values.flatMap { $0.values.flatMap(\.keys) }).sorted() }
+    }
     public func saveEntityMap(_ map: EntityMap) throws { lock.withLock { self.map = map } }
     public func loadEntityMap() throws -> EntityMap { lock.withLock { map } }
+    @discardableResult
+    public func applyRetention(now: Int64, raw: Int64, keep: Int64?) throws -> RetentionReport {
+        let cutoff = (now - raw) / 3600 * 3600, gone = keep.map { (now - $0) / 3600 * 3600 }
+        var report = RetentionReport()
+        lock.withLock {
+            for (vp, byBin) in bins {
+                var kept = byBin.filter { $0.key >= cutoff }
+                var hours: [Int64: [String: SeriesRow]] = [:]
+                for (b, m) in byBin where b < cutoff {
+                    let h = b / 3600 * 3600
+                    for (e, r) in m {
+                        var x = r
+                        x.bin = h
+                        hours[h, default: [:]][e] = hours[h]?[e].map { SeriesRow.rolled($0, x) } ?? x
+                    }
+                    report.rawRuns += m.count
+                }
+                for (h, m) in hours { kept[h] = m; report.hourlyRuns += m.count }
+                if let gone { kept = kept.filter { $0.key >= gone } }
+                bins[vp] = kept
+            }
+        }
+        return report
+    }
+
     public func writeEvents(_ events: [Event]) throws { lock.withLock { for e in events { stored[e.id] = e } } }
     public func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event] {
         lock.withLock {
@@ -96,14 +140,14 @@ public final class MemoryStore: SeriesStore, @unchecked Sendable {
 }
 
 /// The one place a store is opened from a location: "" or nil keeps everything in memory,
-/// anything else is a SQLite file. (`postgres://` URLs: not yet, said so.)
+/// `postgres://…` is a shared PostgreSQL database, anything else a SQLite file.
 public enum Stores {
-    public static func open(_ location: String?, readOnly: Bool = false) throws -> any SeriesStore {
+    public static func open(_ location: String?, readOnly: Bool = false, vantage: String = "") throws -> any SeriesStore {
         // Nothing to read from is an error (SQLiteStore says so); nothing to write to keeps it in memory.
-        guard let location, !location.isEmpty || readOnly else { return MemoryStore() }
+        guard let location, !location.isEmpty || readOnly else { return MemoryStore(vantage: vantage) }
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw StoreError(path: location, message: "PostgreSQL stores are not supported by this version yet; use a SQLite file path")
+            return try PostgresStore(url: location, vantage: vantage)
         }
-        return try SQLiteStore(path: location, readOnly: readOnly)
+        return try SQLiteStore(path: location, readOnly: readOnly, vantage: vantage)
     }
 }

@@ -54,6 +54,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "SQLite database file.")
     var db: String = "vigil.db"
 
+    @Option(help: "Vantage point to store the series as (several collectors' replays in one database).")
+    var vantage: String = ""
+
     @Flag(help: "Detect events (outages, instability) and print them at the end.")
     var events = false
 
@@ -138,7 +141,7 @@ struct ReplayCommand: ParsableCommand {
         o.until = until.map { UInt32(clamping: $0.seconds) }
         o.fullFeed = FullFeedPolicy(minIPv4: fullFeedV4, minIPv6: fullFeedV6)
         o.detect = events
-        let store = try Stores.open(db)
+        let store = try Stores.open(db, vantage: vantage)
         let map = try store.loadEntityMap()
         // A country no delegation places any prefix in has nothing to measure: its rows would read as a country gone dark.
         let unknown = mmdb != nil ? [] : o.watch.compactMap { e -> String? in if case let .country(cc) = e, !map.hasBlocks(of: cc) { cc } else { nil } }

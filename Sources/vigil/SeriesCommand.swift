@@ -32,6 +32,7 @@ struct SeriesCommand: ParsableCommand {
     @Option(transform: TimeArgument.parse) var until: TimeArgument?
     @Option var format: Format = .table
     @Option(help: "SQLite database file.") var db: String = "vigil.db"
+    @Option(help: "One vantage point's series (default: all of them combined).") var vantage: String?
 
     func validate() throws {
         _ = try entityOption(entity)
@@ -48,7 +49,7 @@ struct SeriesCommand: ParsableCommand {
         // Rows as (time, signal → value), BGP bins or probing rounds alike.
         let rows: [(bin: Int64, value: (String) -> Double?)] = probes
             ? try store.probeSeries(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.time, r.value) }
-            : try store.series(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.bin, r.value) }
+            : try store.series(entity: name, vantage: vantage, from: from?.seconds, until: until?.seconds).map { r in (r.bin, r.value) }
         if rows.isEmpty {
             let what = probes ? "probing rounds" : "series"
             // Rows outside the range say the range is empty; none at all, that nothing was stored yet.

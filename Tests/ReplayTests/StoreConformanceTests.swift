@@ -6,8 +6,8 @@ import Probing
 import Signals
 @testable import Store
 
-/// What every store backend must do alike, run against each: in memory and SQLite
-/// (PostgreSQL joins when it is built). Ranges are [from, until); writing the same key
+/// What every store backend must do alike, run against each: in memory, SQLite and a real
+/// PostgreSQL 15 (`PostgresLab`). Ranges are [from, until); writing the same key
 /// again replaces; readers and writers on several threads at once.
 final class StoreConformanceTests: XCTestCase {
     var dir: URL!
@@ -22,7 +22,8 @@ final class StoreConformanceTests: XCTestCase {
     /// Each backend, fresh.
     func backends() throws -> [(String, any SeriesStore)] {
         [("memory", try Stores.open("")),
-         ("sqlite", try Stores.open(dir.appendingPathComponent("vigil-\(UUID().uuidString).db").path))]
+         ("sqlite", try Stores.open(dir.appendingPathComponent("vigil-\(UUID().uuidString).db").path)),
+         ("postgres", try Stores.open(try PostgresLab.database()))]
     }
 
     static func row(_ entity: String, _ bin: Int64, _ v4: Double, announcements: Int = 0) -> SeriesRow {
@@ -37,17 +38,77 @@ final class StoreConformanceTests: XCTestCase {
 
     func testSeriesRangesAndReplacement() throws {
         for (name, store) in try backends() {
-            try store.write([Self.row("AS1", 0, 4), Self.row("AS2", 0, 1), Self.row("AS1", 300, 4)])
-            try store.write([Self.row("AS1", 600, 2), Self.row("AS1", 300, 3, announcements: 7)])  // 300 again: replaced
+            try store.write([Self.row("AS1", 0, 4), Self.row("AS2", 0, 1), Self.row("AS1", 300, 4)], step: 300)
+            // 300 again: replaced whole (AS2 is not in it either way).
+            try store.write([Self.row("AS1", 600, 2), Self.row("AS1", 300, 3, announcements: 7)], step: 300)
             XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [0, 300, 600], name)
+            XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.routedV4), [4, 3, 2], name)
             XCTAssertEqual(try store.series(entity: "AS1", from: 300, until: 600).map(\.routedV4), [3], name)
             XCTAssertEqual(try store.series(entity: "AS1", from: 300, until: 600).first?.announcements, 7, name)
             XCTAssertEqual(try store.series(entity: "AS1", from: 301, until: nil).map(\.bin), [600], name)
             XCTAssertEqual(try store.series(entity: "AS9", from: nil, until: nil), [], "\(name): an unknown entity has no rows")
             XCTAssertEqual(try store.entityNames(), ["AS1", "AS2"], name)
             let back = try store.series(entity: "AS2", from: nil, until: nil)
+            XCTAssertEqual(back.map(\.bin), [0], "\(name): not in a bin is not measured there")
             XCTAssertEqual(back.first?.fullFeedPeers4, 3, name)
             XCTAssertEqual(back.first?.meanVisibility, 0.5, name)
+        }
+    }
+
+    /// Long unchanged stretches, gaps, entities that come and go, and a stretch written again in the
+    /// middle: every bin reads back as written, and nothing outside what was written again moves.
+    func testRunsGapsAndRewritesReadBackBinForBin() throws {
+        for (name, store) in try backends() {
+            var expect: [Int64: [String: SeriesRow]] = [:]
+            func put(_ bins: [Int64], _ value: (String, Int64) -> SeriesRow?) throws {
+                for b in bins {
+                    let rows = ["AS1", "AS2", "AS3"].compactMap { value($0, b) }
+                    try store.write(rows, step: 300)
+                    expect[b] = Dictionary(uniqueKeysWithValues: rows.map { ($0.entity, $0) })
+                }
+            }
+            // AS1 flat, AS2 changing every 7th bin, AS3 present only in bins 20–39; a gap at bins 50–59.
+            try put((0..<50).map { $0 * 300 } + (60..<100).map { $0 * 300 }) { e, b in
+                switch e {
+                case "AS1": Self.row(e, b, 10)
+                case "AS2": Self.row(e, b, Double(b / 300 / 7))
+                default: (20..<40).contains(b / 300) ? Self.row(e, b, 1, announcements: Int(b / 300)) : nil
+                }
+            }
+            // Bins 30–44 again with other values: AS1 dips, AS3 leaves early.
+            try put((30..<45).map { $0 * 300 }) { e, b in
+                switch e {
+                case "AS1": Self.row(e, b, 5)
+                case "AS2": Self.row(e, b, Double(b / 300 / 7))
+                default: b / 300 < 35 ? Self.row(e, b, 2) : nil
+                }
+            }
+            for e in ["AS1", "AS2", "AS3"] {
+                let want = expect.keys.sorted().compactMap { expect[$0]![e] }
+                XCTAssertEqual(try store.series(entity: e, from: nil, until: nil), want, "\(name) \(e)")
+                let part = want.filter { $0.bin >= 13_000 && $0.bin < 27_001 }
+                XCTAssertEqual(try store.series(entity: e, from: 13_000, until: 27_001), part, "\(name) \(e) in a range")
+            }
+        }
+    }
+
+    /// Old bins become hours (the dip kept, counts summed); older hours go; recent bins stay as written.
+    func testRetentionRollsUpThenDrops() throws {
+        for (name, store) in try backends() {
+            // The dip at the last bin of the first hour: the run after it begins on the hour and outlives the cut-off.
+            for b in 0..<36 { try store.write([Self.row("AS1", Int64(b) * 300, b == 11 ? 2 : 10, announcements: 1)], step: 300) }
+            try store.applyRetention(now: 10_800, raw: 3600, keep: nil)
+            let after = try store.series(entity: "AS1", from: nil, until: nil)
+            XCTAssertEqual(after.map(\.bin), [0, 3600] + (24..<36).map { Int64($0) * 300 }, name)
+            XCTAssertEqual(after.map(\.routedV4).prefix(3), [2, 10, 10], "\(name): the dip is the hour's level")
+            XCTAssertEqual(after.map(\.announcements).prefix(3), [12, 12, 1], name)
+            try store.applyRetention(now: 10_800, raw: 3600, keep: nil)
+            XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil), after, "\(name): a second pass changes nothing")
+            try store.applyRetention(now: 10_800, raw: 3600, keep: 7200)
+            XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [3600] + (24..<36).map { Int64($0) * 300 }, name)
+            // The writer goes on after a pass: its open run was moved, not lost.
+            try store.write([Self.row("AS1", 36 * 300, 4)], step: 300)
+            XCTAssertEqual(try store.series(entity: "AS1", from: 35 * 300, until: nil).map(\.routedV4), [10, 4], name)
         }
     }
 
@@ -106,7 +167,8 @@ final class StoreConformanceTests: XCTestCase {
             DispatchQueue.concurrentPerform(iterations: 8) { t in
                 for bin in 0..<50 {
                     if t < 4 {
-                        try? store.write((0..<20).map { e in Self.row("AS\(t * 100 + e)", Int64(bin) * 300, Double(bin)) })
+                        // Each writer its own bins (a bin is written whole): interleaved, never contiguous.
+                        try? store.write((0..<20).map { e in Self.row("AS\(e)", Int64(t * 50 + bin) * 300, Double(bin)) }, step: 300)
                     } else if t == 4 {
                         try? store.writeProbes([ProbeRow(entity: "AS1", time: Int64(bin) * 60, blocks: 1, up: 1)])
                     } else {
@@ -114,10 +176,9 @@ final class StoreConformanceTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertEqual(try store.entityNames().count, 80, name)
-            for t in 0..<4 {
-                XCTAssertEqual(try store.series(entity: "AS\(t * 100 + 7)", from: nil, until: nil).map(\.routedV4), (0..<50).map(Double.init), name)
-            }
+            XCTAssertEqual(try store.entityNames().count, 20, name)
+            XCTAssertEqual(try store.series(entity: "AS7", from: nil, until: nil).map(\.routedV4), (0..<4).flatMap { _ in (0..<50).map(Double.init) }, name)
+            XCTAssertEqual(try store.series(entity: "AS7", from: nil, until: nil).map(\.bin), (0..<200).map { Int64($0) * 300 }, name)
             XCTAssertEqual(try store.probeSeries(entity: "AS1", from: nil, until: nil).count, 50, name)
         }
     }
@@ -127,14 +188,7 @@ final class StoreConformanceTests: XCTestCase {
     func testTheDashboardQueries() throws {
         for (name, store) in try backends() {
             // 1,000 bins of AS1 at 10 /24s with a one-bin dip to 2 at bin 500; 1 announcement a bin.
-            try store.write((0..<1000).map { b in Self.row("AS1", Int64(b) * 300, b == 500 ? 2 : 10, announcements: 1) })
-            let few = try store.series(entity: "AS1", from: nil, until: nil, points: 100)
-            XCTAssertEqual(few.count, 100, name)
-            XCTAssertEqual(few.map(\.routedV4).min(), 2, "\(name): the dip survives downsampling")
-            XCTAssertEqual(few.reduce(0) { $0 + $1.announcements }, 1000, "\(name): counts are summed")
-            XCTAssertEqual(few[1].bin, 3000, name)
-            XCTAssertEqual(try store.series(entity: "AS1", from: 0, until: 3000, points: 100).count, 10, "\(name): short ranges unchanged")
-
+            for b in 0..<998 { try store.write([Self.row("AS1", Int64(b) * 300, b == 500 ? 2 : 10, announcements: 1)], step: 300) }
             var withdrawn = Self.event("AS2", 100, nil)
             withdrawn.cause = .unreachableWhileRouted
             try store.writeEvents([Self.event("AS1", 100, 400), withdrawn, Self.event("AS3", 200, nil)])
@@ -145,9 +199,18 @@ final class StoreConformanceTests: XCTestCase {
 
             // Search: AS numbers, country codes, prefixes, whatever the case typed.
             let last: Int64 = 999 * 300, prev: Int64 = 998 * 300
-            try store.write([Self.row("AS131279", prev, 4), Self.row("AS131279", last, 0), Self.row("AS13", prev, 100), Self.row("AS13", last, 90),
-                             Self.row("KP", prev, 4), Self.row("KP", last, 3), Self.row("2001:db8::/32", prev, 1), Self.row("2001:db8::/32", last, 1),
-                             Self.row("AS7", prev, 5)])  // AS7 has no row in the last bin: unknown, not a drop
+            try store.write([Self.row("AS1", prev, 10, announcements: 1), Self.row("AS131279", prev, 4), Self.row("AS13", prev, 100), Self.row("KP", prev, 4),
+                             Self.row("2001:db8::/32", prev, 1), Self.row("AS7", prev, 5)], step: 300)
+            // AS7 has no row in the last bin: unknown, not a drop.
+            try store.write([Self.row("AS1", last, 10, announcements: 1), Self.row("AS131279", last, 0), Self.row("AS13", last, 90), Self.row("KP", last, 3),
+                             Self.row("2001:db8::/32", last, 1)], step: 300)
+            let few = try store.series(entity: "AS1", from: nil, until: nil, points: 100)
+            XCTAssertEqual(few.count, 100, name)
+            XCTAssertEqual(few.map(\.routedV4).min(), 2, "\(name): the dip survives downsampling")
+            XCTAssertEqual(few.reduce(0) { $0 + $1.announcements }, 1000, "\(name): counts are summed")
+            XCTAssertEqual(few[1].bin, 3000, name)
+            XCTAssertEqual(try store.series(entity: "AS1", from: 0, until: 3000, points: 100).count, 10, "\(name): short ranges unchanged")
+
             XCTAssertEqual(try store.searchEntities("as13", limit: 10), ["AS13", "AS131279"], name)
             XCTAssertEqual(try store.searchEntities("AS131", limit: 10), ["AS131279"], name)
             XCTAssertEqual(try store.searchEntities("kp", limit: 10), ["KP"], name)
@@ -169,8 +232,14 @@ final class StoreConformanceTests: XCTestCase {
         XCTAssertThrowsError(try Stores.open(dir.appendingPathComponent("missing.db").path, readOnly: true)) { e in
             XCTAssertTrue("\(e)".contains("missing.db: no such database"), "\(e)")
         }
-        XCTAssertThrowsError(try Stores.open("postgres://vigil@localhost/vigil")) { e in
-            XCTAssertTrue("\(e)".contains("not supported by this version yet"), "\(e)")
+        XCTAssertTrue(try Stores.open(try PostgresLab.database()) is PostgresStore)
+        // No server there: an error naming the database (never its password), not a wait.
+        XCTAssertThrowsError(try Stores.open("postgres://vigil:secret@127.0.0.1:1/vigil")) { e in
+            XCTAssertTrue("\(e)".contains("postgres://vigil@127.0.0.1:1/vigil: cannot connect"), "\(e)")
+            XCTAssertFalse("\(e)".contains("secret"), "\(e)")
+        }
+        XCTAssertThrowsError(try Stores.open("postgres://127.0.0.1/vigil")) { e in
+            XCTAssertTrue("\(e)".contains("not a PostgreSQL URL"), "\(e)")
         }
     }
 }

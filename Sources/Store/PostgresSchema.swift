@@ -1,0 +1,48 @@
+/// PostgreSQL's tables, as named forward-only migrations (`vigil_migrations` records those applied).
+/// Names are compared byte by byte (COLLATE "C"), as SQLite and Swift compare them, so entity search
+/// by prefix is a range of the index and orders agree across backends.
+enum PostgresSchema {
+    static let migrations: [(String, [String])] = [
+        ("v1-series-runs", [
+            "CREATE TABLE entities (id BIGSERIAL PRIMARY KEY, name TEXT COLLATE \"C\" NOT NULL UNIQUE)",
+            """
+            CREATE TABLE vantage_points (id BIGSERIAL PRIMARY KEY, name TEXT COLLATE "C" NOT NULL UNIQUE, step BIGINT NOT NULL,
+                open_until BIGINT NOT NULL, written_until BIGINT NOT NULL)
+            """,
+            // Partitioned by time (30-day ranges of `bin`, made as bins arrive): old data goes a partition at a time.
+            """
+            CREATE TABLE runs (entity BIGINT NOT NULL, vantage BIGINT NOT NULL, bin BIGINT NOT NULL, until BIGINT, step BIGINT NOT NULL,
+                routed_v4 FLOAT8 NOT NULL, routed_v6 FLOAT8 NOT NULL, visible_prefixes BIGINT NOT NULL, mean_visibility FLOAT8 NOT NULL,
+                announcements BIGINT NOT NULL, withdrawals BIGINT NOT NULL, path_changes BIGINT NOT NULL, origin_changes BIGINT NOT NULL,
+                full_feed_peers_v4 BIGINT NOT NULL, full_feed_peers_v6 BIGINT NOT NULL, prev_space FLOAT8,
+                PRIMARY KEY (entity, vantage, bin)) PARTITION BY RANGE (bin)
+            """,
+            "CREATE INDEX runs_by_bin ON runs (bin, vantage)",
+            "CREATE INDEX runs_open ON runs (vantage) WHERE until IS NULL",
+        ]),
+        ("v1-events", [
+            """
+            CREATE TABLE events (id TEXT COLLATE "C" PRIMARY KEY, entity TEXT COLLATE "C" NOT NULL, kind TEXT NOT NULL, cause TEXT NOT NULL,
+                start BIGINT NOT NULL, "end" BIGINT, scope FLOAT8 NOT NULL, severity FLOAT8 NOT NULL, level TEXT NOT NULL,
+                preceded_by_instability BOOLEAN NOT NULL, evidence TEXT NOT NULL, observation_stopped BOOLEAN NOT NULL DEFAULT false)
+            """,
+            "CREATE INDEX events_by_entity ON events (entity, start)",
+        ]),
+        ("v1-entity-map-and-origins", [
+            "CREATE TABLE asn_country (first BIGINT NOT NULL, last BIGINT NOT NULL, country TEXT NOT NULL)",
+            "CREATE TABLE block_country (prefix TEXT NOT NULL, country TEXT NOT NULL)",
+            "CREATE TABLE prefix_origin (prefix TEXT COLLATE \"C\" PRIMARY KEY, origin BIGINT NOT NULL, seen BIGINT NOT NULL)",
+        ]),
+        ("v1-probes", [
+            """
+            CREATE TABLE probes (entity TEXT COLLATE "C" NOT NULL, time BIGINT NOT NULL, blocks BIGINT NOT NULL, judged BIGINT NOT NULL,
+                up BIGINT NOT NULL, down BIGINT NOT NULL, uncertain BIGINT NOT NULL, sent BIGINT NOT NULL, answered BIGINT NOT NULL,
+                loss FLOAT8 NOT NULL, rtt_median FLOAT8 NOT NULL, rtt_p95 FLOAT8 NOT NULL, PRIMARY KEY (entity, time))
+            """,
+            """
+            CREATE TABLE probe_blocks (block TEXT COLLATE "C" PRIMARY KEY, entity TEXT COLLATE "C" NOT NULL, why TEXT NOT NULL, state TEXT NOT NULL,
+                belief FLOAT8 NOT NULL, availability FLOAT8 NOT NULL, responsive BIGINT NOT NULL, census_at BIGINT NOT NULL)
+            """,
+        ]),
+    ]
+}

@@ -1,0 +1,183 @@
+import Foundation
+import PostgresNIO
+public import Signals
+
+/// The series in PostgreSQL: the runs SQLite keeps (`SQLiteSeries.swift` says how), each bin's
+/// changes sent as a few statements over arrays (`unnest`), whatever the number of entities.
+extension PostgresStore {
+    /// The writer's state while a transaction runs (copied back only if it commits).
+    final class WriteState: @unchecked Sendable {
+        var writer: RunWriter
+        var partitions: Set<Int64>
+        var report = RetentionReport()
+        init(_ w: RunWriter, _ p: Set<Int64>) { (writer, partitions) = (w, p) }
+    }
+
+    static let runColumns = """
+        vantage, bin, until, step, routed_v4, routed_v6, visible_prefixes, mean_visibility, announcements, withdrawals,
+        path_changes, origin_changes, full_feed_peers_v4, full_feed_peers_v6
+        """
+
+    static func run(_ r: PostgresRow, openUntil: Int64?) throws -> (Int64, SeriesRun) {
+        let (v, bin, until, step, r4, r6, vp, mv, a, w, pc, oc, f4, f6) =
+            try r.decode((Int64, Int64, Int64?, Int64, Double, Double, Int, Double, Int, Int, Int, Int, Int, Int).self)
+        return (v, SeriesRun(bin: bin, until: until ?? openUntil ?? bin + step, step: step,
+                             values: StoredValues(routedV4: r4, routedV6: r6, visiblePrefixes: vp, meanVisibility: mv, announcements: a,
+                                                  withdrawals: w, pathChanges: pc, originChanges: oc, fullFeedPeers4: f4, fullFeedPeers6: f6)))
+    }
+
+    /// The partition that holds `bin`, made if it is not there yet (under a lock: several writers).
+    func ensurePartition(_ c: PostgresConnection, _ bin: Int64, _ st: WriteState) async throws {
+        let w = Self.partitionSeconds
+        let n = bin >= 0 ? bin / w : (bin - w + 1) / w
+        guard !st.partitions.contains(n) else { return }
+        try await c.query("SELECT pg_advisory_xact_lock(7311001)", logger: logger)
+        let name = "runs_p\(n < 0 ? "m\(-n)" : "\(n)")"
+        try await c.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF runs FOR VALUES FROM (\(n * w)) TO (\((n + 1) * w))"),
+                          logger: logger)
+        st.partitions.insert(n)
+    }
+
+    public func write(_ rows: [SeriesRow], step: Int64) throws {
+        guard !rows.isEmpty else { return }
+        precondition(step > 0, "a bin lasts a positive number of seconds")
+        var grouped: [(Int64, ArraySlice<SeriesRow>)] = []
+        RunWriter.bins(rows) { grouped.append(($0, $1)) }
+        let bins = grouped
+        try sessionLock.withLock {
+            // If the write fails, the next one starts afresh from what was committed, as after a restart.
+            let st = WriteState(writer, partitions)
+            writer = RunWriter()
+            let name = vantage
+            try wait { [self] in
+                try await client.withTransaction(logger: logger) { c in
+                    if !st.writer.started {
+                        try await c.query(Self.query("""
+                            INSERT INTO vantage_points (name, step, open_until, written_until) VALUES ($1, $2, 0, 0) ON CONFLICT (name) DO NOTHING
+                            """, [name, step]), logger: logger)
+                        for try await id in try await c.query(Self.query("SELECT id FROM vantage_points WHERE name = $1", [name]), logger: logger)
+                            .decode(Int64.self) { st.writer.vantageID = id }
+                        // A writer that stopped without closing (killed, crashed) left its runs open: they end where it got to.
+                        try await c.query(Self.query("""
+                            UPDATE runs SET until = (SELECT open_until FROM vantage_points WHERE id = $1) WHERE vantage = $1 AND until IS NULL
+                            """, [st.writer.vantageID]), logger: logger)
+                        for try await (id, e) in try await c.query("SELECT id, name FROM entities", logger: logger).decode((Int64, String).self) {
+                            st.writer.entities[e] = .init(id: id)
+                        }
+                        st.writer.started = true
+                    }
+                    for (b, bin) in bins {
+                        let fresh = st.writer.unknown(bin)
+                        if !fresh.isEmpty {
+                            try await c.query(Self.query("INSERT INTO entities (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING", [fresh]),
+                                              logger: logger)
+                            for try await (id, e) in try await c.query(Self.query("SELECT id, name FROM entities WHERE name = ANY($1)", [fresh]),
+                                                                       logger: logger).decode((Int64, String).self) {
+                                st.writer.entities[e] = .init(id: id)
+                            }
+                        }
+                        try await carryOut(c, st.writer.plan(b, bin, step: step), st)
+                    }
+                }
+            }
+            writer = st.writer
+            partitions = st.partitions
+        }
+    }
+
+    private func carryOut(_ c: PostgresConnection, _ p: BinPlan, _ st: WriteState) async throws {
+        let (b, v) = (p.bin, st.writer.vantageID)
+        try await ensurePartition(c, b, st)
+        try await ensurePartition(c, b + 3600, st)  // where a run cut at b may now begin
+        if p.discontinuous {
+            if let u = p.closeOpenAt {
+                try await c.query(Self.query("UPDATE runs SET until = $1 WHERE vantage = $2 AND until IS NULL", [u, v]), logger: logger)
+            }
+            try await c.query(Self.query("""
+                INSERT INTO runs SELECT entity, vantage, $1, until, step, routed_v4, routed_v6, visible_prefixes, mean_visibility, announcements,
+                    withdrawals, path_changes, origin_changes, full_feed_peers_v4, full_feed_peers_v6, prev_space
+                FROM runs WHERE vantage = $2 AND bin < $1 AND until > $1
+                """, [b, v]), logger: logger)
+            try await c.query(Self.query("UPDATE runs SET until = $1 WHERE vantage = $2 AND bin < $1 AND until > $1", [b, v]), logger: logger)
+        }
+        // Runs that began at this bin in an earlier write: this bin is replaced, the rest of each run kept.
+        try await c.query(Self.query("UPDATE runs SET bin = bin + step, prev_space = NULL WHERE vantage = $2 AND bin = $1 AND until > bin + step",
+                                     [b, v]), logger: logger)
+        try await c.query(Self.query("DELETE FROM runs WHERE vantage = $2 AND bin = $1", [b, v]), logger: logger)
+        if !p.closes.isEmpty {
+            try await c.query(Self.query("""
+                UPDATE runs SET until = $1 FROM unnest($3::int8[], $4::int8[]) AS x(e, s) WHERE runs.entity = x.e AND runs.vantage = $2 AND runs.bin = x.s
+                """, [b, v, p.closes.map(\.entity), p.closes.map(\.start)]), logger: logger)
+        }
+        if !p.inserts.isEmpty {
+            let x = p.inserts.map(\.values)
+            try await c.query(Self.query("""
+                INSERT INTO runs SELECT e, $2, $1, NULL, $3, r4, r6, vp, mv, a, w, pc, oc, f4, f6, NULLIF(p, 'NaN'::float8)
+                FROM unnest($4::int8[], $5::float8[], $6::float8[], $7::int8[], $8::float8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[],
+                    $13::int8[], $14::int8[], $15::float8[]) AS x(e, r4, r6, vp, mv, a, w, pc, oc, f4, f6, p)
+                """, [b, v, p.step, p.inserts.map(\.entity), x.map(\.routedV4), x.map(\.routedV6), x.map { Int64($0.visiblePrefixes) },
+                      x.map(\.meanVisibility), x.map { Int64($0.announcements) }, x.map { Int64($0.withdrawals) }, x.map { Int64($0.pathChanges) },
+                      x.map { Int64($0.originChanges) }, x.map { Int64($0.fullFeedPeers4) }, x.map { Int64($0.fullFeedPeers6) },
+                      p.inserts.map { $0.prev ?? .nan }]), logger: logger)
+        }
+        try await c.query(Self.query("UPDATE vantage_points SET step = $1, open_until = $2, written_until = GREATEST(written_until, $2) WHERE id = $3",
+                                     [p.step, b + p.step, v]), logger: logger)
+    }
+
+    func vantagePoints() throws -> [(id: Int64, name: String, openUntil: Int64)] {
+        try rows("SELECT id, name, open_until FROM vantage_points ORDER BY name").map { try $0.decode((Int64, String, Int64).self) }
+    }
+
+    public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow] {
+        guard let id = try rows("SELECT id FROM entities WHERE name = $1", [entity]).first?.decode(Int64.self) else { return [] }
+        var lists: [[SeriesRow]] = []
+        for vp in try vantagePoints() where vantage == nil || vantage == vp.name {
+            var out: [SeriesRow] = []
+            var lower = Int64.min
+            if let from {
+                // The run in progress at `from`, however long ago it began.
+                for r in try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin <= $3 ORDER BY bin DESC LIMIT 1",
+                                  [id, vp.id, from]) {
+                    try Self.run(r, openUntil: vp.openUntil).1.expand(entity, from: from, until: until, into: &out)
+                }
+                lower = from + 1
+            }
+            for r in try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin >= $3 AND bin < $4 ORDER BY bin",
+                              [id, vp.id, lower, until ?? Int64.max]) {
+                try Self.run(r, openUntil: vp.openUntil).1.expand(entity, from: from, until: until, into: &out)
+            }
+            lists.append(out)
+        }
+        return SeriesRow.combine(lists)
+    }
+
+    public func entityNames() throws -> [String] {
+        try rows("SELECT name FROM entities e WHERE EXISTS (SELECT 1 FROM runs WHERE entity = e.id) ORDER BY name").map { try $0.decode(String.self) }
+    }
+
+    public func searchEntities(_ text: String, limit: Int) throws -> [String] {
+        var found = Set<String>()
+        for f in Set([text, text.uppercased(), text.lowercased()]) {
+            for r in try rows("SELECT name FROM entities WHERE name >= $1 AND name < $2 ORDER BY name LIMIT $3", [f, f + "\u{10FFFF}", Int64(limit)]) {
+                found.insert(try r.decode(String.self))
+            }
+        }
+        return Array(found.sorted().prefix(limit))
+    }
+
+    public func biggestDrops(limit: Int) throws -> [EntityDrop] {
+        var best: [String: EntityDrop] = [:]
+        for vp in try rows("SELECT id, written_until - step FROM vantage_points") {
+            let (id, last) = try vp.decode((Int64, Int64).self)
+            for r in try rows("""
+                SELECT e.name, routed_v4 + routed_v6, prev_space FROM runs JOIN entities e ON e.id = runs.entity
+                WHERE bin = $1 AND vantage = $2 AND prev_space > routed_v4 + routed_v6
+                """, [last, id]) {
+                let (name, now, before) = try r.decode((String, Double, Double).self)
+                let d = EntityDrop(entity: name, bin: last, before: before, now: now)
+                if best[name].map({ $0.drop < d.drop }) ?? true { best[name] = d }
+            }
+        }
+        return Array(best.values.sorted { ($0.drop, $0.before, $1.entity) > ($1.drop, $1.before, $0.entity) }.prefix(limit))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import XCTest
+import Signals
+@testable import Store
+
+/// The runs layout in the two databases: unchanged bins cost nothing, writers that stop without
+/// closing, vantage points sharing one database, and SQLite files written by earlier versions.
+final class RunsStoreTests: XCTestCase {
+    var path: String!
+
+    override func setUpWithError() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-runs-\(UUID().uuidString).db").path
+    }
+
+    override func tearDown() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    static func row(_ entity: String, _ bin: Int64, _ v4: Double, announcements: Int = 0) -> SeriesRow {
+        StoreConformanceTests.row(entity, bin, v4, announcements: announcements)
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+    }
+
+    func testUnchangedBinsCostNoRows() throws {
+        let store = try SQLiteStore(path: path)
+        // A day of a quiet entity with one dip, and a busy one changing every bin.
+        for b in 0..<288 {
+            try store.write([Self.row("AS1", Int64(b) * 300, b == 100 ? 3 : 8), Self.row("AS2", Int64(b) * 300, 5, announcements: b)], step: 300)
+        }
+        XCTAssertEqual(try count("SELECT COUNT(*) FROM runs JOIN entities e ON e.id = runs.entity WHERE e.name = 'AS1'"), 3, "before, during and after the dip")
+        XCTAssertEqual(try count("SELECT COUNT(*) FROM runs JOIN entities e ON e.id = runs.entity WHERE e.name = 'AS2'"), 288)
+        XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).count, 288)
+        XCTAssertEqual(try store.series(entity: "AS1", from: 100 * 300, until: 101 * 300).map(\.routedV4), [3])
+        XCTAssertEqual(try store.series(entity: "AS1", from: 287 * 300, until: nil).map(\.routedV4), [8], "the last bin of an open run")
+    }
+
+    /// Each shared database (SQLite file, PostgreSQL) as a function from a vantage point to a new writer on it.
+    func databases() throws -> [(String, (String) throws -> any SeriesStore)] {
+        let url = try PostgresLab.database()
+        return [("sqlite", { [path] in try SQLiteStore(path: path!, vantage: $0) }), ("postgres", { try PostgresStore(url: url, vantage: $0) })]
+    }
+
+    /// kill -9 leaves runs open; the next writer closes them where the first got to, and a bin
+    /// never written stays unknown.
+    func testAWriterThatNeverClosedLeavesWhatItWrote() throws {
+        for (name, open) in try databases() {
+            var first: (any SeriesStore)? = try open("")
+            for b in 0..<10 { try first!.write([Self.row("AS1", Int64(b) * 300, 8)], step: 300) }
+            first = nil  // gone without a word, as a killed process
+            XCTAssertEqual(try open("").series(entity: "AS1", from: nil, until: nil).count, 10, name)
+            let second = try open("")
+            for b in 20..<25 { try second.write([Self.row("AS1", Int64(b) * 300, 8)], step: 300) }
+            XCTAssertEqual(try second.series(entity: "AS1", from: nil, until: nil).map { $0.bin / 300 }, Array(0..<10) + Array(20..<25),
+                           "\(name): the writer's downtime is a gap, not the last value carried on")
+            // A re-run from the start completes it: bins 10–19 filled, 20–24 kept.
+            let third = try open("")
+            for b in 0..<20 { try third.write([Self.row("AS1", Int64(b) * 300, b < 15 ? 8 : 6)], step: 300) }
+            XCTAssertEqual(try third.series(entity: "AS1", from: nil, until: nil).map(\.routedV4),
+                           Array(repeating: 8, count: 15) + Array(repeating: 6, count: 5) + Array(repeating: 8, count: 5), name)
+        }
+    }
+
+    func testVantagePointsShareOneDatabase() throws {
+        for (name, open) in try databases() {
+            try vantagePoints(name, east: try open("east"), west: try open("west"))
+        }
+    }
+
+    func vantagePoints(_ name: String, east: any SeriesStore, west: any SeriesStore) throws {
+        for b in 0..<6 {
+            try east.write([Self.row("AS1", Int64(b) * 300, b >= 3 ? 0 : 8, announcements: 1)], step: 300)
+            if b < 4 { try west.write([Self.row("AS1", Int64(b) * 300, 8, announcements: 2)], step: 300) }
+        }
+        XCTAssertEqual(try east.series(entity: "AS1", vantage: "east", from: nil, until: nil).map(\.routedV4), [8, 8, 8, 0, 0, 0], name)
+        XCTAssertEqual(try east.series(entity: "AS1", vantage: "west", from: nil, until: nil).map(\.routedV4), [8, 8, 8, 8], name)
+        let both = try west.series(entity: "AS1", from: nil, until: nil)
+        XCTAssertEqual(both.map(\.routedV4), [8, 8, 8, 8, 0, 0], "\(name): routed if any vantage point sees it routed")
+        XCTAssertEqual(both.map(\.announcements), [3, 3, 3, 3, 1, 1], "\(name): each saw its own updates")
+        XCTAssertEqual(try east.biggestDrops(limit: 5).map(\.entity), [], "\(name): east's drop was two bins ago")
+    }
+
+    /// A database from before runs (one row per entity and bin) reads back the same after migrating.
+    func testADatabaseFromAnEarlierVersionMigrates() throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v5-series-by-bin")
+        try queue.write { db in
+            for b in [0, 300, 900] as [Int64] {
+                try db.execute(sql: "INSERT INTO series VALUES ('AS1', ?, 4, 0, 4, 0.5, 1, 0, 0, 0, 3, 1)", arguments: [b])
+            }
+        }
+        try queue.close()
+        let store = try SQLiteStore(path: path)
+        XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [0, 300, 900], "the missing bin stays missing")
+        XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.announcements), [1, 1, 1])
+        try store.write([Self.row("AS1", 1200, 2)], step: 300)
+        XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [0, 300, 900, 1200])
+    }
+}

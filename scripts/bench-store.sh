@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The store at scale (README, Benchmarks):
+#  1. a real collector's updates, every origin AS, end to end (`vigil replay --updates DIR`, no
+#     --entity, into SQLite) against `vigil dump --count` on the same files in the same run, and
+#     (BEFORE=/path/to/older/vigil) the same replay with another build: wall time, peak RSS, database size;
+#  2. the synthetic year (`vigil-bench store-year`): ENTITIES (75000) × DAYS (365) as retention
+#     leaves them, the dashboard's query times, and the write path's rate (YEAR=0 skips it).
+# Usage: scripts/bench-store.sh [UPDATES_DIR]   (default: ../shared/data/mrt/routeviews-2008)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${1:-../shared/data/mrt/routeviews-2008}
+out=bench-out
+mkdir -p "$out"
+work=$(mktemp -d /tmp/vigil-bench-store.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+swift build -c release --product vigil >/dev/null
+swift build -c release --product vigil-bench >/dev/null
+bin=.build/release
+
+measure() {  # label, command...: wall seconds and peak RSS (MB) of one run
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
+    read -r secs kb < "$work/time"
+    echo "$label $secs $((kb / 1024))"
+}
+
+{
+echo "# Store benchmark, $(date -u +%FT%TZ), $(nproc) cores"
+echo
+echo "## $data: every origin AS, end to end"
+echo
+echo "| run | seconds | peak RSS (MB) | database (MB) |"
+echo "|---|---|---|---|"
+files=$(ls "$data"/updates.* | sort)
+read -r _ dsecs drss < <(measure dump $bin/vigil dump --count $files)
+echo "| vigil dump --count | $dsecs | $drss | |"
+rm -f "$work"/new.db*
+read -r _ nsecs nrss < <(measure new $bin/vigil replay --updates "$data" --db "$work/new.db")
+grep replayed "$work/err" >&2 || true
+nsize=$(( $(stat -c %s "$work/new.db") / 1000000 ))
+echo "| vigil replay (this build) | $nsecs | $nrss | $nsize |"
+if [ -n "${BEFORE:-}" ]; then
+    rm -f "$work"/old.db*
+    read -r _ osecs orss < <(measure old "$BEFORE" replay --updates "$data" --db "$work/old.db")
+    osize=$(( $(stat -c %s "$work/old.db") / 1000000 ))
+    echo "| vigil replay ($BEFORE) | $osecs | $orss | $osize |"
+    echo
+    echo "this build is $(python3 -c "print(f'{$osecs/$nsecs:.1f}')")x faster than $BEFORE"
+fi
+echo
+echo "replay / dump --count: $(python3 -c "print(f'{$nsecs/$dsecs:.2f}')")"
+runs=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/new.db').execute('SELECT COUNT(*) FROM runs').fetchone()[0])")
+echo "runs stored: $runs"
+if [ "${YEAR:-1}" != 0 ]; then
+    echo
+    echo "## Synthetic year: ${ENTITIES:-75000} entities x ${DAYS:-365} days"
+    echo
+    echo '```'
+    $bin/vigil-bench store-year "$work/year.db" "${ENTITIES:-75000}" "${DAYS:-365}"
+    echo '```'
+fi
+} | tee "$out/store.md"
