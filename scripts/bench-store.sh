@@ -3,7 +3,10 @@
 #  1. a real collector's updates, every origin AS, end to end (`vigil replay --updates DIR`, no
 #     --entity, into SQLite) against `vigil dump --count` on the same files in the same run, and
 #     (BEFORE=/path/to/older/vigil) the same replay with another build: wall time, peak RSS, database size;
-#  2. the synthetic year (`vigil-bench store-year`): ENTITIES (75000) × DAYS (365) as retention
+#  2. with PGURL=postgres://…: three `vigil replay` processes at once into that PostgreSQL (the same
+#     files under three vantage points), their rate, and that each vantage point holds exactly the
+#     runs the SQLite replay stored (nothing lost, nothing twice);
+#  3. the synthetic year (`vigil-bench store-year`): ENTITIES (75000) × DAYS (365) as retention
 #     leaves them, the dashboard's query times, and the write path's rate (YEAR=0 skips it).
 # Usage: scripts/bench-store.sh [UPDATES_DIR]   (default: ../shared/data/mrt/routeviews-2008)
 set -euo pipefail
@@ -51,6 +54,21 @@ echo
 echo "replay / dump --count: $(python3 -c "print(f'{$nsecs/$dsecs:.2f}')")"
 runs=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/new.db').execute('SELECT COUNT(*) FROM runs').fetchone()[0])")
 echo "runs stored: $runs"
+if [ -n "${PGURL:-}" ]; then
+    echo
+    echo "## Three writers into one PostgreSQL at once"
+    echo
+    start=$(date +%s.%N)
+    for vp in a b c; do $bin/vigil replay --updates "$data" --db "$PGURL" --vantage "bench-$vp-$$" >/dev/null 2>"$work/pg-$vp.err" & done
+    wait || true
+    secs=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
+    rows=$(grep -ho "[0-9]* series rows" "$work"/pg-*.err | awk '{s += $1} END {print s}')
+    echo "3 writers: $secs s wall, $rows entity-bins in all: $(python3 -c "print(int($rows / $secs))") entity-bins/s"
+    for vp in a b c; do
+        n=$(psql "$PGURL" -Atc "SELECT COUNT(*) FROM runs r JOIN vantage_points v ON v.id = r.vantage WHERE v.name = 'bench-$vp-$$'")
+        echo "bench-$vp: $n runs ($([ "$n" = "$runs" ] && echo "the same as SQLite's" || echo "SQLite has $runs: MISMATCH"))"
+    done
+fi
 if [ "${YEAR:-1}" != 0 ]; then
     echo
     echo "## Synthetic year: ${ENTITIES:-75000} entities x ${DAYS:-365} days"

@@ -19,6 +19,11 @@ enum PostgresSchema {
             """,
             "CREATE INDEX runs_by_bin ON runs (bin, vantage)",
             "CREATE INDEX runs_open ON runs (vantage) WHERE until IS NULL",
+            // The biggest drops now read from the index alone: only runs that began lower than the run before.
+            """
+            CREATE INDEX runs_drops ON runs (bin, vantage, entity) INCLUDE (prev_space, routed_v4, routed_v6)
+                WHERE prev_space > routed_v4 + routed_v6
+            """,
         ]),
         ("v1-events", [
             """

@@ -61,6 +61,12 @@ extension SQLiteStore {
             }
             try db.execute(sql: "DROP TABLE series")
         }
+        m.registerMigration("v7-runs-drops") { db in
+            // The biggest drops now read from the index alone: only runs that began lower than the run before.
+            try db.execute(sql: """
+                CREATE INDEX runs_drops ON runs (bin, vantage, entity, prev_space, routed_v4, routed_v6) WHERE prev_space > routed_v4 + routed_v6
+                """)
+        }
     }
 
     public func write(_ rows: [SeriesRow], step: Int64) throws {
@@ -197,8 +203,8 @@ extension SQLiteStore {
             for vp in try Row.fetchAll(db, sql: "SELECT id, step, written_until FROM vantage_points") {
                 let last = (vp["written_until"] as Int64) - (vp["step"] as Int64)
                 for r in try Row.fetchAll(db, sql: """
-                    SELECT e.name AS entity, routed_v4 + routed_v6 AS space, prev_space FROM runs JOIN entities e ON e.id = runs.entity
-                    WHERE bin = ? AND vantage = ? AND prev_space > routed_v4 + routed_v6
+                    SELECT e.name AS entity, routed_v4 + routed_v6 AS space, prev_space FROM runs INDEXED BY runs_drops
+                    JOIN entities e ON e.id = runs.entity WHERE bin = ? AND vantage = ? AND prev_space > routed_v4 + routed_v6
                     """, arguments: [last, vp["id"] as Int64]) {
                     let d = EntityDrop(entity: r["entity"], bin: last, before: r["prev_space"], now: r["space"])
                     if best[d.entity].map({ $0.drop < d.drop }) ?? true { best[d.entity] = d }
