@@ -16,14 +16,14 @@ out=bench-out
 mkdir -p "$out"
 work=$(mktemp -d /tmp/vigil-bench-store.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-swift build -c release --product vigil >/dev/null
-swift build -c release --product vigil-bench >/dev/null
+swift build -c release --product vigil >/dev/null 2>&1
+swift build -c release --product vigil-bench >/dev/null 2>&1
 bin=.build/release
 
 measure() {  # label, command...: wall seconds and peak RSS (MB) of one run
     local label=$1; shift
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
-    read -r secs kb < "$work/time"
+    read -r secs kb < <(tail -1 "$work/time")
     echo "$label $secs $((kb / 1024))"
 }
 
