@@ -293,7 +293,6 @@ public final class Observatory: @unchecked Sendable {
         }
     }
 
-    /// Once a second: each source's health (changes published), the metrics, the archive's clock, the status file.
     /// The store's retention pass (`[store] raw_retention`, `hourly_retention`), off the pipeline's thread.
     func retain(now: Int64) {
         do {
@@ -306,6 +305,7 @@ public final class Observatory: @unchecked Sendable {
         }
     }
 
+    /// Once a second: each source's health (changes published), the metrics, the archive's clock, the status file.
     func look(now: Int64) {
         var changes: [SourceHealth] = []
         let sources = allSources

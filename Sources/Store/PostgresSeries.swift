@@ -124,31 +124,19 @@ extension PostgresStore {
                                      [p.step, b + p.step, v]), logger: logger)
     }
 
-    func vantagePoints() throws -> [(id: Int64, name: String, openUntil: Int64)] {
+    func vantagePoints() throws -> [VantagePoint] {
         try rows("SELECT id, name, open_until FROM vantage_points ORDER BY name").map { try $0.decode((Int64, String, Int64).self) }
     }
 
     public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow] {
         guard let id = try rows("SELECT id FROM entities WHERE name = $1", [entity]).first?.decode(Int64.self) else { return [] }
-        var lists: [[SeriesRow]] = []
-        for vp in try vantagePoints() where vantage == nil || vantage == vp.name {
-            var out: [SeriesRow] = []
-            var lower = Int64.min
-            if let from {
-                // The run in progress at `from`, however long ago it began.
-                for r in try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin <= $3 ORDER BY bin DESC LIMIT 1",
-                                  [id, vp.id, from]) {
-                    try Self.run(r, openUntil: vp.openUntil).1.expand(entity, from: from, until: until, into: &out)
-                }
-                lower = from + 1
-            }
-            for r in try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin >= $3 AND bin < $4 ORDER BY bin",
-                              [id, vp.id, lower, until ?? Int64.max]) {
-                try Self.run(r, openUntil: vp.openUntil).1.expand(entity, from: from, until: until, into: &out)
-            }
-            lists.append(out)
-        }
-        return SeriesRow.combine(lists)
+        return try SeriesRun.rows(entity, try vantagePoints(), wanted: vantage, from: from, until: until, atOrBefore: { vp, t in
+            try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin <= $3 ORDER BY bin DESC LIMIT 1", [id, vp.id, t])
+                .first.map { try Self.run($0, openUntil: vp.openUntil).1 }
+        }, beginning: { vp, lower, upper in
+            try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin >= $3 AND bin < $4 ORDER BY bin",
+                     [id, vp.id, lower, upper]).map { try Self.run($0, openUntil: vp.openUntil).1 }
+        })
     }
 
     public func entityNames() throws -> [String] {
@@ -156,17 +144,13 @@ extension PostgresStore {
     }
 
     public func searchEntities(_ text: String, limit: Int) throws -> [String] {
-        var found = Set<String>()
-        for f in Set([text, text.uppercased(), text.lowercased()]) {
-            for r in try rows("SELECT name FROM entities WHERE name >= $1 AND name < $2 ORDER BY name LIMIT $3", [f, f + "\u{10FFFF}", Int64(limit)]) {
-                found.insert(try r.decode(String.self))
-            }
+        try Self.searchRanges(text, limit: limit) { lo, hi in
+            try rows("SELECT name FROM entities WHERE name >= $1 AND name < $2 ORDER BY name LIMIT $3", [lo, hi, Int64(limit)]).map { try $0.decode(String.self) }
         }
-        return Array(found.sorted().prefix(limit))
     }
 
     public func biggestDrops(limit: Int) throws -> [EntityDrop] {
-        var best: [String: EntityDrop] = [:]
+        var drops: [EntityDrop] = []
         for vp in try rows("SELECT id, written_until - step FROM vantage_points") {
             let (id, last) = try vp.decode((Int64, Int64).self)
             for r in try rows("""
@@ -174,10 +158,9 @@ extension PostgresStore {
                 WHERE bin = $1 AND vantage = $2 AND prev_space > routed_v4 + routed_v6
                 """, [last, id]) {
                 let (name, now, before) = try r.decode((String, Double, Double).self)
-                let d = EntityDrop(entity: name, bin: last, before: before, now: now)
-                if best[name].map({ $0.drop < d.drop }) ?? true { best[name] = d }
+                drops.append(EntityDrop(entity: name, bin: last, before: before, now: now))
             }
         }
-        return Array(best.values.sorted { ($0.drop, $0.before, $1.entity) > ($1.drop, $1.before, $0.entity) }.prefix(limit))
+        return EntityDrop.strongest(drops, limit: limit)
     }
 }

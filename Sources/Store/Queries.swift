@@ -96,10 +96,28 @@ extension SeriesStore {
     }
 
     static func rank(last: [String: (Int64, Double)], prev: [String: Double], limit: Int) -> [EntityDrop] {
-        let drops = last.compactMap { e, v -> EntityDrop? in
+        EntityDrop.strongest(last.compactMap { e, v -> EntityDrop? in
             guard let b = prev[e], b > v.1 else { return nil }
             return EntityDrop(entity: e, bin: v.0, before: b, now: v.1)
-        }
-        return Array(drops.sorted { ($0.drop, $0.before, $1.entity) > ($1.drop, $1.before, $0.entity) }.prefix(limit))
+        }, limit: limit)
+    }
+
+    /// Entity search in a database whose names are an ordered key: the text as typed, in upper and in
+    /// lower case (names are "AS…", country codes and prefixes, IPv6 in lower case), each a range
+    /// [form, form + U+10FFFF) that `range` reads, at most `limit` names each.
+    static func searchRanges(_ text: String, limit: Int, _ range: (String, String) throws -> [String]) rethrows -> [String] {
+        var found = Set<String>()
+        for f in Set([text, text.uppercased(), text.lowercased()]) { found.formUnion(try range(f, f + "\u{10FFFF}")) }
+        return Array(found.sorted().prefix(limit))
+    }
+}
+
+extension EntityDrop {
+    /// The `limit` largest drops, each entity once (its largest, when several vantage points saw it):
+    /// by share lost, then space lost, then name.
+    static func strongest(_ drops: [EntityDrop], limit: Int) -> [EntityDrop] {
+        var best: [String: EntityDrop] = [:]
+        for d in drops where best[d.entity].map({ $0.drop < d.drop }) ?? true { best[d.entity] = d }
+        return Array(best.values.sorted { ($0.drop, $0.before, $1.entity) > ($1.drop, $1.before, $0.entity) }.prefix(limit))
     }
 }

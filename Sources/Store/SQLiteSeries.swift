@@ -138,7 +138,7 @@ extension SQLiteStore {
     }
 
     /// Each vantage point's number, name and where its open runs end.
-    func vantagePoints(_ db: Database) throws -> [(id: Int64, name: String, openUntil: Int64)] {
+    func vantagePoints(_ db: Database) throws -> [VantagePoint] {
         try Row.fetchAll(db, sql: "SELECT id, name, open_until FROM vantage_points ORDER BY name").map { ($0[0], $0[1], $0[2]) }
     }
 
@@ -157,24 +157,13 @@ extension SQLiteStore {
     public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow] {
         try read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM entities WHERE name = ?", arguments: [entity]) else { return [] }
-            var lists: [[SeriesRow]] = []
-            for vp in try vantagePoints(db) where vantage == nil || vantage == vp.name {
-                var out: [SeriesRow] = []
-                var lower = Int64.min
-                if let from {
-                    // The run in progress at `from`, however long ago it began.
-                    if let r = try Row.fetchOne(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE entity = ? AND vantage = ? AND bin <= ? ORDER BY bin DESC LIMIT 1",
-                                                arguments: [id, vp.id, from]) {
-                        Self.run(r, openUntil: vp.openUntil).expand(entity, from: from, until: until, into: &out)
-                    }
-                    lower = from + 1
-                }
-                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE entity = ? AND vantage = ? AND bin >= ? AND bin < ? ORDER BY bin",
-                                               arguments: [id, vp.id, lower, until ?? Int64.max])
-                while let r = try rows.next() { Self.run(r, openUntil: vp.openUntil).expand(entity, from: from, until: until, into: &out) }
-                lists.append(out)
-            }
-            return SeriesRow.combine(lists)
+            return try SeriesRun.rows(entity, try vantagePoints(db), wanted: vantage, from: from, until: until, atOrBefore: { vp, t in
+                try Row.fetchOne(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE entity = ? AND vantage = ? AND bin <= ? ORDER BY bin DESC LIMIT 1",
+                                 arguments: [id, vp.id, t]).map { Self.run($0, openUntil: vp.openUntil) }
+            }, beginning: { vp, lower, upper in
+                try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE entity = ? AND vantage = ? AND bin >= ? AND bin < ? ORDER BY bin",
+                                 arguments: [id, vp.id, lower, upper]).map { Self.run($0, openUntil: vp.openUntil) }
+            })
         }
     }
 
@@ -183,15 +172,10 @@ extension SQLiteStore {
     }
 
     public func searchEntities(_ text: String, limit: Int) throws -> [String] {
-        // Names are "AS…", country codes and prefixes (IPv6 in lower case): the text as typed, upper and lower, each a range of the key.
-        let forms = Set([text, text.uppercased(), text.lowercased()])
-        return try read { db in
-            var found = Set<String>()
-            for f in forms {
-                found.formUnion(try String.fetchAll(db, sql: "SELECT name FROM entities WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
-                                                    arguments: [f, f + "\u{10FFFF}", limit]))
+        try read { db in
+            try Self.searchRanges(text, limit: limit) { lo, hi in
+                try String.fetchAll(db, sql: "SELECT name FROM entities WHERE name >= ? AND name < ? ORDER BY name LIMIT ?", arguments: [lo, hi, limit])
             }
-            return Array(found.sorted().prefix(limit))
         }
     }
 
@@ -199,18 +183,17 @@ extension SQLiteStore {
     /// read from the last bin's changes alone. An entity whose run ended there is unknown, left out.
     public func biggestDrops(limit: Int) throws -> [EntityDrop] {
         try read { db in
-            var best: [String: EntityDrop] = [:]
+            var drops: [EntityDrop] = []
             for vp in try Row.fetchAll(db, sql: "SELECT id, step, written_until FROM vantage_points") {
                 let last = (vp["written_until"] as Int64) - (vp["step"] as Int64)
                 for r in try Row.fetchAll(db, sql: """
                     SELECT e.name AS entity, routed_v4 + routed_v6 AS space, prev_space FROM runs INDEXED BY runs_drops
                     JOIN entities e ON e.id = runs.entity WHERE bin = ? AND vantage = ? AND prev_space > routed_v4 + routed_v6
                     """, arguments: [last, vp["id"] as Int64]) {
-                    let d = EntityDrop(entity: r["entity"], bin: last, before: r["prev_space"], now: r["space"])
-                    if best[d.entity].map({ $0.drop < d.drop }) ?? true { best[d.entity] = d }
+                    drops.append(EntityDrop(entity: r["entity"], bin: last, before: r["prev_space"], now: r["space"]))
                 }
             }
-            return Array(best.values.sorted { ($0.drop, $0.before, $1.entity) > ($1.drop, $1.before, $0.entity) }.prefix(limit))
+            return EntityDrop.strongest(drops, limit: limit)
         }
     }
 }

@@ -69,6 +69,31 @@ extension SeriesRun {
     }
 }
 
+/// A vantage point as the runs tables know it: its number, name, and where its open runs end.
+typealias VantagePoint = (id: Int64, name: String, openUntil: Int64)
+
+extension SeriesRun {
+    /// One entity's rows in [from, until) from its runs at each vantage point (all, or the one named
+    /// `wanted`), combined: at each, the run in progress at `from` (however long ago it began, from
+    /// `atOrBefore`) and those that begin after it (from `beginning`, given [lower, upper)).
+    static func rows(_ entity: String, _ points: [VantagePoint], wanted: String?, from: Int64?, until: Int64?,
+                     atOrBefore: (VantagePoint, Int64) throws -> SeriesRun?,
+                     beginning: (VantagePoint, Int64, Int64) throws -> [SeriesRun]) rethrows -> [SeriesRow] {
+        var lists: [[SeriesRow]] = []
+        for vp in points where wanted == nil || wanted == vp.name {
+            var out: [SeriesRow] = []
+            var lower = Int64.min
+            if let from {
+                try atOrBefore(vp, from)?.expand(entity, from: from, until: until, into: &out)
+                lower = from + 1
+            }
+            for run in try beginning(vp, lower, until ?? Int64.max) { run.expand(entity, from: from, until: until, into: &out) }
+            lists.append(out)
+        }
+        return SeriesRow.combine(lists)
+    }
+}
+
 extension SeriesRow {
     /// Several vantage points' rows of one entity, by bin: a level is the highest any of them saw
     /// (space routed anywhere is routed), counts are summed (each saw its own updates).
