@@ -12,6 +12,9 @@ extension PostgresStore {
             let points = try vantagePoints()
             let mine = st.writer.vantageID
             try wait { [self] in
+                // Partitions first, outside the pass's transaction (making one waits for every writer's).
+                try await ensurePartition(cutoff, st)
+                if let gone { try await ensurePartition(gone, st) }
                 try await client.withTransaction(logger: logger) { c in
                     for vp in points { try await rollUp(c, vantage: vp.id, openUntil: vp.openUntil, before: cutoff, mine: mine, st) }
                     if let gone { try await expire(c, before: gone, mine: mine, st) }
@@ -35,14 +38,13 @@ extension PostgresStore {
         }
         guard !byEntity.isEmpty else { return }
         // The raw bins go first (a run that spans the cut-off keeps its part after it), so an hour never meets the run it replaces.
-        try await ensurePartition(c, cutoff, st)
         try await c.query(Self.query("DELETE FROM runs WHERE vantage = $1 AND step < 3600 AND bin < $2 AND until <= $2", [v, cutoff]), logger: logger)
         try await move(c, where: "vantage = $2 AND step < 3600 AND bin < $1", [cutoff, v], mine: mine, st)
         var entity: [Int64] = [], bin: [Int64] = [], until: [Int64] = [], x: [StoredValues] = []
         for (e, runs) in byEntity {
             st.report.rawRuns += runs.count
+            // Each hour lies where its raw bins were: its partition is there.
             for h in SeriesRun.hourly(runs, before: cutoff) {
-                try await ensurePartition(c, h.bin, st)
                 entity.append(e); bin.append(h.bin); until.append(h.until); x.append(h.values)
             }
         }
@@ -59,7 +61,6 @@ extension PostgresStore {
     /// Everything before `gone` goes: runs that span it keep their part after it, whole partitions
     /// before it are dropped, and what is left of older runs in the partition that holds it is deleted.
     private func expire(_ c: PostgresConnection, before gone: Int64, mine: Int64, _ st: WriteState) async throws {
-        try await ensurePartition(c, gone, st)
         try await move(c, where: "bin < $1 AND (until IS NULL OR until > $1)", [gone], mine: mine, st)
         let parts = try await c.query("""
             SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'runs'

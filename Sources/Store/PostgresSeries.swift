@@ -26,15 +26,19 @@ extension PostgresStore {
                                                   withdrawals: w, pathChanges: pc, originChanges: oc, fullFeedPeers4: f4, fullFeedPeers6: f6)))
     }
 
-    /// The partition that holds `bin`, made if it is not there yet (under a lock: several writers).
-    func ensurePartition(_ c: PostgresConnection, _ bin: Int64, _ st: WriteState) async throws {
+    /// The partition that holds `bin`, made if it is not there yet. In a transaction of its own that
+    /// holds nothing else (its lock serialises writers making the same one): inside a bin's
+    /// transaction, two writers could each wait for the other.
+    func ensurePartition(_ bin: Int64, _ st: WriteState) async throws {
         let w = Self.partitionSeconds
         let n = bin >= 0 ? bin / w : (bin - w + 1) / w
         guard !st.partitions.contains(n) else { return }
-        try await c.query("SELECT pg_advisory_xact_lock(7311001)", logger: logger)
         let name = "runs_p\(n < 0 ? "m\(-n)" : "\(n)")"
-        try await c.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF runs FOR VALUES FROM (\(n * w)) TO (\((n + 1) * w))"),
-                          logger: logger)
+        try await client.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(7311001)", logger: logger)
+            try await c.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF runs FOR VALUES FROM (\(n * w)) TO (\((n + 1) * w))"),
+                              logger: logger)
+        }
         st.partitions.insert(n)
     }
 
@@ -50,6 +54,8 @@ extension PostgresStore {
             writer = RunWriter()
             let name = vantage
             try wait { [self] in
+                // Before the bins' transaction, each in its own: names get numbers (sorted, so writers lock
+                // them in one order) and the partitions are made; neither is undone if the bins are not written.
                 try await client.withTransaction(logger: logger) { c in
                     if !st.writer.started {
                         try await c.query(Self.query("""
@@ -66,18 +72,22 @@ extension PostgresStore {
                         }
                         st.writer.started = true
                     }
-                    for (b, bin) in bins {
-                        let fresh = st.writer.unknown(bin)
-                        if !fresh.isEmpty {
-                            try await c.query(Self.query("INSERT INTO entities (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING", [fresh]),
-                                              logger: logger)
-                            for try await (id, e) in try await c.query(Self.query("SELECT id, name FROM entities WHERE name = ANY($1)", [fresh]),
-                                                                       logger: logger).decode((Int64, String).self) {
-                                st.writer.entities[e] = .init(id: id)
-                            }
-                        }
-                        try await carryOut(c, st.writer.plan(b, bin, step: step), st)
+                }
+                let fresh = Set(bins.flatMap { st.writer.unknown($0.1) }).sorted()
+                if !fresh.isEmpty {
+                    try await client.query(Self.query("INSERT INTO entities (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING", [fresh]),
+                                           logger: logger)
+                    for try await (id, e) in try await client.query(Self.query("SELECT id, name FROM entities WHERE name = ANY($1)", [fresh]),
+                                                                    logger: logger).decode((Int64, String).self) {
+                        st.writer.entities[e] = .init(id: id)
                     }
+                }
+                for (b, _) in bins {
+                    try await ensurePartition(b, st)
+                    try await ensurePartition(b + 3600, st)  // where a run cut at b may now begin
+                }
+                try await client.withTransaction(logger: logger) { c in
+                    for (b, bin) in bins { try await carryOut(c, st.writer.plan(b, bin, step: step), st) }
                 }
             }
             writer = st.writer
@@ -87,8 +97,6 @@ extension PostgresStore {
 
     private func carryOut(_ c: PostgresConnection, _ p: BinPlan, _ st: WriteState) async throws {
         let (b, v) = (p.bin, st.writer.vantageID)
-        try await ensurePartition(c, b, st)
-        try await ensurePartition(c, b + 3600, st)  // where a run cut at b may now begin
         if p.discontinuous {
             if let u = p.closeOpenAt {
                 try await c.query(Self.query("UPDATE runs SET until = $1 WHERE vantage = $2 AND until IS NULL", [u, v]), logger: logger)
