@@ -72,7 +72,7 @@ public struct Evaluator {
             let r = ReplayRunner(options: o, store: store, entityMap: nil)
             r.report = { _ in }
             _ = try r.run()
-            let events = try store.events(entity: nil, from: nil, until: nil)
+            let events = try blockingWait { try await store.events(entity: nil, from: nil, until: nil) }
             score.add(c, events, bin: binSeconds)
             for f in out.updates + [out.rib] { unlink(f) }
             rmdir(dir)

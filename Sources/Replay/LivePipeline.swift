@@ -259,11 +259,9 @@ public final class LivePipeline: @unchecked Sendable {
             }
         }
         let began = Date()
-        do {
-            try store.write(rows, step: options.binSeconds)
-            try store.writeEvents(changed)
-        } catch {
-            logger.error("store: \(error)")
+        storing { [step = options.binSeconds, changed] in
+            try await $0.write(rows, step: step)
+            try await $0.writeEvents(changed)
         }
         onStoreWrite(Date().timeIntervalSince(began))
         for bin in Set(rows.map(\.bin)).sorted() { publish(.binClosed(bin)) }
@@ -272,6 +270,12 @@ public final class LivePipeline: @unchecked Sendable {
         cond.lock()
         status.rows += rows.count
         cond.unlock()
+    }
+
+    /// Store calls from the pipeline's thread (and the prober's), waited for: an error is logged, the pipeline goes on.
+    func storing(_ body: @escaping @Sendable (any SeriesStore) async throws -> Void) {
+        let store = store
+        do { try blockingWait { try await body(store) } } catch { logger.error("store: \(error)") }
     }
 
     /// The entities whose outages the live detector judges (the watched ones, on the wall
@@ -293,7 +297,7 @@ public final class LivePipeline: @unchecked Sendable {
         let stopped = live.stopObserving(at: t) + dataPlane.stopObserving(at: t)
             + detector.stopObserving(at: t).filter { $0.kind != .outage || !watched.contains($0.entity) }
         for e in stopped { publish(.event(.closed(e), latency: nil)) }
-        do { try store.writeEvents(stopped) } catch { logger.error("store: \(error)") }
+        storing { try await $0.writeEvents(stopped) }
         cond.lock()
         status.openEvents = []
         cond.unlock()
@@ -315,7 +319,7 @@ public final class LivePipeline: @unchecked Sendable {
                 }
             }
         }
-        do { try store.writeEvents(changed) } catch { logger.error("store: \(error)") }
+        if !changed.isEmpty { storing { [changed] in try await $0.writeEvents(changed) } }
         let refused = engine.state.refusedPaths
         if refused > reportedRefusals {
             logger.warning("\(refused - reportedRefusals) ADD-PATH announcements refused (\(refused) in all): a peer sent more than \(PeerTable.maxPathsPerPrefix) paths for one prefix")

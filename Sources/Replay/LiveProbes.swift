@@ -11,7 +11,7 @@ extension LivePipeline {
     /// Block records are written here, on the caller's thread: a census of millions of
     /// blocks must not hold up the BGP elements queued for the pipeline.
     public func submitProbes(rows: [ProbeRow], verdicts: [BlockVerdict], blocks: [BlockRecord]) {
-        do { try store.writeBlocks(blocks) } catch { logger.error("store: \(error)") }
+        if !blocks.isEmpty { storing { try await $0.writeBlocks(blocks) } }
         guard !rows.isEmpty else { return }
         perform { [self] engine in
             var changed: [Event] = []
@@ -36,11 +36,9 @@ extension LivePipeline {
                     publish(.event(.updated(e), latency: nil))
                 }
             }
-            do {
-                try store.writeProbes(rows)
-                try store.writeEvents(changed)
-            } catch {
-                logger.error("store: \(error)")
+            storing { [changed] in
+                try await $0.writeProbes(rows)
+                try await $0.writeEvents(changed)
             }
             cond.lock()
             status.openEvents = openEvents

@@ -93,7 +93,7 @@ public final class ReplayRunner {
             changed.append(f.event)
         }
         if convergedAt == nil {
-            try store.writeEvents(changed)
+            try storeEvents(changed)
             return
         }
         for r in rows {
@@ -102,7 +102,13 @@ public final class ReplayRunner {
                 changed.append(c.event)
             }
         }
-        try store.writeEvents(changed)
+        try storeEvents(changed)
+    }
+
+    /// The replay runs on a thread of its own (a command's): it waits for the store.
+    func storeEvents(_ events: [Event]) throws {
+        guard !events.isEmpty else { return }
+        try blockingWait { [store] in try await store.writeEvents(events) }
     }
 
     public func run() throws -> Summary {
@@ -182,7 +188,7 @@ public final class ReplayRunner {
         try flush()
         try writer.finish()
         // The archive ends, not the events: those still open end there as "observation stopped".
-        if options.detect { try store.writeEvents(detector.stopObserving(at: max(Int64(lastTime), last.first?.bin ?? 0))) }
+        if options.detect { try storeEvents(detector.stopObserving(at: max(Int64(lastTime), last.first?.bin ?? 0))) }
         progress?(total, total, n)
         s.elements = n
         s.walkedRecords = rib.walkedRecords + updates.walkedRecords
@@ -201,7 +207,7 @@ public final class ReplayRunner {
         for id in 0..<st.prefixes.count where st.origin[id] != 0 {
             origins.append((st.prefixes[UInt32(id)], st.origin[id], Int64(lastTime)))
         }
-        try store.savePrefixOrigins(origins)
+        try blockingWait { [store, origins] in try await store.savePrefixOrigins(origins) }
         s.issues = issues
         s.notes = notes
         s.seconds = monotonicSeconds() - started

@@ -89,6 +89,12 @@ public final class RoutingState {
     /// Prefixes first held less than this long before no peer held them are forgotten at once:
     /// a route that came and went (or a peer's junk) leaves nothing behind.
     public var transientSeconds: UInt32 = 3600
+    /// Prefixes first held this soon after the first route of all are never transient: the first
+    /// tables (after a start or restart) hold routes of unknown age, maybe routed for years before
+    /// Vigil looked, and one withdrawn a minute later is an outage, not junk.
+    public var startupGrace: UInt32 = 600
+    /// When the first route was held (the data's clock).
+    var observingSince: UInt32?
     /// Prefixes held longer are remembered this long after the last peer withdrew them, so an
     /// entity that went dark stays an outage while it is judged, not an unknown.
     public var rememberSeconds: UInt32 = 7 * 86400
@@ -192,6 +198,7 @@ public final class RoutingState {
         }
         if forgetting && newPrefix {
             if holders[Int(p)] == 0 && firstHeld[Int(p)] == 0 { firstHeld[Int(p)] = now }
+            if observingSince == nil { observingSince = now }
             holders[Int(p)] += 1
         }
         origin[Int(p)] = paths.origins[Int(path)]
@@ -273,7 +280,8 @@ public final class RoutingState {
         func consider(_ p: UInt32, _ keep: inout [UInt32]) {
             let i = Int(p)
             guard holders[i] == 0 else { listed[i] = false; return }
-            if unheldAt[i] &- firstHeld[i] < transientSeconds || now &- unheldAt[i] >= rememberSeconds {
+            let seenAppear = Int64(firstHeld[i]) - Int64(observingSince ?? firstHeld[i]) >= Int64(startupGrace)
+            if (seenAppear && unheldAt[i] &- firstHeld[i] < transientSeconds) || now &- unheldAt[i] >= rememberSeconds {
                 listed[i] = false
                 peakVisibility[i] = 0
                 origin[i] = 0

@@ -40,6 +40,8 @@ public final class Observatory: @unchecked Sendable {
     var elementSources: [any ElementSource] = []
     var probeSource: ProbeSource?
     var trackers: [SourceHealthTracker] = []
+    /// Whether the store has every source's health yet (the first look writes them all).
+    var healthRecorded = false
     let health = NIOLockedValueBox([SourceHealth]())
     /// The metrics port once bound (0 until then).
     public let httpPort = NIOLockedValueBox(0)
@@ -48,7 +50,7 @@ public final class Observatory: @unchecked Sendable {
     /// The user to become once the sources are open (`[process] user`).
     let account: Privileges.Account?
 
-    public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) throws {
+    public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) async throws {
         self.cfg = cfg
         self.mode = mode
         self.configPath = configPath
@@ -67,9 +69,9 @@ public final class Observatory: @unchecked Sendable {
         } else {
             archive = nil
         }
-        store = try Stores.open(cfg.database, vantage: cfg.vantage)
-        try Self.endUnfinishedEvents(store, bin: cfg.bin, logger: logger)
-        let map = try store.loadEntityMap()
+        store = try await Stores.open(cfg.database, vantage: cfg.vantage)
+        try await Self.endUnfinishedEvents(store, bin: cfg.bin, logger: logger)
+        let map = try await store.loadEntityMap()
 
         let live = !cfg.listen.isEmpty || !cfg.bmpListen.isEmpty || cfg.peers.contains(where: \.active) || cfg.probe != nil
         if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
@@ -115,14 +117,15 @@ public final class Observatory: @unchecked Sendable {
 
     /// Events a run that did not stop cleanly (killed, crashed) left open: Vigil stopped
     /// observing them after the last bin it stored, so they end there, not as recoveries.
-    static func endUnfinishedEvents(_ store: any SeriesStore, bin: Int64, logger: Logger) throws {
+    /// Only this vantage point's: another observatory writing into the same database is still running.
+    static func endUnfinishedEvents(_ store: any SeriesStore, bin: Int64, logger: Logger) async throws {
         var ended: [Event] = []
-        for e in try store.events(entity: nil, from: nil, until: nil) where e.end == nil {
-            let lastBin = try store.series(entity: e.entity, from: e.start, until: nil).last.map { $0.bin + bin } ?? e.start
+        for e in try await store.events(entity: nil, vantage: store.vantage, from: nil, until: nil) where e.end == nil {
+            let lastBin = try await store.series(entity: e.entity, vantage: store.vantage, from: e.start, until: nil).last.map { $0.bin + bin } ?? e.start
             ended.append(e.stoppedObserving(at: lastBin))
             logger.notice("\(e.entity) \(e.kind.rawValue) since \(UTCTime.format(e.start)) was left open by a run that did not stop: observation stopped at \(UTCTime.format(max(lastBin, e.start)))")
         }
-        try store.writeEvents(ended)
+        try await store.writeEvents(ended)
     }
 
     /// Runs until SIGTERM or SIGINT (or `seconds`); SIGHUP reloads the watch list, SIGUSR1 writes a RIB snapshot.
@@ -207,11 +210,11 @@ public final class Observatory: @unchecked Sendable {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(1))
                     let now = Int64(wallClock().0)
-                    look(now: now)
+                    await look(now: now)
                     if now >= nextRetention {
                         // Hourly: old bins become hours a little at a time, never all at once.
                         nextRetention = now + 3600
-                        retain(now: now)
+                        await retain(now: now)
                     }
                     if let t = nextRIB, now >= t {
                         snapshot()
@@ -219,7 +222,11 @@ public final class Observatory: @unchecked Sendable {
                     }
                 }
             }
-            look(now: Int64(wallClock().0))
+            let now = Int64(wallClock().0)
+            await look(now: now)
+            // The store says this vantage point stopped observing: its silence is a gap, not an outage.
+            await recordHealth(trackers.map { SourceHealth(source: $0.source, state: .down, since: now, lastData: $0.health.lastData,
+                                                           dataTime: $0.health.dataTime, detail: "observatory stopped") })
         })
         let listen = cfg.metricsOff ? nil : cfg.metricsListen ?? (mode == .serve ? CollectConfig.defaultMetricsListen : nil)
         if let l = listen {
@@ -293,10 +300,15 @@ public final class Observatory: @unchecked Sendable {
         }
     }
 
+    /// Feed health into the store (shared by several vantage points: each says how its own sources are).
+    func recordHealth(_ list: [SourceHealth]) async {
+        do { try await store.writeSourceHealth(list) } catch { logger.error("store: source health: \(error)") }
+    }
+
     /// The store's retention pass (`[store] raw_retention`, `hourly_retention`), off the pipeline's thread.
-    func retain(now: Int64) {
+    func retain(now: Int64) async {
         do {
-            let r = try store.applyRetention(now: now, raw: cfg.rawRetention, keep: cfg.hourlyRetention)
+            let r = try await store.applyRetention(now: now, raw: cfg.rawRetention, keep: cfg.hourlyRetention)
             if r.rawRuns > 0 || r.dropped > 0 {
                 logger.info("store: \(r.rawRuns) runs of old bins rolled up into \(r.hourlyRuns) hourly runs, \(r.dropped) expired runs dropped")
             }
@@ -306,7 +318,7 @@ public final class Observatory: @unchecked Sendable {
     }
 
     /// Once a second: each source's health (changes published), the metrics, the archive's clock, the status file.
-    func look(now: Int64) {
+    func look(now: Int64) async {
         var changes: [SourceHealth] = []
         let sources = allSources
         var reading = ServeMetrics.Reading()
@@ -319,6 +331,12 @@ public final class Observatory: @unchecked Sendable {
         }
         health.withLockedValue { $0 = trackers.map(\.health) }
         for c in changes { bus.publish(.source(c)) }
+        // Every source at the first look, then what changed: each vantage point's feed health in the store.
+        if !healthRecorded {
+            healthRecorded = true
+            changes = trackers.map(\.health)
+        }
+        if !changes.isEmpty { await recordHealth(changes) }
         archive?.flush(now: now)
         // One report a second serves the metrics and the status file alike.
         let r = report()

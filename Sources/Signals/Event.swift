@@ -42,11 +42,16 @@ public struct Event: Hashable, Sendable, Codable {
     public var level: String
     public var precededByInstability: Bool
     public var evidence: Evidence
+    /// The vantage point that saw it ("" when there is one); set by the store it is written to.
+    public var vantage: String
+    /// An event several vantage points agree on (`Agreement`): the ones that saw it, in name order.
+    public var seenBy: [String]
 
     public var id: String { "\(entity)|\(kind.rawValue)|\(start)" }
 
     public init(entity: String, kind: Kind, cause: Cause, start: Int64, end: Int64?, scope: Double, severity: Double,
-                level: String, precededByInstability: Bool, evidence: Evidence, observationStopped: Bool = false) {
+                level: String, precededByInstability: Bool, evidence: Evidence, observationStopped: Bool = false,
+                vantage: String = "", seenBy: [String] = []) {
         self.entity = entity
         self.kind = kind
         self.cause = cause
@@ -58,7 +63,12 @@ public struct Event: Hashable, Sendable, Codable {
         self.precededByInstability = precededByInstability
         self.evidence = evidence
         self.observationStopped = observationStopped
+        self.vantage = vantage
+        self.seenBy = seenBy
     }
+
+    /// The order stores return events in: by start, entity, then vantage point.
+    public static func storedOrder(_ a: Event, _ b: Event) -> Bool { (a.start, a.entity, a.vantage) < (b.start, b.entity, b.vantage) }
 
     /// The event as it stands when Vigil stops observing at `t` with it still open.
     public func stoppedObserving(at t: Int64) -> Event {
@@ -87,6 +97,9 @@ public struct Event: Hashable, Sendable, Codable {
         try c.encode(level, forKey: "level")
         try c.encode(precededByInstability, forKey: "preceded_by_instability")
         try c.encode(evidence, forKey: "evidence")
+        // Only with several vantage points: a single observatory's JSON is as before.
+        if !vantage.isEmpty { try c.encode(vantage, forKey: "vantage") }
+        if !seenBy.isEmpty { try c.encode(seenBy, forKey: "seen_by") }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,6 +115,8 @@ public struct Event: Hashable, Sendable, Codable {
         level = try c.decodeIfPresent(String.self, forKey: "level") ?? "warning"
         precededByInstability = try c.either(Bool.self, "preceded_by_instability", "precededByInstability") ?? false
         evidence = try c.decodeIfPresent(Evidence.self, forKey: "evidence") ?? Evidence(signal: "")
+        vantage = try c.decodeIfPresent(String.self, forKey: "vantage") ?? ""
+        seenBy = try c.decodeIfPresent([String].self, forKey: "seen_by") ?? []
     }
 
     public struct Evidence: Hashable, Sendable, Codable {

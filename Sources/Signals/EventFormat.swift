@@ -29,7 +29,13 @@ public enum EventFormat {
         evidence += ",\"instability_since\":\(ev.instabilitySince.map { "\"\(UTCTime.format($0))\"" } ?? "null")"
         return "{\"version\":\(jsonVersion),\"entity\":\"\(esc(e.entity))\",\"kind\":\"\(e.kind.rawValue)\",\"cause\":\"\(e.cause.rawValue)\",\"start\":\"\(UTCTime.format(e.start))\","
             + "\"end\":\(e.end.map { "\"\(UTCTime.format($0))\"" } ?? "null"),\"observation_stopped\":\(e.observationStopped),\"scope\":\(num(e.scope)),\"severity\":\(num(e.severity)),"
-            + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\"evidence\":{\(evidence)}}"
+            + "\"level\":\"\(e.level)\",\"preceded_by_instability\":\(e.precededByInstability),\(seen(e))\"evidence\":{\(evidence)}}"
+    }
+
+    /// With several vantage points: the one that saw the event, or those that agree on it.
+    static func seen(_ e: Event) -> String {
+        (e.vantage.isEmpty ? "" : "\"vantage\":\"\(esc(e.vantage))\",")
+            + (e.seenBy.isEmpty ? "" : "\"seen_by\":[\(e.seenBy.map { "\"\(esc($0))\"" }.joined(separator: ","))],")
     }
 
     /// The version of the event JSON form (README, "Event JSON"): bumped when a key changes
@@ -73,7 +79,10 @@ public enum EventFormat {
     }
 
     public static func table(_ events: [Event]) -> String {
-        let header = ["entity", "kind", "cause", "start", "end", "duration", "scope", "severity", "after instability", "evidence"]
+        // A "seen from" column only when several vantage points wrote the events.
+        let vantages = events.contains { !$0.vantage.isEmpty || !$0.seenBy.isEmpty }
+        let header = ["entity", "kind", "cause", "start", "end", "duration", "scope", "severity", "after instability"]
+            + (vantages ? ["seen from"] : []) + ["evidence"]
         let rows = events.map { e -> [String] in
             var ev = e.evidence.note
             if e.kind == .outage {
@@ -87,7 +96,8 @@ public enum EventFormat {
                 }
             }
             return [e.entity, e.kind.rawValue, e.cause.rawValue, UTCTime.format(e.start), e.end.map(UTCTime.format) ?? "-", duration(e),
-                    num(e.scope), num(e.severity), e.kind == .outage ? (e.precededByInstability ? "yes" : "no") : "-", ev]
+                    num(e.scope), num(e.severity), e.kind == .outage ? (e.precededByInstability ? "yes" : "no") : "-"]
+                + (vantages ? [e.seenBy.isEmpty ? e.vantage : e.seenBy.joined(separator: "+")] : []) + [ev]
         }
         let widths = header.indices.map { i in max(header[i].count, rows.map { $0[i].count }.max() ?? 0) }
         func line(_ c: [String]) -> String {

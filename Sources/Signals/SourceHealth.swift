@@ -25,6 +25,8 @@ public struct SourceHealth: Sendable, Hashable, Codable {
     public var dataTime: Int64?
     /// What the source says of itself ("2 of 3 sessions established").
     public var detail: String
+    /// The vantage point whose source it is ("" when there is one); set by the store it is written to.
+    public var vantage: String = ""
 
     public init(source: String, state: State, since: Int64, lastData: Int64? = nil, dataTime: Int64? = nil, detail: String = "") {
         self.source = source
@@ -35,10 +37,25 @@ public struct SourceHealth: Sendable, Hashable, Codable {
         self.detail = detail
     }
 
+    /// By vantage point, then source.
+    public static func storedOrder(_ a: SourceHealth, _ b: SourceHealth) -> Bool { (a.vantage, a.source) < (b.vantage, b.source) }
+
     enum CodingKeys: String, CodingKey {
-        case source, state, since, detail
+        case source, state, since, detail, vantage
         case lastData = "last_data"
         case dataTime = "data_time"
+    }
+
+    /// Status files and stores written before vantage points were named have no `vantage`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(String.self, forKey: .source)
+        state = try c.decode(State.self, forKey: .state)
+        since = try c.decode(Int64.self, forKey: .since)
+        lastData = try c.decodeIfPresent(Int64.self, forKey: .lastData)
+        dataTime = try c.decodeIfPresent(Int64.self, forKey: .dataTime)
+        detail = try c.decodeIfPresent(String.self, forKey: .detail) ?? ""
+        vantage = try c.decodeIfPresent(String.self, forKey: .vantage) ?? ""
     }
 }
 

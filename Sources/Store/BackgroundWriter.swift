@@ -48,7 +48,7 @@ public final class BackgroundWriter: @unchecked Sendable {
             }
             guard !rows.isEmpty else { return }
             if lock.withLock({ failure == nil }) {
-                do { try store.write(rows, step: step) } catch { lock.withLock { failure = error } }
+                do { try blockingWait { [store, step] in try await store.write(rows, step: step) } } catch { lock.withLock { failure = error } }
             }
             for _ in 0..<bins { slots.signal() }
         }

@@ -4,14 +4,14 @@ import PostgresNIO
 /// a partition at a time (DROP TABLE, not row by row).
 extension PostgresStore {
     @discardableResult
-    public func applyRetention(now: Int64, raw: Int64, keep: Int64?) throws -> RetentionReport {
+    public func applyRetention(now: Int64, raw: Int64, keep: Int64?) async throws -> RetentionReport {
         let cutoff = (now - raw) / 3600 * 3600
         let gone = keep.map { (now - $0) / 3600 * 3600 }
-        return try sessionLock.withLock {
+        return try await gate.run { [self] in
             let st = WriteState(writer, partitions)
-            let points = try vantagePoints()
+            let points = try await vantagePoints()
             let mine = st.writer.vantageID
-            try wait { [self] in
+            try await named {
                 // Partitions first, outside the pass's transaction (making one waits for every writer's).
                 try await ensurePartition(cutoff, st)
                 if let gone { try await ensurePartition(gone, st) }

@@ -49,5 +49,24 @@ enum PostgresSchema {
                 belief FLOAT8 NOT NULL, availability FLOAT8 NOT NULL, responsive BIGINT NOT NULL, census_at BIGINT NOT NULL)
             """,
         ]),
+        ("v2-vantage-points", [
+            // Events and feed health by vantage point: several observatories share the database.
+            "ALTER TABLE events ADD COLUMN vantage TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+            "ALTER TABLE events DROP CONSTRAINT events_pkey",
+            "ALTER TABLE events ADD PRIMARY KEY (vantage, id)",
+            // Events in a range whatever the entity (the dashboard's timeline).
+            "CREATE INDEX events_by_start ON events (start)",
+            """
+            CREATE TABLE source_health (vantage TEXT COLLATE "C" NOT NULL, source TEXT COLLATE "C" NOT NULL, state TEXT NOT NULL,
+                since BIGINT NOT NULL, last_data BIGINT, data_time BIGINT, detail TEXT NOT NULL, PRIMARY KEY (vantage, source))
+            """,
+            // Probing rounds and probed blocks by vantage point: probers in different networks.
+            "ALTER TABLE probes ADD COLUMN vantage TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+            "ALTER TABLE probes DROP CONSTRAINT probes_pkey",
+            "ALTER TABLE probes ADD PRIMARY KEY (vantage, entity, time)",
+            "ALTER TABLE probe_blocks ADD COLUMN vantage TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+            "ALTER TABLE probe_blocks DROP CONSTRAINT probe_blocks_pkey",
+            "ALTER TABLE probe_blocks ADD PRIMARY KEY (vantage, block)",
+        ]),
     ]
 }

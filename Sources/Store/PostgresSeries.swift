@@ -42,36 +42,21 @@ extension PostgresStore {
         st.partitions.insert(n)
     }
 
-    public func write(_ rows: [SeriesRow], step: Int64) throws {
+    public func write(_ rows: [SeriesRow], step: Int64) async throws {
         guard !rows.isEmpty else { return }
         precondition(step > 0, "a bin lasts a positive number of seconds")
         var grouped: [(Int64, ArraySlice<SeriesRow>)] = []
         RunWriter.bins(rows) { grouped.append(($0, $1)) }
         let bins = grouped
-        try sessionLock.withLock {
+        try await gate.run { [self] in
             // If the write fails, the next one starts afresh from what was committed, as after a restart.
             let st = WriteState(writer, partitions)
             writer = RunWriter()
-            let name = vantage
-            try wait { [self] in
+            try await named {
                 // Before the bins' transaction, each in its own: names get numbers (sorted, so writers lock
                 // them in one order) and the partitions are made; neither is undone if the bins are not written.
                 try await client.withTransaction(logger: logger) { c in
-                    if !st.writer.started {
-                        try await c.query(Self.query("""
-                            INSERT INTO vantage_points (name, step, open_until, written_until) VALUES ($1, $2, 0, 0) ON CONFLICT (name) DO NOTHING
-                            """, [name, step]), logger: logger)
-                        for try await id in try await c.query(Self.query("SELECT id FROM vantage_points WHERE name = $1", [name]), logger: logger)
-                            .decode(Int64.self) { st.writer.vantageID = id }
-                        // A writer that stopped without closing (killed, crashed) left its runs open: they end where it got to.
-                        try await c.query(Self.query("""
-                            UPDATE runs SET until = (SELECT open_until FROM vantage_points WHERE id = $1) WHERE vantage = $1 AND until IS NULL
-                            """, [st.writer.vantageID]), logger: logger)
-                        for try await (id, e) in try await c.query("SELECT id, name FROM entities", logger: logger).decode((Int64, String).self) {
-                            st.writer.entities[e] = .init(id: id)
-                        }
-                        st.writer.started = true
-                    }
+                    if !st.writer.started { try await start(c, step: step, st) }
                 }
                 let fresh = Set(bins.flatMap { st.writer.unknown($0.1) }).sorted()
                 if !fresh.isEmpty {
@@ -93,6 +78,23 @@ extension PostgresStore {
             writer = st.writer
             partitions = st.partitions
         }
+    }
+
+    /// A writer's first write: its vantage point's number, the runs an earlier writer left open closed, the entities' numbers.
+    private func start(_ c: PostgresConnection, step: Int64, _ st: WriteState) async throws {
+        try await c.query(Self.query("""
+            INSERT INTO vantage_points (name, step, open_until, written_until) VALUES ($1, $2, 0, 0) ON CONFLICT (name) DO NOTHING
+            """, [vantage, step]), logger: logger)
+        for try await id in try await c.query(Self.query("SELECT id FROM vantage_points WHERE name = $1", [vantage]), logger: logger)
+            .decode(Int64.self) { st.writer.vantageID = id }
+        // A writer that stopped without closing (killed, crashed) left its runs open: they end where it got to.
+        try await c.query(Self.query("""
+            UPDATE runs SET until = (SELECT open_until FROM vantage_points WHERE id = $1) WHERE vantage = $1 AND until IS NULL
+            """, [st.writer.vantageID]), logger: logger)
+        for try await (id, e) in try await c.query("SELECT id, name FROM entities", logger: logger).decode((Int64, String).self) {
+            st.writer.entities[e] = .init(id: id)
+        }
+        st.writer.started = true
     }
 
     private func carryOut(_ c: PostgresConnection, _ p: BinPlan, _ st: WriteState) async throws {
@@ -132,36 +134,38 @@ extension PostgresStore {
                                      [p.step, b + p.step, v]), logger: logger)
     }
 
-    func vantagePoints() throws -> [VantagePoint] {
-        try rows("SELECT id, name, open_until FROM vantage_points ORDER BY name").map { try $0.decode((Int64, String, Int64).self) }
+    func vantagePoints() async throws -> [VantagePoint] {
+        try await rows("SELECT id, name, open_until FROM vantage_points ORDER BY name").map { try $0.decode((Int64, String, Int64).self) }
     }
 
-    public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow] {
-        guard let id = try rows("SELECT id FROM entities WHERE name = $1", [entity]).first?.decode(Int64.self) else { return [] }
-        return try SeriesRun.rows(entity, try vantagePoints(), wanted: vantage, from: from, until: until, atOrBefore: { vp, t in
-            try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin <= $3 ORDER BY bin DESC LIMIT 1", [id, vp.id, t])
-                .first.map { try Self.run($0, openUntil: vp.openUntil).1 }
-        }, beginning: { vp, lower, upper in
-            try rows("SELECT \(Self.runColumns) FROM runs WHERE entity = $1 AND vantage = $2 AND bin >= $3 AND bin < $4 ORDER BY bin",
-                     [id, vp.id, lower, upper]).map { try Self.run($0, openUntil: vp.openUntil).1 }
-        })
-    }
-
-    public func entityNames() throws -> [String] {
-        try rows("SELECT name FROM entities e WHERE EXISTS (SELECT 1 FROM runs WHERE entity = e.id) ORDER BY name").map { try $0.decode(String.self) }
-    }
-
-    public func searchEntities(_ text: String, limit: Int) throws -> [String] {
-        try Self.searchRanges(text, limit: limit) { lo, hi in
-            try rows("SELECT name FROM entities WHERE name >= $1 AND name < $2 ORDER BY name LIMIT $3", [lo, hi, Int64(limit)]).map { try $0.decode(String.self) }
+    public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) async throws -> [SeriesRow] {
+        guard let id = try await rows("SELECT id FROM entities WHERE name = $1", [entity]).first?.decode(Int64.self) else { return [] }
+        var runs: [[SeriesRun]] = []
+        for vp in try await vantagePoints() where vantage == nil || vp.name == vantage {
+            runs.append(try await rows("SELECT \(Self.runColumns) FROM runs WHERE \(SeriesRun.inRange)", [id, vp.id, from ?? Int64.min, until ?? Int64.max])
+                .map { try Self.run($0, openUntil: vp.openUntil).1 })
         }
+        return SeriesRun.rows(entity, runs, from: from, until: until)
     }
 
-    public func biggestDrops(limit: Int) throws -> [EntityDrop] {
+    public func entityNames() async throws -> [String] {
+        try await rows("SELECT name FROM entities e WHERE EXISTS (SELECT 1 FROM runs WHERE entity = e.id) ORDER BY name").map { try $0.decode(String.self) }
+    }
+
+    public func searchEntities(_ text: String, limit: Int) async throws -> [String] {
+        var found: [String] = []
+        for (lo, hi) in Self.searchRanges(text) {
+            found += try await rows("SELECT name FROM entities WHERE name >= $1 AND name < $2 ORDER BY name LIMIT $3", [lo, hi, Int64(limit)])
+                .map { try $0.decode(String.self) }
+        }
+        return Self.searchResult(found, limit: limit)
+    }
+
+    public func biggestDrops(limit: Int) async throws -> [EntityDrop] {
         var drops: [EntityDrop] = []
-        for vp in try rows("SELECT id, written_until - step FROM vantage_points") {
+        for vp in try await rows("SELECT id, written_until - step FROM vantage_points") {
             let (id, last) = try vp.decode((Int64, Int64).self)
-            for r in try rows("""
+            for r in try await rows("""
                 SELECT e.name, routed_v4 + routed_v6, prev_space FROM runs JOIN entities e ON e.id = runs.entity
                 WHERE bin = $1 AND vantage = $2 AND prev_space > routed_v4 + routed_v6
                 """, [last, id]) {

@@ -36,24 +36,45 @@ enum ProbeTables {
             ) WITHOUT ROWID
             """)
     }
+
+    /// v8: the vantage point first in each key (a table rebuilt: SQLite cannot change a primary key).
+    static func addVantage(_ db: Database) throws {
+        for (table, key) in [("probes", "vantage, entity, time"), ("probe_blocks", "vantage, block")] {
+            try db.execute(sql: "ALTER TABLE \(table) RENAME TO \(table)_v7")
+            let columns = try db.columns(in: "\(table)_v7")
+            let defs = columns.map { "\($0.name) \($0.type) NOT NULL" }.joined(separator: ", ")
+            try db.execute(sql: "CREATE TABLE \(table) (vantage TEXT NOT NULL, \(defs), PRIMARY KEY (\(key))) WITHOUT ROWID")
+            let names = columns.map(\.name).joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO \(table) (vantage, \(names)) SELECT '', \(names) FROM \(table)_v7")
+            try db.execute(sql: "DROP TABLE \(table)_v7")
+        }
+    }
 }
 
 extension SQLiteStore {
-    public func writeProbes(_ rows: [ProbeRow]) throws {
+    /// The vantage column of `table`, or '' in a database not yet migrated (opened read-only): all one vantage point's.
+    static func vantageColumn(_ db: Database, _ table: String) throws -> String {
+        try db.columns(in: table).contains { $0.name == "vantage" } ? "vantage" : "''"
+    }
+
+    public func writeProbes(_ rows: [ProbeRow]) async throws {
         guard !rows.isEmpty else { return }
-        try write { db in
-            let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO probes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        try await write { [vantage] db in
+            let st = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO probes (vantage, entity, time, blocks, judged, up, down, uncertain, sent, answered, loss, rtt_median, rtt_p95)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for r in rows {
-                try st.execute(arguments: [r.entity, r.time, r.blocks, r.judged, r.up, r.down, r.uncertain, r.sent, r.answered,
+                try st.execute(arguments: [vantage, r.entity, r.time, r.blocks, r.judged, r.up, r.down, r.uncertain, r.sent, r.answered,
                                            r.loss, r.rttMedian, r.rttP95])
             }
         }
     }
 
-    public func probeSeries(entity: String, from: Int64?, until: Int64?) throws -> [ProbeRow] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE entity = ? AND time >= ? AND time < ? ORDER BY time",
-                             arguments: [entity, from ?? Int64.min, until ?? Int64.max]).map { r in
+    public func probeSeries(entity: String, vantage: String?, from: Int64?, until: Int64?) async throws -> [ProbeRow] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE entity = ?1 AND (?2 IS NULL OR \(Self.vantageColumn(db, "probes")) = ?2) AND time >= ?3 AND time < ?4 ORDER BY time",
+                             arguments: [entity, vantage, from ?? Int64.min, until ?? Int64.max]).map { r in
                 ProbeRow(entity: r["entity"], time: r["time"], blocks: r["blocks"], judged: r["judged"], up: r["up"], down: r["down"],
                          uncertain: r["uncertain"], sent: r["sent"], answered: r["answered"], rttMedian: r["rtt_median"],
                          rttP95: r["rtt_p95"])
@@ -61,20 +82,24 @@ extension SQLiteStore {
         }
     }
 
-    public func writeBlocks(_ blocks: [BlockRecord]) throws {
+    public func writeBlocks(_ blocks: [BlockRecord]) async throws {
         guard !blocks.isEmpty else { return }
-        try write { db in
-            let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO probe_blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        try await write { [vantage] db in
+            let st = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO probe_blocks (vantage, block, entity, why, state, belief, availability, responsive, census_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for b in blocks {
-                try st.execute(arguments: [b.block.description, b.entity, b.why, b.state.rawValue, b.belief, b.availability,
+                try st.execute(arguments: [vantage, b.block.description, b.entity, b.why, b.state.rawValue, b.belief, b.availability,
                                            b.responsive, b.censusAt])
             }
         }
     }
 
-    public func blocks(entity: String?) throws -> [BlockRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM probe_blocks WHERE ? IS NULL OR entity = ?", arguments: [entity, entity])
+    public func blocks(entity: String?, vantage: String?) async throws -> [BlockRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM probe_blocks WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR \(Self.vantageColumn(db, "probe_blocks")) = ?2)",
+                             arguments: [entity, vantage])
                 .compactMap { r -> BlockRecord? in
                     guard let p = Prefix(r["block"] as String), let state = BlockVerdict.State(rawValue: r["state"]) else { return nil }
                     return BlockRecord(block: p, entity: r["entity"], why: r["why"], state: state, belief: r["belief"],

@@ -10,9 +10,14 @@ public struct EventQuery: Sendable {
     /// Events overlapping [from, until).
     public var from: Int64?
     public var until: Int64?
+    /// One vantage point's events (nil: every vantage point's).
+    public var vantage: String?
+    /// Only what at least this many vantage points agree on, combined (`Agreement`); nil: each as stored.
+    public var agreement: Int?
     public init(entity: String? = nil, kind: Event.Kind? = nil, cause: Event.Cause? = nil, ongoing: Bool? = nil,
-                from: Int64? = nil, until: Int64? = nil) {
+                from: Int64? = nil, until: Int64? = nil, vantage: String? = nil, agreement: Int? = nil) {
         (self.entity, self.kind, self.cause, self.ongoing, self.from, self.until) = (entity, kind, cause, ongoing, from, until)
+        (self.vantage, self.agreement) = (vantage, agreement)
     }
 }
 
@@ -33,8 +38,8 @@ extension SeriesStore {
     /// One entity's series over [from, until) in at most `points` rows. Each row covers
     /// consecutive bins: levels (space, visible prefixes, visibility, full-feed peers) are the
     /// bucket's minimum, so a dip is never averaged away; counts are summed; `bin` is the first.
-    public func series(entity: String, from: Int64?, until: Int64?, points: Int) throws -> [SeriesRow] {
-        Self.downsample(try series(entity: entity, from: from, until: until), points: points)
+    public func series(entity: String, vantage: String? = nil, from: Int64?, until: Int64?, points: Int) async throws -> [SeriesRow] {
+        Self.downsample(try await series(entity: entity, vantage: vantage, from: from, until: until), points: points)
     }
 
     /// Buckets of equal time (a whole number of the finest bins), so hourly rows from before the
@@ -60,9 +65,12 @@ extension SeriesStore {
         return out
     }
 
-    /// Events matching `q`, oldest first.
-    public func events(_ q: EventQuery) throws -> [Event] {
-        try events(entity: q.entity, from: q.from, until: q.until).filter { e in
+    /// Events matching `q`, oldest first. With `agreement`, the kind, cause and ongoing filters apply
+    /// to the combined events (an outage two vantage points agree on is ongoing while both see it).
+    public func events(_ q: EventQuery) async throws -> [Event] {
+        var found = try await events(entity: q.entity, vantage: q.vantage, from: q.from, until: q.until)
+        if let k = q.agreement { found = Agreement.combine(found, required: k) }
+        return found.filter { e in
             (q.kind == nil || e.kind == q.kind) && (q.cause == nil || e.cause == q.cause) && (q.ongoing == nil || (e.end == nil) == q.ongoing)
         }
     }
@@ -71,19 +79,19 @@ extension SeriesStore {
 /// The generic forms of the two queries a database answers from its indexes.
 extension SeriesStore {
     /// Entity names starting with `text` (case-insensitive: "as131" finds AS131279), in order.
-    public func genericSearch(_ text: String, limit: Int) throws -> [String] {
+    public func genericSearch(_ text: String, limit: Int) async throws -> [String] {
         let t = text.uppercased()
-        return Array(try entityNames().filter { $0.uppercased().hasPrefix(t) }.prefix(limit))
+        return Array(try await entityNames().filter { $0.uppercased().hasPrefix(t) }.prefix(limit))
     }
 
     /// The `limit` entities that lost the largest share of their routed space between the last two
     /// bins stored (entities with no row in the last bin are unknown there, not zero: left out).
-    public func genericDrops(limit: Int) throws -> [EntityDrop] {
+    public func genericDrops(limit: Int) async throws -> [EntityDrop] {
         var last: [String: (Int64, Double)] = [:]
         var prev: [String: Double] = [:]
         var bins = Set<Int64>()
         var all: [SeriesRow] = []
-        for e in try entityNames() { all += try series(entity: e, from: nil, until: nil).suffix(2) }
+        for e in try await entityNames() { all += try await series(entity: e, from: nil, until: nil).suffix(2) }
         for r in all { bins.insert(r.bin) }
         let top = bins.sorted().suffix(2)
         guard let lastBin = top.last else { return [] }
@@ -104,12 +112,12 @@ extension SeriesStore {
 
     /// Entity search in a database whose names are an ordered key: the text as typed, in upper and in
     /// lower case (names are "AS…", country codes and prefixes, IPv6 in lower case), each a range
-    /// [form, form + U+10FFFF) that `range` reads, at most `limit` names each.
-    static func searchRanges(_ text: String, limit: Int, _ range: (String, String) throws -> [String]) rethrows -> [String] {
-        var found = Set<String>()
-        for f in Set([text, text.uppercased(), text.lowercased()]) { found.formUnion(try range(f, f + "\u{10FFFF}")) }
-        return Array(found.sorted().prefix(limit))
+    /// [form, form + U+10FFFF) to read at most `limit` names from (then `searchResult`).
+    static func searchRanges(_ text: String) -> [(String, String)] {
+        Set([text, text.uppercased(), text.lowercased()]).map { ($0, $0 + "\u{10FFFF}") }
     }
+
+    static func searchResult(_ found: [String], limit: Int) -> [String] { Array(Set(found).sorted().prefix(limit)) }
 }
 
 extension EntityDrop {

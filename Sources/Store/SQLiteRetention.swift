@@ -6,12 +6,12 @@ import Signals
 /// summed, as downsampling does), and hourly runs older than `keep` are dropped. Hours are whole
 /// (the cut-off falls on an hour) so an hour is never half raw, half rolled up.
 extension SQLiteStore {
-    public func applyRetention(now: Int64, raw: Int64, keep: Int64?) throws -> RetentionReport {
-        var report = RetentionReport()
+    public func applyRetention(now: Int64, raw: Int64, keep: Int64?) async throws -> RetentionReport {
         let cutoff = (now - raw) / 3600 * 3600
-        try sessionLock.withLock {
-            var s = writer
-            try write { db in
+        return try await write { [self] db in
+            var report = RetentionReport()
+            try sessionLock.withLock {
+                var s = writer
                 for vp in try vantagePoints(db) {
                     try rollUp(db, vantage: vp.id, openUntil: vp.openUntil, before: cutoff, report: &report, session: &s)
                 }
@@ -22,10 +22,10 @@ extension SQLiteStore {
                     report.dropped += db.changesCount
                     try moveStarts(db, sql: "bin < ?", [gone], to: gone, session: &s)
                 }
+                writer = s
             }
-            writer = s
+            return report
         }
-        return report
     }
 
     private func rollUp(_ db: Database, vantage v: Int64, openUntil: Int64, before cutoff: Int64, report: inout RetentionReport,

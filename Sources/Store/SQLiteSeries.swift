@@ -69,15 +69,16 @@ extension SQLiteStore {
         }
     }
 
-    public func write(_ rows: [SeriesRow], step: Int64) throws {
+    public func write(_ rows: [SeriesRow], step: Int64) async throws {
         guard !rows.isEmpty else { return }
         precondition(step > 0, "a bin lasts a positive number of seconds")
-        try sessionLock.withLock {
-            // Taken, not copied (one dictionary entry per entity, not to be duplicated per bin). If the
-            // write fails, the next one starts afresh from what was committed, as after a restart.
-            var w = writer
-            writer = RunWriter()
-            try write { db in
+        try await write { [self] db in
+            // GRDB runs one write at a time; the lock keeps retention's reads of the writer's state apart.
+            try sessionLock.withLock {
+                // Taken, not copied (one dictionary entry per entity, not to be duplicated per bin). If the
+                // write fails, the next one starts afresh from what was committed, as after a restart.
+                var w = writer
+                writer = RunWriter()
                 if !w.started {
                     try db.execute(sql: "INSERT OR IGNORE INTO vantage_points (name, step, open_until, written_until) VALUES (?, ?, 0, 0)",
                                    arguments: [vantage, step])
@@ -96,8 +97,8 @@ extension SQLiteStore {
                     }
                     try carryOut(w.plan(b, bin, step: step), vantage: w.vantageID, db)
                 }
+                writer = w
             }
-            writer = w
         }
     }
 
@@ -142,6 +143,9 @@ extension SQLiteStore {
         try Row.fetchAll(db, sql: "SELECT id, name, open_until FROM vantage_points ORDER BY name").map { ($0[0], $0[1], $0[2]) }
     }
 
+    /// `SeriesRun.inRange` with SQLite's numbered parameters (`$1` would be a name, numbered by first use).
+    static let inRange = SeriesRun.inRange.replacingOccurrences(of: "$", with: "?")
+
     static let runColumns = """
         vantage, bin, until, step, routed_v4, routed_v6, visible_prefixes, mean_visibility, announcements, withdrawals,
         path_changes, origin_changes, full_feed_peers_v4, full_feed_peers_v6
@@ -154,35 +158,33 @@ extension SQLiteStore {
                                        withdrawals: r[9], pathChanges: r[10], originChanges: r[11], fullFeedPeers4: r[12], fullFeedPeers6: r[13]))
     }
 
-    public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) throws -> [SeriesRow] {
-        try read { db in
+    public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) async throws -> [SeriesRow] {
+        try await read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM entities WHERE name = ?", arguments: [entity]) else { return [] }
-            return try SeriesRun.rows(entity, try vantagePoints(db), wanted: vantage, from: from, until: until, atOrBefore: { vp, t in
-                try Row.fetchOne(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE entity = ? AND vantage = ? AND bin <= ? ORDER BY bin DESC LIMIT 1",
-                                 arguments: [id, vp.id, t]).map { Self.run($0, openUntil: vp.openUntil) }
-            }, beginning: { vp, lower, upper in
-                try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE entity = ? AND vantage = ? AND bin >= ? AND bin < ? ORDER BY bin",
-                                 arguments: [id, vp.id, lower, upper]).map { Self.run($0, openUntil: vp.openUntil) }
-            })
+            let runs = try vantagePoints(db).filter { vantage == nil || $0.name == vantage }.map { vp in
+                try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE \(Self.inRange)",
+                                 arguments: [id, vp.id, from ?? Int64.min, until ?? Int64.max]).map { Self.run($0, openUntil: vp.openUntil) }
+            }
+            return SeriesRun.rows(entity, runs, from: from, until: until)
         }
     }
 
-    public func entityNames() throws -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT name FROM entities WHERE EXISTS (SELECT 1 FROM runs WHERE entity = id) ORDER BY name") }
+    public func entityNames() async throws -> [String] {
+        try await read { db in try String.fetchAll(db, sql: "SELECT name FROM entities WHERE EXISTS (SELECT 1 FROM runs WHERE entity = id) ORDER BY name") }
     }
 
-    public func searchEntities(_ text: String, limit: Int) throws -> [String] {
-        try read { db in
-            try Self.searchRanges(text, limit: limit) { lo, hi in
+    public func searchEntities(_ text: String, limit: Int) async throws -> [String] {
+        try await read { db in
+            Self.searchResult(try Self.searchRanges(text).flatMap { lo, hi in
                 try String.fetchAll(db, sql: "SELECT name FROM entities WHERE name >= ? AND name < ? ORDER BY name LIMIT ?", arguments: [lo, hi, limit])
-            }
+            }, limit: limit)
         }
     }
 
     /// The runs that began in each vantage point's last bin carry the space before them: a drop is
     /// read from the last bin's changes alone. An entity whose run ended there is unknown, left out.
-    public func biggestDrops(limit: Int) throws -> [EntityDrop] {
-        try read { db in
+    public func biggestDrops(limit: Int) async throws -> [EntityDrop] {
+        try await read { db in
             var drops: [EntityDrop] = []
             for vp in try Row.fetchAll(db, sql: "SELECT id, step, written_until FROM vantage_points") {
                 let last = (vp["written_until"] as Int64) - (vp["step"] as Int64)

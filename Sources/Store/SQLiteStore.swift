@@ -75,8 +75,19 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T { try access { try db.read(body) } }
-    func write<T>(_ body: (Database) throws -> T) throws -> T { try access { try db.write(body) } }
+    /// A read on one of the pool's reader connections: it never waits for the writer.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await db.read(body) } catch let e as StoreError { throw e } catch {
+            throw StoreError(path: path, message: "\(error)")
+        }
+    }
+
+    /// A transaction on the one writer connection (GRDB runs them one at a time).
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await db.write(body) } catch let e as StoreError { throw e } catch {
+            throw StoreError(path: path, message: "\(error)")
+        }
+    }
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -136,33 +147,80 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
             try db.execute(sql: "CREATE INDEX series_by_bin ON series (bin)")
         }
         seriesMigrations(&m)
+        m.registerMigration("v8-vantage-points") { db in
+            // Events and feed health by vantage point: several observatories share one database.
+            try db.execute(sql: """
+                CREATE TABLE events_v8 (
+                    vantage TEXT NOT NULL DEFAULT '',
+                    id TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    cause TEXT NOT NULL,
+                    start INTEGER NOT NULL,
+                    "end" INTEGER,
+                    scope REAL NOT NULL,
+                    severity REAL NOT NULL,
+                    level TEXT NOT NULL,
+                    preceded_by_instability INTEGER NOT NULL,
+                    evidence TEXT NOT NULL,
+                    observation_stopped INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (vantage, id)
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: """
+                INSERT INTO events_v8 SELECT '', id, entity, kind, cause, start, "end", scope, severity, level, preceded_by_instability,
+                    evidence, observation_stopped FROM events
+                """)
+            try db.execute(sql: "DROP TABLE events")
+            try db.execute(sql: "ALTER TABLE events_v8 RENAME TO events")
+            try db.execute(sql: "CREATE INDEX events_by_entity ON events (entity, start)")
+            // Events in a range whatever the entity (the dashboard's timeline), and those still open.
+            try db.execute(sql: "CREATE INDEX events_by_start ON events (start)")
+            try db.execute(sql: """
+                CREATE TABLE source_health (
+                    vantage TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    since INTEGER NOT NULL,
+                    last_data INTEGER,
+                    data_time INTEGER,
+                    detail TEXT NOT NULL,
+                    PRIMARY KEY (vantage, source)
+                ) WITHOUT ROWID
+                """)
+            // Probing rounds and probed blocks by vantage point: probers in different networks.
+            try ProbeTables.addVantage(db)
+        }
         return m
     }
 
-    public func writeEvents(_ events: [Event]) throws {
+    public func writeEvents(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
-        let enc = JSONEncoder()
-        try write { db in
+        try await write { [vantage] db in
+            let enc = JSONEncoder()
             let st = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO events (id, entity, kind, cause, start, "end", scope, severity, level, preceded_by_instability,
-                                               evidence, observation_stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO events (vantage, id, entity, kind, cause, start, "end", scope, severity, level, preceded_by_instability,
+                                               evidence, observation_stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for e in events {
                 let evidence = String(decoding: try enc.encode(e.evidence), as: UTF8.self)
-                try st.execute(arguments: [e.id, e.entity, e.kind.rawValue, e.cause.rawValue, e.start, e.end, e.scope, e.severity,
+                try st.execute(arguments: [vantage, e.id, e.entity, e.kind.rawValue, e.cause.rawValue, e.start, e.end, e.scope, e.severity,
                                            e.level, e.precededByInstability ? 1 : 0, evidence, e.observationStopped ? 1 : 0])
             }
         }
     }
 
     /// Every event in the range, whatever version stored it; one that cannot be read is an error naming it, never skipped.
-    public func events(entity: String?, from: Int64?, until: Int64?) throws -> [Event] {
-        let dec = JSONDecoder()
-        return try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM events WHERE (? IS NULL OR entity = ?) AND start < ? AND COALESCE("end", 9223372036854775807) > ?
-                ORDER BY start, entity
-                """, arguments: [entity, entity, until ?? Int64.max, from ?? Int64.min]).map { (r: Row) -> Event in
+    public func events(entity: String?, vantage: String?, from: Int64?, until: Int64?) async throws -> [Event] {
+        try await read { [path] db in
+            let dec = JSONDecoder()
+            // A database not yet migrated (opened read-only) has no vantage column: its events are the one vantage point's.
+            let v = try Self.vantageColumn(db, "events")
+            return try Row.fetchAll(db, sql: """
+                SELECT *, \(v) AS vantage_name FROM events WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR \(v) = ?2) AND start < ?3
+                    AND COALESCE("end", 9223372036854775807) > ?4
+                ORDER BY start, entity, vantage_name
+                """, arguments: [entity, vantage, until ?? Int64.max, from ?? Int64.min]).map { (r: Row) -> Event in
                 let id: String = r["id"]
                 guard let kind = Event.Kind(rawValue: r["kind"]) else {
                     throw StoreError(path: path, message: "event \(id): unknown kind \(r["kind"] as String)")
@@ -176,20 +234,43 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
                 return Event(entity: r["entity"], kind: kind, cause: Event.Cause(rawValue: r["cause"]) ?? .unknown, start: r["start"],
                              end: r["end"], scope: r["scope"], severity: r["severity"], level: r["level"],
                              precededByInstability: (r["preceded_by_instability"] as Int) != 0, evidence: evidence,
-                             observationStopped: ((r["observation_stopped"] as Int?) ?? 0) != 0)
+                             observationStopped: ((r["observation_stopped"] as Int?) ?? 0) != 0, vantage: r["vantage_name"])
             }
         }
     }
 
-    public func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) throws {
-        try write { db in
+    public func writeSourceHealth(_ health: [SourceHealth]) async throws {
+        guard !health.isEmpty else { return }
+        try await write { [vantage] db in
+            let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO source_health VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for h in health {
+                try st.execute(arguments: [vantage, h.source, h.state.rawValue, h.since, h.lastData, h.dataTime, h.detail])
+            }
+        }
+    }
+
+    public func sourceHealth(vantage: String?) async throws -> [SourceHealth] {
+        try await read { db in
+            guard try db.tableExists("source_health") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM source_health WHERE ?1 IS NULL OR vantage = ?1 ORDER BY vantage, source",
+                                    arguments: [vantage]).map { r in
+                var h = SourceHealth(source: r["source"], state: SourceHealth.State(rawValue: r["state"]) ?? .down, since: r["since"],
+                                     lastData: r["last_data"], dataTime: r["data_time"], detail: r["detail"])
+                h.vantage = r["vantage"]
+                return h
+            }
+        }
+    }
+
+    public func savePrefixOrigins(_ origins: [(prefix: Prefix, origin: UInt32, seen: Int64)]) async throws {
+        try await write { db in
             let st = try db.makeStatement(sql: "INSERT OR REPLACE INTO prefix_origin VALUES (?, ?, ?)")
             for o in origins { try st.execute(arguments: [o.prefix.description, Int64(o.origin), o.seen]) }
         }
     }
 
-    public func prefixOrigins() throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
-        try read { db in
+    public func prefixOrigins() async throws -> [(prefix: Prefix, origin: UInt32, seen: Int64)] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT prefix, origin, seen FROM prefix_origin").compactMap { r in
                 // A row no version of Vigil writes (an origin beyond 32 bits) is skipped, not a trap.
                 guard let p = Prefix(r["prefix"] as String), let origin = UInt32(exactly: r["origin"] as Int64) else { return nil }
@@ -198,8 +279,8 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
         }
     }
 
-    public func saveEntityMap(_ map: EntityMap) throws {
-        try write { db in
+    public func saveEntityMap(_ map: EntityMap) async throws {
+        try await write { db in
             try db.execute(sql: "DELETE FROM asn_country")
             try db.execute(sql: "DELETE FROM block_country")
             let a = try db.makeStatement(sql: "INSERT INTO asn_country VALUES (?, ?, ?)")
@@ -209,8 +290,8 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
         }
     }
 
-    public func loadEntityMap() throws -> EntityMap {
-        try read { db in
+    public func loadEntityMap() async throws -> EntityMap {
+        try await read { db in
             var m = EntityMap()
             for row in try Row.fetchAll(db, sql: "SELECT first, last, country FROM asn_country") {
                 guard let first = UInt32(exactly: row["first"] as Int64), let last = UInt32(exactly: row["last"] as Int64) else { continue }

@@ -73,24 +73,22 @@ extension SeriesRun {
 typealias VantagePoint = (id: Int64, name: String, openUntil: Int64)
 
 extension SeriesRun {
-    /// One entity's rows in [from, until) from its runs at each vantage point (all, or the one named
-    /// `wanted`), combined: at each, the run in progress at `from` (however long ago it began, from
-    /// `atOrBefore`) and those that begin after it (from `beginning`, given [lower, upper)).
-    static func rows(_ entity: String, _ points: [VantagePoint], wanted: String?, from: Int64?, until: Int64?,
-                     atOrBefore: (VantagePoint, Int64) throws -> SeriesRun?,
-                     beginning: (VantagePoint, Int64, Int64) throws -> [SeriesRun]) rethrows -> [SeriesRow] {
-        var lists: [[SeriesRow]] = []
-        for vp in points where wanted == nil || wanted == vp.name {
+    /// The condition that selects one entity's ($1) runs at one vantage point ($2) that hold bins in
+    /// [$3, $4): the run in progress at $3, however long ago it began, and those that begin after it.
+    /// Both are ranges of the primary key. (PostgreSQL and SQLite both read $n.)
+    static let inRange = """
+        entity = $1 AND vantage = $2 AND bin < $4
+            AND bin >= COALESCE((SELECT MAX(bin) FROM runs WHERE entity = $1 AND vantage = $2 AND bin <= $3), $3)
+        ORDER BY bin
+        """
+
+    /// One entity's rows in [from, until) from its runs at each vantage point (`inRange`), combined.
+    static func rows(_ entity: String, _ perVantage: [[SeriesRun]], from: Int64?, until: Int64?) -> [SeriesRow] {
+        SeriesRow.combine(perVantage.map { runs in
             var out: [SeriesRow] = []
-            var lower = Int64.min
-            if let from {
-                try atOrBefore(vp, from)?.expand(entity, from: from, until: until, into: &out)
-                lower = from + 1
-            }
-            for run in try beginning(vp, lower, until ?? Int64.max) { run.expand(entity, from: from, until: until, into: &out) }
-            lists.append(out)
-        }
-        return SeriesRow.combine(lists)
+            for run in runs { run.expand(entity, from: from, until: until, into: &out) }
+            return out
+        })
     }
 }
 

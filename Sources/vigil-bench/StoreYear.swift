@@ -75,30 +75,11 @@ func storeYear(path: String, entities: Int, days: Int) throws {
             let ent = try db.makeStatement(sql: "INSERT INTO entities (id, name) VALUES (?, ?)")
             for i in e..<min(e + 2000, entities) {
                 try ent.execute(arguments: [i + 1, names[i]])
-                var b = Behaviour(entity: i, start: start, end: now)
-                var open: (bin: Int64, step: Int64, row: SeriesRow)?
-                var prev: Double?
-                func flush(until: Int64?) throws {
-                    guard let o = open else { return }
-                    let r = o.row
-                    try ins.execute(arguments: [i + 1, o.bin, until, o.step, r.routedV4, r.visiblePrefixes, r.meanVisibility, r.announcements,
+                try forEachRun(entity: i, name: names[i], start: start, rawFrom: rawFrom, now: now) { bin, until, step, r, prev in
+                    try ins.execute(arguments: [i + 1, bin, until, step, r.routedV4, r.visiblePrefixes, r.meanVisibility, r.announcements,
                                                 r.withdrawals, r.pathChanges, prev])
-                    prev = r.routedV4
                     runs += 1
                 }
-                var t = start
-                while t < now {
-                    let step: Int64 = t < rawFrom ? 3600 : 300
-                    let r = b.row(names[i], t, step: step)
-                    if let o = open, o.step == step, o.row.routedV4 == r.routedV4, o.row.announcements == r.announcements,
-                       o.row.visiblePrefixes == r.visiblePrefixes {
-                    } else {
-                        try flush(until: t)
-                        open = (t, step, r)
-                    }
-                    t += step
-                }
-                try flush(until: nil)
             }
         }
         e += 2000
@@ -114,9 +95,39 @@ func storeYear(path: String, entities: Int, days: Int) throws {
     try writePath(path: path, names: names, entities: entities, now: now)
 }
 
+/// One entity's runs from `start` to `now` as retention leaves them (hourly before `rawFrom`, 5-minute
+/// after), in order: first bin, end (nil: the open run), step, values, and the space of the run before.
+func forEachRun(entity i: Int, name: String, start: Int64, rawFrom: Int64, now: Int64,
+                _ emit: (Int64, Int64?, Int64, SeriesRow, Double?) throws -> Void) rethrows {
+    var b = Behaviour(entity: i, start: start, end: now)
+    var open: (bin: Int64, step: Int64, row: SeriesRow)?
+    var prev: Double?
+    func flush(until: Int64?) throws {
+        guard let o = open else { return }
+        try emit(o.bin, until, o.step, o.row, prev)
+        prev = o.row.routedV4
+    }
+    var t = start
+    while t < now {
+        let step: Int64 = t < rawFrom ? 3600 : 300
+        let r = b.row(name, t, step: step)
+        if let o = open, o.step == step, o.row.routedV4 == r.routedV4, o.row.announcements == r.announcements,
+           o.row.visiblePrefixes == r.visiblePrefixes {
+        } else {
+            try flush(until: t)
+            open = (t, step, r)
+        }
+        t += step
+    }
+    try flush(until: nil)
+}
+
 /// The dashboard's reads, each timed (the first of each kind on a cold cache).
 func queries(path: String, names: [String], entities: Int, start: Int64, now: Int64) throws {
-    let store = try SQLiteStore(path: path, readOnly: true)
+    try queries(store: try SQLiteStore(path: path, readOnly: true), names: names, entities: entities, start: start, now: now)
+}
+
+func queries(store: any SeriesStore, names: [String], entities: Int, start: Int64, now: Int64) throws {
     func time(_ label: String, _ n: Int, _ body: (Int) throws -> Void) rethrows {
         var samples: [Double] = []
         for k in 0..<n {
@@ -132,25 +143,27 @@ func queries(path: String, names: [String], entities: Int, start: Int64, now: In
     let picks = (0..<200).map { _ in Int(rng.next() % UInt64(entities)) }
     let busy = (0..<entities).filter { Behaviour(entity: $0, start: start, end: now).kind == 2 }.prefix(100)
     var rows = 0
-    try time("one entity's 30 days, any entity", picks.count) { rows += try store.series(entity: names[picks[$0]], from: now - 30 * 86_400, until: now).count }
-    try time("one entity's 30 days, busy entities", busy.count) { rows += try store.series(entity: names[busy[busy.startIndex + $0]], from: now - 30 * 86_400, until: now).count }
-    try time("one entity's year in 2,000 points, any entity", picks.count) {
-        rows += try store.series(entity: names[picks[$0]], from: start, until: now, points: 2000).count
-    }
-    try time("one entity's year in 2,000 points, busy entities", busy.count) {
-        rows += try store.series(entity: names[busy[busy.startIndex + $0]], from: start, until: now, points: 2000).count
-    }
+    // The bench's main thread waits for each query.
+    func month(_ e: Int) throws -> Int { try blockingWait { try await store.series(entity: names[e], from: now - 30 * 86_400, until: now).count } }
+    func year(_ e: Int) throws -> Int { try blockingWait { try await store.series(entity: names[e], from: start, until: now, points: 2000).count } }
+    try time("one entity's 30 days, any entity", picks.count) { rows += try month(picks[$0]) }
+    try time("one entity's 30 days, busy entities", busy.count) { rows += try month(busy[busy.startIndex + $0]) }
+    try time("one entity's year in 2,000 points, any entity", picks.count) { rows += try year(picks[$0]) }
+    try time("one entity's year in 2,000 points, busy entities", busy.count) { rows += try year(busy[busy.startIndex + $0]) }
     var top: [EntityDrop] = []
-    try time("top 20 entities by drop in the last bin", 20) { _ in top = try store.biggestDrops(limit: 20) }
+    try time("top 20 entities by drop in the last bin", 20) { _ in top = try blockingWait { try await store.biggestDrops(limit: 20) } }
     print("  (\(rows) rows read; top drop: \(top.first.map { "\($0.entity) \(Int($0.before)) -> \(Int($0.now))" } ?? "none"))")
 }
 
 /// One day of every entity's bins through SeriesStore.write, as a replay or serve writes them.
 func writePath(path: String, names: [String], entities: Int, now: Int64) throws {
-
     let livePath = path + ".live"
     for suffix in ["", "-wal", "-shm"] { unlink(livePath + suffix) }
-    let live = try SQLiteStore(path: livePath)
+    try writePath(into: try SQLiteStore(path: livePath), names: names, entities: entities, now: now)
+    for suffix in ["", "-wal", "-shm"] { unlink(livePath + suffix) }
+}
+
+func writePath(into live: any SeriesStore, names: [String], entities: Int, now: Int64) throws {
     var behaviours = (0..<entities).map { Behaviour(entity: $0, start: now, end: now + 86_400) }
     let w0 = Date()
     var written = 0
@@ -159,10 +172,9 @@ func writePath(path: String, names: [String], entities: Int, now: Int64) throws 
         var bin: [SeriesRow] = []
         bin.reserveCapacity(entities)
         for i in 0..<entities { bin.append(behaviours[i].row(names[i], t, step: 300)) }
-        try live.write(bin, step: 300)
+        try blockingWait { [bin] in try await live.write(bin, step: 300) }
         written += bin.count
     }
     let ws = Date().timeIntervalSince(w0)
     print(String(format: "write path: %d entities x 288 bins = %d rows in %.1f s: %.0f rows/s", entities, written, ws, Double(written) / ws))
-    for suffix in ["", "-wal", "-shm"] { unlink(livePath + suffix) }
 }

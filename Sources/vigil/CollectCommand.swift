@@ -69,7 +69,7 @@ func runObservatory(_ cfg: CollectConfig, mode: Observatory.Mode, configPath: St
     LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
     let logger = Logger(label: "vigil")
     let observatory: Observatory
-    do { observatory = try Observatory(cfg, mode: mode, configPath: configPath, logger: logger) } catch {
+    do { observatory = try await Observatory(cfg, mode: mode, configPath: configPath, logger: logger) } catch {
         throw ValidationError("\(error)")
     }
     do { try await observatory.run(seconds: seconds) } catch {

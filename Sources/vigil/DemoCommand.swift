@@ -53,14 +53,14 @@ struct DemoCommand: ParsableCommand {
         o.updates = [out.updates]
         o.watch = [Entity("AS131279")!, Entity("175.45.176.0/22")!]
         o.detect = true
-        let store = try Stores.open(db)
+        let store = try blockingWait { try await Stores.open(db) }
         let runner = ReplayRunner(options: o, store: store, entityMap: nil)
         runner.report = { printError("vigil: \($0)") }
         let s = try runner.run()
         printError("replayed \(s.elements) elements into \(s.bins) five-minute bins in \(Int(s.seconds * 1000)) ms")
 
-        let rows = try store.series(entity: "AS131279", from: nil, until: nil)
-        let events = try store.events(entity: "AS131279", from: nil, until: nil).filter(\.kind.isAlert)
+        let rows = try blockingWait { try await store.series(entity: "AS131279", from: nil, until: nil) }
+        let events = try blockingWait { try await store.events(entity: "AS131279", from: nil, until: nil) }.filter(\.kind.isAlert)
         print(TimelineChart.render(rows: rows, events: events))
         print("\nEvents for AS131279:")
         print(EventFormat.table(events))

@@ -13,7 +13,7 @@ struct EntitiesCommand: ParsableCommand {
         subcommands: [Import.self, Show.self]
     )
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load RIR delegated-extended statistics files (all five RIRs' format; plain, gzip or bzip2).",
             discussion: """
@@ -22,9 +22,9 @@ struct EntitiesCommand: ParsableCommand {
                 """
         )
         @Argument(help: "delegated-extended files") var files: [String]
-        @Option(help: "SQLite database file.") var db: String = "vigil.db"
+        @Option(help: "The store: a SQLite file or a postgres:// URL.") var db: String = "vigil.db"
 
-        func run() throws {
+        func run() async throws {
             var map = EntityMap()
             var skipped = 0
             for f in files {
@@ -39,7 +39,7 @@ struct EntitiesCommand: ParsableCommand {
                 }
             }
             map.finish()
-            try Stores.open(db).saveEntityMap(map)
+            try await Stores.open(db).saveEntityMap(map)
             printError("imported \(map.asnRanges.count) AS ranges, \(map.v4Blocks.count) IPv4 and \(map.v6Blocks.count) IPv6 blocks into \(db)")
             if skipped > 0 {
                 printError("vigil: \(skipped) lines skipped (reported above\(skipped > 20 ? ", first 20" : ""))")
@@ -48,24 +48,24 @@ struct EntitiesCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an entity: its ASes, address blocks and the prefixes seen in BGP.",
             discussion: "Examples:\n  vigil entities show KP\n  vigil entities show AS131279\n  vigil entities show 175.45.176.0/22"
         )
         @Argument var entity: String
-        @Option(help: "SQLite database file.") var db: String = "vigil.db"
+        @Option(help: "The store: a SQLite file or a postgres:// URL.") var db: String = "vigil.db"
         @Option(help: "MaxMind DB (GeoLite2 Country/City) to place addresses in countries.") var mmdb: String?
 
         func validate() throws {
             _ = try entityOption(entity)
         }
 
-        func run() throws {
-            let store = try Stores.open(db)
-            let map = try store.loadEntityMap()
+        func run() async throws {
+            let store = try await Stores.open(db)
+            let map = try await store.loadEntityMap()
             let lookup = CountryLookup(map, mmdb: try mmdb.map { try MMDB(path: $0) })
-            let origins = try store.prefixOrigins()
+            let origins = try await store.prefixOrigins()
             func space(_ ps: [Prefix]) -> String {
                 var t4 = PrefixTrie<Bool>(ipv6: false), t6 = PrefixTrie<Bool>(ipv6: true)
                 for p in ps { if p.isIPv6 { t6.insert(p, true) } else { t4.insert(p, true) } }

@@ -76,7 +76,7 @@ struct ProbeCommand: AsyncParsableCommand {
     var blocks = false
 
     func run() async throws {
-        if blocks { return try listBlocks() }
+        if blocks { return try await listBlocks() }
         var cfg = CollectConfig()
         if let path = config {
             let text: String
@@ -178,13 +178,13 @@ struct ProbeCommand: AsyncParsableCommand {
         print("{\"prefix\":\"\(p)\",\"targets\":\(addresses.count),\"sent\":\(s.sent),\"answered\":\(answered),\"unmatched\":\(s.unmatched),\"send_errors\":\(s.sendErrors),\"kernel_timestamps\":\(s.kernelTimestamps),\"frames\":\(s.frames),\"send_seconds\":\(s.sendSeconds),\"total_seconds\":\(s.totalSeconds),\"rate\":\(s.sendSeconds > 0 ? Double(s.sent) / s.sendSeconds : 0)}")
     }
 
-    func listBlocks() throws {
+    func listBlocks() async throws {
         var path = db ?? "vigil.db"
         if db == nil, let config, let text = try? String(contentsOfFile: config, encoding: .utf8),
            let cfg = try? CollectConfig(toml: text, file: config, forProbing: true), let d = cfg.database {
             path = d
         }
-        let records = try Stores.open(path, readOnly: true).blocks(entity: nil)
+        let records = try await Stores.open(path, readOnly: true).blocks(entity: nil)
         print(["block", "entity", "state", "belief", "availability", "responsive", "census", "why"].joined(separator: "\t"))
         for b in records {
             print([b.block.description, b.entity, b.state.rawValue, String(format: "%.3f", b.belief), String(format: "%.2f", b.availability),

@@ -141,8 +141,9 @@ struct ReplayCommand: ParsableCommand {
         o.until = until.map { UInt32(clamping: $0.seconds) }
         o.fullFeed = FullFeedPolicy(minIPv4: fullFeedV4, minIPv6: fullFeedV6)
         o.detect = events
-        let store = try Stores.open(db, vantage: vantage)
-        let map = try store.loadEntityMap()
+        // The replay's engine runs on this (the main) thread: it waits for the store.
+        let store = try blockingWait { [db, vantage] in try await Stores.open(db, vantage: vantage) }
+        let map = try blockingWait { try await store.loadEntityMap() }
         // A country no delegation places any prefix in has nothing to measure: its rows would read as a country gone dark.
         let unknown = mmdb != nil ? [] : o.watch.compactMap { e -> String? in if case let .country(cc) = e, !map.hasBlocks(of: cc) { cc } else { nil } }
         if !unknown.isEmpty {
@@ -175,7 +176,7 @@ struct ReplayCommand: ParsableCommand {
         bar.done()
         // A watched entity none of whose prefixes the archives showed has no rows: say so, it is unknown, not dark.
         // (Any range: a RIB is applied whatever its time, so its rows may lie outside --from/--until.)
-        let unseen = try o.watch.filter { try store.series(entity: $0.description, from: nil, until: nil).isEmpty }
+        let unseen = try o.watch.filter { e in try blockingWait { try await store.series(entity: e.description, from: nil, until: nil).isEmpty } }
         for e in unseen { printError("vigil: \(e): no prefix of it seen in these archives: unknown, nothing stored for it") }
         if !o.watch.isEmpty && unseen.count == o.watch.count { throw ExitCode(1) }
         // Standard output carries only the events asked for; the summary goes to standard error.

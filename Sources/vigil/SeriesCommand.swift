@@ -5,7 +5,7 @@ import Probing
 import Signals
 import Store
 
-struct SeriesCommand: ParsableCommand {
+struct SeriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "series",
         abstract: "Print an entity's stored signals, bin by bin.",
@@ -31,7 +31,7 @@ struct SeriesCommand: ParsableCommand {
     @Option(transform: TimeArgument.parse) var from: TimeArgument?
     @Option(transform: TimeArgument.parse) var until: TimeArgument?
     @Option var format: Format = .table
-    @Option(help: "SQLite database file.") var db: String = "vigil.db"
+    @Option(help: "The store: a SQLite file or a postgres:// URL.") var db: String = "vigil.db"
     @Option(help: "One vantage point's series (default: all of them combined).") var vantage: String?
 
     func validate() throws {
@@ -43,17 +43,18 @@ struct SeriesCommand: ParsableCommand {
         try validateRange(from, until)
     }
 
-    func run() throws {
-        let store = try Stores.open(db, readOnly: true)
+    func run() async throws {
+        let store = try await Stores.open(db, readOnly: true)
         let name = Entity(entity)!.description
         // Rows as (time, signal → value), BGP bins or probing rounds alike.
         let rows: [(bin: Int64, value: (String) -> Double?)] = probes
-            ? try store.probeSeries(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.time, r.value) }
-            : try store.series(entity: name, vantage: vantage, from: from?.seconds, until: until?.seconds).map { r in (r.bin, r.value) }
+            ? try await store.probeSeries(entity: name, from: from?.seconds, until: until?.seconds).map { r in (r.time, r.value) }
+            : try await store.series(entity: name, vantage: vantage, from: from?.seconds, until: until?.seconds).map { r in (r.bin, r.value) }
         if rows.isEmpty {
             let what = probes ? "probing rounds" : "series"
             // Rows outside the range say the range is empty; none at all, that nothing was stored yet.
-            let any = probes ? try !store.probeSeries(entity: name, from: nil, until: nil).isEmpty : try !store.series(entity: name, from: nil, until: nil).isEmpty
+            let any = probes ? try await !store.probeSeries(entity: name, from: nil, until: nil).isEmpty
+                : try await !store.series(entity: name, vantage: vantage, from: nil, until: nil).isEmpty
             if any && (from != nil || until != nil) {
                 printError("vigil: no \(what) for \(name) in \(db) \(rangeText(from, until)) (there are outside it)")
             } else {

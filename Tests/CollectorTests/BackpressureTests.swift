@@ -93,7 +93,7 @@ final class BackpressureTests: XCTestCase {
             """, file: "flood.toml")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let observatory = try Observatory(cfg, mode: .collect, logger: logger)
+        let observatory = try await Observatory(cfg, mode: .collect, logger: logger)
         let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
 
         func session(_ source: String, _ asn: UInt32) async throws -> RawPeer {

@@ -51,7 +51,7 @@ final class ClosedByDefaultTests: XCTestCase {
                 """, file: "closed.toml")
             var logger = Logger(label: "test")
             logger.logLevel = .critical
-            let observatory = try Observatory(cfg, mode: .collect, logger: logger)
+            let observatory = try await Observatory(cfg, mode: .collect, logger: logger)
             let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
             var listening = false
             for _ in 0..<100 where !listening {

@@ -14,7 +14,7 @@ final class LivePipelineTests: XCTestCase {
     let peer = IPAddress("10.0.0.1")!
     let prefixes = ["198.51.100.0/24", "198.51.101.0/24", "198.51.102.0/24"].map { Prefix($0)! }
 
-    func pipeline(_ store: any SeriesStore) -> LivePipeline {
+    func pipeline(_ store: BlockingStore) -> LivePipeline {
         var o = LivePipeline.Options()
         o.binSeconds = 1
         o.tick = 0.05
@@ -22,7 +22,7 @@ final class LivePipelineTests: XCTestCase {
         o.fullFeed = FullFeedPolicy(minIPv4: 1, minIPv6: 1)
         o.live.warmup = 1
         o.live.minimumOutage = 0
-        return LivePipeline(options: o, store: store)
+        return LivePipeline(options: o, store: store.base)
     }
 
     func now() -> UInt32 { UInt32(Date().timeIntervalSince1970) }
@@ -38,7 +38,7 @@ final class LivePipelineTests: XCTestCase {
     }
 
     func testStartAndStopAreGapsNotOutages() throws {
-        let store = MemoryStore()
+        let store = BlockingStore(MemoryStore())
         let p = pipeline(store)
         p.start()
         // Bins close on the wall clock before any session is up: nothing measured, nothing stored.
@@ -57,7 +57,7 @@ final class LivePipelineTests: XCTestCase {
     }
 
     func testAnOutageOpenAtTheStopEndsAsObservationStopped() throws {
-        let store = MemoryStore()
+        let store = BlockingStore(MemoryStore())
         let p = pipeline(store)
         p.start()
         p.submit(up())
@@ -80,11 +80,11 @@ final class LivePipelineTests: XCTestCase {
     func testWithoutARoutingSourceDownBlocksAreNotCalledWithdrawn() throws {
         let blocks = ["10.1.0.0/24", "10.1.1.0/24"].map { Prefix($0)! }
         for routing in [false, true] {
-            let store = MemoryStore()
+            let store = BlockingStore(MemoryStore())
             var o = LivePipeline.Options()
             o.tick = 0.05
             o.routing = routing
-            let p = LivePipeline(options: o, store: store)
+            let p = LivePipeline(options: o, store: store.base)
             p.start()
             let t0 = Int64(Date().timeIntervalSince1970)
             for i in 0..<4 {

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import XCTest
+import BGPWire
+import Probing
 import Signals
 @testable import Store
 
@@ -26,7 +28,7 @@ final class RunsStoreTests: XCTestCase {
     }
 
     func testUnchangedBinsCostNoRows() throws {
-        let store = try SQLiteStore(path: path)
+        let store = BlockingStore(try SQLiteStore(path: path))
         // A day of a quiet entity with one dip, and a busy one changing every bin.
         for b in 0..<288 {
             try store.write([Self.row("AS1", Int64(b) * 300, b == 100 ? 3 : 8), Self.row("AS2", Int64(b) * 300, 5, announcements: b)], step: 300)
@@ -39,16 +41,16 @@ final class RunsStoreTests: XCTestCase {
     }
 
     /// Each shared database (SQLite file, PostgreSQL) as a function from a vantage point to a new writer on it.
-    func databases() throws -> [(String, (String) throws -> any SeriesStore)] {
+    func databases() throws -> [(String, (String) throws -> BlockingStore)] {
         let url = try PostgresLab.database()
-        return [("sqlite", { [path] in try SQLiteStore(path: path!, vantage: $0) }), ("postgres", { try PostgresStore(url: url, vantage: $0) })]
+        return [("sqlite", { [path] in BlockingStore(try SQLiteStore(path: path!, vantage: $0)) }), ("postgres", { try BlockingStore.open(url, vantage: $0) })]
     }
 
     /// kill -9 leaves runs open; the next writer closes them where the first got to, and a bin
     /// never written stays unknown.
     func testAWriterThatNeverClosedLeavesWhatItWrote() throws {
         for (name, open) in try databases() {
-            var first: (any SeriesStore)? = try open("")
+            var first: BlockingStore? = try open("")
             for b in 0..<10 { try first!.write([Self.row("AS1", Int64(b) * 300, 8)], step: 300) }
             first = nil  // gone without a word, as a killed process
             XCTAssertEqual(try open("").series(entity: "AS1", from: nil, until: nil).count, 10, name)
@@ -70,7 +72,7 @@ final class RunsStoreTests: XCTestCase {
         }
     }
 
-    func vantagePoints(_ name: String, east: any SeriesStore, west: any SeriesStore) throws {
+    func vantagePoints(_ name: String, east: BlockingStore, west: BlockingStore) throws {
         for b in 0..<6 {
             try east.write([Self.row("AS1", Int64(b) * 300, b >= 3 ? 0 : 8, announcements: 1)], step: 300)
             if b < 4 { try west.write([Self.row("AS1", Int64(b) * 300, 8, announcements: 2)], step: 300) }
@@ -81,6 +83,42 @@ final class RunsStoreTests: XCTestCase {
         XCTAssertEqual(both.map(\.routedV4), [8, 8, 8, 8, 0, 0], "\(name): routed if any vantage point sees it routed")
         XCTAssertEqual(both.map(\.announcements), [3, 3, 3, 3, 1, 1], "\(name): each saw its own updates")
         XCTAssertEqual(try east.biggestDrops(limit: 5).map(\.entity), [], "\(name): east's drop was two bins ago")
+
+        // Events: each vantage point's own, the same outage stored by both without one replacing the other.
+        try east.writeEvents([StoreConformanceTests.event("AS1", 900, nil), StoreConformanceTests.event("AS2", 0, 300)])
+        try west.writeEvents([StoreConformanceTests.event("AS1", 900, 1500, scope: 0.5)])
+        XCTAssertEqual(try east.events(entity: nil, vantage: "east", from: nil, until: nil).map(\.entity), ["AS2", "AS1"], name)
+        let all = try east.events(entity: "AS1", from: nil, until: nil)
+        XCTAssertEqual(all.map(\.vantage), ["east", "west"], "\(name): every vantage point's, each named")
+        XCTAssertEqual(all.map(\.end), [nil, 1500], name)
+        // Agreement: both saw AS1's outage from 900 until west's ended; AS2's was east's alone.
+        let agreed = try west.events(EventQuery(agreement: 2))
+        XCTAssertEqual(agreed.map(\.entity), ["AS1"], name)
+        XCTAssertEqual(agreed.first?.seenBy, ["east", "west"], name)
+        XCTAssertEqual(agreed.first.map { [$0.start, $0.end ?? -1] }, [900, 1500], name)
+        XCTAssertEqual(try west.events(EventQuery(ongoing: true, agreement: 1)).map(\.seenBy), [["east", "west"]],
+                       "\(name): one vantage point is enough: AS1's outage is still open from east")
+
+        // Feed health: each vantage point's sources, side by side.
+        try east.writeSourceHealth([SourceHealth(source: "bgp", state: .up, since: 10, detail: "2 of 2 sessions established")])
+        try west.writeSourceHealth([SourceHealth(source: "bgp", state: .down, since: 20)])
+        try west.writeSourceHealth([SourceHealth(source: "bgp", state: .silent, since: 30, lastData: 25)])
+        XCTAssertEqual(try east.sourceHealth(vantage: nil).map { "\($0.vantage) \($0.source) \($0.state.rawValue)" }, ["east bgp up", "west bgp silent"], name)
+        XCTAssertEqual(try east.sourceHealth(vantage: "west").first?.lastData, 25, name)
+
+        // Probing: two probers' rounds of one entity, even at the same second, and their blocks, kept apart.
+        try east.writeProbes([ProbeRow(entity: "AS1", time: 60, up: 4), ProbeRow(entity: "AS1", time: 120, up: 3)])
+        try west.writeProbes([ProbeRow(entity: "AS1", time: 60, down: 4)])
+        XCTAssertEqual(try west.probeSeries(entity: "AS1", vantage: "east", from: nil, until: nil).map(\.up), [4, 3], name)
+        XCTAssertEqual(try west.probeSeries(entity: "AS1", from: nil, until: nil).map(\.time), [60, 60, 120], "\(name): every prober's rounds")
+        let block = BlockRecord(block: Prefix("192.0.2.0/24")!, entity: "AS1", why: "test", state: .up, belief: 0.99, availability: 0.5,
+                                responsive: 40, censusAt: 0)
+        var down = block
+        down.state = .down
+        try east.writeBlocks([block])
+        try west.writeBlocks([down])
+        XCTAssertEqual(try east.blocks(entity: "AS1", vantage: "west").map(\.state), [.down], name)
+        XCTAssertEqual(try east.blocks(entity: nil).map(\.state).sorted { $0.rawValue < $1.rawValue }, [.down, .up], name)
     }
 
     /// A database from before runs (one row per entity and bin) reads back the same after migrating.
@@ -93,7 +131,7 @@ final class RunsStoreTests: XCTestCase {
             }
         }
         try queue.close()
-        let store = try SQLiteStore(path: path)
+        let store = BlockingStore(try SQLiteStore(path: path))
         XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [0, 300, 900], "the missing bin stays missing")
         XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.announcements), [1, 1, 1])
         try store.write([Self.row("AS1", 1200, 2)], step: 300)

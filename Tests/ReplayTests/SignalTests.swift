@@ -12,29 +12,29 @@ final class SignalTests: XCTestCase {
     let t0: UInt32 = 1_419_235_200  // 2014-12-22 08:00 UTC
     let background = (0..<40).map { Prefix(address: .v4(0x0B00_0000 | UInt32($0) << 8), length: 24) }
 
-    func replay(rib: String, updates: [String], watch: [String], bin: Int64 = 300) throws -> (MemoryStore, ReplayRunner.Summary) {
+    func replay(rib: String, updates: [String], watch: [String], bin: Int64 = 300) throws -> (BlockingStore, ReplayRunner.Summary) {
         var o = ReplayRunner.Options()
         o.ribs = [rib]
         o.updates = updates.map { [$0] }
         o.binSeconds = bin
         o.watch = watch.map { Entity($0)! }
         o.fullFeed = FullFeedPolicy(relativeShare: 0.8)
-        let store = MemoryStore()
-        let r = ReplayRunner(options: o, store: store, entityMap: nil)
+        let store = BlockingStore(MemoryStore())
+        let r = ReplayRunner(options: o, store: store.base, entityMap: nil)
         r.report = { _ in }
         return (store, try r.run())
     }
 
     /// Replays with the detector on, watching AS131279.
-    func detect(rib: String, updates: String) throws -> (MemoryStore, ReplayRunner) {
+    func detect(rib: String, updates: String) throws -> (BlockingStore, ReplayRunner) {
         var o = ReplayRunner.Options()
         o.ribs = [rib]
         o.updates = [[updates]]
         o.watch = [Entity("AS131279")!]
         o.fullFeed = FullFeedPolicy(relativeShare: 0.8)
         o.detect = true
-        let store = MemoryStore()
-        let r = ReplayRunner(options: o, store: store, entityMap: nil)
+        let store = BlockingStore(MemoryStore())
+        let r = ReplayRunner(options: o, store: store.base, entityMap: nil)
         r.report = { _ in }
         _ = try r.run()
         return (store, r)
@@ -180,12 +180,12 @@ final class SignalTests: XCTestCase {
         o.watch = [Entity("AS131279")!]
         o.fullFeed = FullFeedPolicy(relativeShare: 0.8)
         for _ in 0..<2 {
-            let store = try SQLiteStore(path: db)
-            let r = ReplayRunner(options: o, store: store, entityMap: nil)
+            let store = BlockingStore(try SQLiteStore(path: db))
+            let r = ReplayRunner(options: o, store: store.base, entityMap: nil)
             r.report = { _ in }
             _ = try r.run()
         }
-        let rows = try SQLiteStore(path: db).series(entity: "AS131279", from: nil, until: nil)
+        let rows = try BlockingStore(try SQLiteStore(path: db)).series(entity: "AS131279", from: nil, until: nil)
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows.map(\.withdrawals), [0, 4])
     }
@@ -224,8 +224,8 @@ final class SignalTests: XCTestCase {
         o.updates = [[file]]
         o.binSeconds = bin
         o.watch = [Entity(target)!]
-        let store = MemoryStore()
-        let r = ReplayRunner(options: o, store: store, entityMap: nil)
+        let store = BlockingStore(MemoryStore())
+        let r = ReplayRunner(options: o, store: store.base, entityMap: nil)
         r.report = { _ in }
         _ = try r.run()
         let rows = try store.series(entity: Entity(target)!.description, from: nil, until: nil)

@@ -20,10 +20,10 @@ final class StoreConformanceTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(at: dir) }
 
     /// Each backend, fresh.
-    func backends() throws -> [(String, any SeriesStore)] {
-        [("memory", try Stores.open("")),
-         ("sqlite", try Stores.open(dir.appendingPathComponent("vigil-\(UUID().uuidString).db").path)),
-         ("postgres", try Stores.open(try PostgresLab.database()))]
+    func backends() throws -> [(String, BlockingStore)] {
+        [("memory", try BlockingStore.open("")),
+         ("sqlite", try BlockingStore.open(dir.appendingPathComponent("vigil-\(UUID().uuidString).db").path)),
+         ("postgres", try BlockingStore.open(try PostgresLab.database()))]
     }
 
     static func row(_ entity: String, _ bin: Int64, _ v4: Double, announcements: Int = 0) -> SeriesRow {
@@ -225,20 +225,20 @@ final class StoreConformanceTests: XCTestCase {
     }
 
     func testTheFactory() throws {
-        XCTAssertTrue(try Stores.open(nil) is MemoryStore)
-        XCTAssertTrue(try Stores.open(dir.appendingPathComponent("x.db").path) is SQLiteStore)
+        XCTAssertTrue(try BlockingStore.open(nil).base is MemoryStore)
+        XCTAssertTrue(try BlockingStore.open(dir.appendingPathComponent("x.db").path).base is SQLiteStore)
         // Reading needs something to read: no database is an error naming it, never an empty answer.
-        XCTAssertThrowsError(try Stores.open("", readOnly: true))
-        XCTAssertThrowsError(try Stores.open(dir.appendingPathComponent("missing.db").path, readOnly: true)) { e in
+        XCTAssertThrowsError(try BlockingStore.open("", readOnly: true))
+        XCTAssertThrowsError(try BlockingStore.open(dir.appendingPathComponent("missing.db").path, readOnly: true)) { e in
             XCTAssertTrue("\(e)".contains("missing.db: no such database"), "\(e)")
         }
-        XCTAssertTrue(try Stores.open(try PostgresLab.database()) is PostgresStore)
+        XCTAssertTrue(try BlockingStore.open(try PostgresLab.database()).base is PostgresStore)
         // No server there: an error naming the database (never its password), not a wait.
-        XCTAssertThrowsError(try Stores.open("postgres://vigil:secret@127.0.0.1:1/vigil")) { e in
+        XCTAssertThrowsError(try BlockingStore.open("postgres://vigil:secret@127.0.0.1:1/vigil")) { e in
             XCTAssertTrue("\(e)".contains("postgres://vigil@127.0.0.1:1/vigil: cannot connect"), "\(e)")
             XCTAssertFalse("\(e)".contains("secret"), "\(e)")
         }
-        XCTAssertThrowsError(try Stores.open("postgres://127.0.0.1/vigil")) { e in
+        XCTAssertThrowsError(try BlockingStore.open("postgres://127.0.0.1/vigil")) { e in
             XCTAssertTrue("\(e)".contains("not a PostgreSQL URL"), "\(e)")
         }
     }

@@ -27,7 +27,7 @@ final class StoreTests: XCTestCase {
 
     func testEventsOfEveryEvidenceShapeReadBack() throws {
         let path = dir.appendingPathComponent("vigil.db").path
-        let store = try SQLiteStore(path: path)
+        let store = BlockingStore(try SQLiteStore(path: path))
         let now = Event(entity: "AS4", kind: .outage, cause: .bgpWithdrawal, start: 400, end: 460, scope: 1, severity: 0.1, level: "critical",
                         precededByInstability: false, evidence: .init(signal: "routed_space", baseline: 4, peersInOrder: ["10.0.0.1 AS1"]))
         try store.writeEvents([now])
@@ -49,7 +49,7 @@ final class StoreTests: XCTestCase {
 
     func testAStoredEventThatCannotBeReadIsAnErrorNamingIt() throws {
         let path = dir.appendingPathComponent("vigil.db").path
-        let store = try SQLiteStore(path: path)
+        let store = BlockingStore(try SQLiteStore(path: path))
         try insertOld(try DatabaseQueue(path: path), entity: "AS9", start: 900, end: nil, evidence: #"{"baseline":"twelve"}"#)
         XCTAssertThrowsError(try store.events(entity: nil, from: nil, until: nil)) { error in
             XCTAssertTrue("\(error)".contains("AS9|outage|900"), "\(error)")
@@ -61,7 +61,7 @@ final class StoreTests: XCTestCase {
     func testAnOlderDatabaseIsMigrated() throws {
         let path = dir.appendingPathComponent("old.db").path
         // As an older version left it: the last migration not run.
-        _ = try SQLiteStore(path: path)
+        _ = BlockingStore(try SQLiteStore(path: path))
         let raw = try DatabaseQueue(path: path)
         try raw.write { db in
             try db.execute(sql: "ALTER TABLE events DROP COLUMN observation_stopped")
@@ -69,9 +69,9 @@ final class StoreTests: XCTestCase {
         }
         try insertOld(raw, entity: "AS1", start: 100, end: 200, evidence: #"{"signal":"routed_space"}"#)
         // Read-only, not migrated: still readable.
-        let ro = try SQLiteStore(path: path, readOnly: true).events(entity: nil, from: nil, until: nil)
+        let ro = try BlockingStore(try SQLiteStore(path: path, readOnly: true)).events(entity: nil, from: nil, until: nil)
         XCTAssertEqual(ro.map(\.entity), ["AS1"])
-        let store = try SQLiteStore(path: path)
+        let store = BlockingStore(try SQLiteStore(path: path))
         let events = try store.events(entity: nil, from: nil, until: nil)
         XCTAssertEqual(events.map(\.entity), ["AS1"])
         XCTAssertFalse(events[0].observationStopped)
@@ -81,18 +81,18 @@ final class StoreTests: XCTestCase {
 
     func testErrorsNameTheDatabase() throws {
         let missingDir = dir.appendingPathComponent("no/such/dir/vigil.db").path
-        XCTAssertThrowsError(try SQLiteStore(path: missingDir)) { XCTAssertTrue("\($0)".hasPrefix(missingDir + ": "), "\($0)") }
+        XCTAssertThrowsError(BlockingStore(try SQLiteStore(path: missingDir))) { XCTAssertTrue("\($0)".hasPrefix(missingDir + ": "), "\($0)") }
         let garbage = dir.appendingPathComponent("garbage.db").path
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: garbage))
         XCTAssertThrowsError(try SQLiteStore(path: garbage)) { XCTAssertTrue("\($0)".hasPrefix(garbage + ": "), "\($0)") }
-        XCTAssertThrowsError(try SQLiteStore(path: garbage, readOnly: true).events(entity: nil, from: nil, until: nil)) {
+        XCTAssertThrowsError(try BlockingStore(try SQLiteStore(path: garbage, readOnly: true)).events(entity: nil, from: nil, until: nil)) {
             XCTAssertTrue("\($0)".hasPrefix(garbage + ": "), "\($0)")
         }
     }
 
     func testReadingNeverCreatesADatabase() throws {
         let path = dir.appendingPathComponent("vigil.db").path
-        XCTAssertThrowsError(try SQLiteStore(path: path, readOnly: true)) {
+        XCTAssertThrowsError(BlockingStore(try SQLiteStore(path: path, readOnly: true))) {
             XCTAssertEqual("\($0)", "\(path): no such database (vigil replay, collect or probe makes one; --db names another)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))

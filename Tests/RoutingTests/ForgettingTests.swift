@@ -65,11 +65,38 @@ final class ForgettingTests: XCTestCase {
         XCTAssertEqual(s.holders[Int(s.prefixes.existingID(routed[1])!)], 1)
     }
 
+    /// Vigil (re)started: the first tables' prefixes are of unknown age. One withdrawn seconds later
+    /// is remembered (its entity is judged, an outage), while a prefix that appears later and goes
+    /// as quickly is junk.
+    func testTheFirstTablesAreNeverTransient() {
+        let s = RoutingState()
+        s.forgetting = true
+        let g = s.peer(good)
+        s.now = 1_000_000
+        _ = s.announce(peer: g, prefix: Self.prefix(1), asPath: ASPath(sequence: [65001, 64500]))
+        s.now += s.startupGrace - 1
+        _ = s.announce(peer: g, prefix: Self.prefix(2), asPath: ASPath(sequence: [65001, 64500]))
+        s.now += 5
+        _ = s.withdraw(peer: g, prefix: Self.prefix(1))
+        _ = s.withdraw(peer: g, prefix: Self.prefix(2))
+        XCTAssertTrue(s.forget(all: false).released.isEmpty, "the first tables' prefixes are remembered")
+        XCTAssertNotNil(s.prefixes.existingID(Self.prefix(1)))
+        s.now += 10
+        _ = s.announce(peer: g, prefix: Self.prefix(3), asPath: ASPath(sequence: [65001, 64500]))
+        s.now += 60
+        _ = s.withdraw(peer: g, prefix: Self.prefix(3))
+        XCTAssertEqual(s.forget(all: false).released.count, 1, "seen to appear and go within the hour: transient")
+        XCTAssertNil(s.prefixes.existingID(Self.prefix(3)))
+    }
+
     func testSessionDownAndAddPathRelease() {
         let s = RoutingState()
         s.forgetting = true
-        let j = s.peer(junk)
+        let j = s.peer(junk), g = s.peer(good)
+        // The first tables (never transient), then a peer that comes later with junk.
         s.now = 100
+        _ = s.announce(peer: g, prefix: Prefix(address: .v4(0x0B00_0000), length: 24), asPath: ASPath(sequence: [65001, 64500]))
+        s.now += s.startupGrace
         for i in 0..<70_000 {
             _ = s.announce(peer: j, prefix: Self.prefix(i), pathIdentifier: UInt32(i % 3), asPath: ASPath(sequence: [65002, UInt32(200_000 + i)]))
         }
@@ -77,9 +104,9 @@ final class ForgettingTests: XCTestCase {
         let (released, renumbered) = s.forget(all: false)
         XCTAssertEqual(released.count, 70_000)
         XCTAssertTrue(renumbered)
-        XCTAssertEqual(s.paths.count, 1)
+        XCTAssertEqual(s.paths.count, 2, "the empty path and the good peer's")
         XCTAssertEqual(s.paths.unused, 0)
-        XCTAssertEqual(s.prefixes.live, 0)
+        XCTAssertEqual(s.prefixes.live, 1)
     }
 
     func testReplayKeepsEverything() {

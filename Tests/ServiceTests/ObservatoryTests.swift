@@ -61,7 +61,7 @@ final class ObservatoryTests: XCTestCase {
         cfg.eventsFile = dir.appendingPathComponent("events.jsonl").path
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let observatory = try Observatory(cfg, mode: .serve, logger: logger)
+        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
         let sub = observatory.bus.subscribe("test", capacity: 100_000)
         let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
 

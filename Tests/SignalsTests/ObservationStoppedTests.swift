@@ -81,13 +81,13 @@ final class ObservationStoppedTests: XCTestCase {
         let r = ReplayRunner(options: o, store: store, entityMap: nil)
         r.report = { _ in }
         _ = try r.run()
-        let events = try store.events(entity: nil, from: nil, until: nil)
+        let events = try blockingWait { try await store.events(entity: nil, from: nil, until: nil) }
         let outage = try XCTUnwrap(events.first { $0.kind == .outage && $0.entity == "AS64500" }, EventFormat.table(events))
         XCTAssertTrue(outage.observationStopped, EventFormat.table(events))
         XCTAssertEqual(try XCTUnwrap(outage.end), UTCTime.parse("2014-12-22T06:00Z")!, accuracy: 300)
         XCTAssertFalse(events.contains { $0.end == nil }, "nothing stays ongoing: \(EventFormat.table(events))")
         XCTAssertFalse(events.contains { $0.entity == "AS64510" }, EventFormat.table(events))
-        let steady = try store.series(entity: "AS64510", from: nil, until: nil)
+        let steady = try blockingWait { try await store.series(entity: "AS64510", from: nil, until: nil) }
         XCTAssertGreaterThan(steady.count, 60)
         XCTAssertTrue(steady.allSatisfy { $0.routedV4 == 1 }, "the last bin of an archive is no drop: \(steady.suffix(3))")
     }

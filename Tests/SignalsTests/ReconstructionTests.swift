@@ -30,7 +30,7 @@ final class ReconstructionTests: XCTestCase {
         let r = ReplayRunner(options: o, store: store, entityMap: nil)
         r.report = { _ in }
         _ = try r.run()
-        let events = try store.events(entity: "AS131279", from: nil, until: nil)
+        let events = try blockingWait { try await store.events(entity: "AS131279", from: nil, until: nil) }
         let outages = events.filter { $0.kind == .outage }
         let instability = events.filter { $0.kind == .instability }
         XCTAssertEqual(outages.count, 4, EventFormat.table(events))
