@@ -7,7 +7,8 @@
 #     files under three vantage points), their rate, and that each vantage point holds exactly the
 #     runs the SQLite replay stored (nothing lost, nothing twice);
 #  3. the synthetic year (`vigil-bench store-year`): ENTITIES (75000) × DAYS (365) as retention
-#     leaves them, the dashboard's query times, and the write path's rate (YEAR=0 skips it).
+#     leaves them, the dashboard's query times, and the write path's rate (YEAR=0 skips it); with
+#     PGYEAR=postgres://… (an empty database) the same year in PostgreSQL, in the same run.
 # Usage: scripts/bench-store.sh [UPDATES_DIR]   (default: ../shared/data/mrt/routeviews-2008)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,5 +77,14 @@ if [ "${YEAR:-1}" != 0 ]; then
     echo '```'
     $bin/vigil-bench store-year "$work/year.db" "${ENTITIES:-75000}" "${DAYS:-365}"
     echo '```'
+    rm -f "$work"/year.db*
+    if [ -n "${PGYEAR:-}" ]; then
+        echo
+        echo "The same year in PostgreSQL ($(psql "$PGYEAR" -Atc 'SHOW server_version'), shared_buffers $(psql "$PGYEAR" -Atc 'SHOW shared_buffers')):"
+        echo
+        echo '```'
+        $bin/vigil-bench store-year-pg "$PGYEAR" "${ENTITIES:-75000}" "${DAYS:-365}"
+        echo '```'
+    fi
 fi
 } | tee "$out/store.md"

@@ -44,28 +44,33 @@ struct RunWriter {
         if openUntil != b {
             p.discontinuous = true
             p.closeOpenAt = openUntil
-            for k in entities.keys { entities[k]!.open = false }
+            var i = entities.values.startIndex
+            while i < entities.values.endIndex {
+                entities.values[i].open = false
+                entities.values.formIndex(after: &i)
+            }
         }
         for r in rows {
             let x = StoredValues(r)
-            guard var e = entities[r.entity] else { preconditionFailure("\(r.entity) has no number: call unknown(_:) first") }
-            var before: Double?
-            if e.open {
-                if e.values == x {
-                    entities[r.entity]!.seen = b
-                    continue
-                }
-                p.closes.append((e.id, e.bin))
-                before = e.values.space
+            // One hash per row: the entry is found once and changed in place.
+            guard let i = entities.index(forKey: r.entity) else { preconditionFailure("\(r.entity) has no number: call unknown(_:) first") }
+            let e = entities.values[i]
+            if e.open && e.values == x {
+                entities.values[i].seen = b
+                continue
             }
-            p.inserts.append((e.id, x, before))
-            (e.open, e.bin, e.seen, e.values) = (true, b, b, x)
-            entities[r.entity] = e
+            p.inserts.append((e.id, x, e.open ? e.values.space : nil))
+            if e.open { p.closes.append((e.id, e.bin)) }
+            entities.values[i] = Entry(id: e.id, open: true, bin: b, seen: b, values: x)
         }
         // An entity missing from the bin is not measured there: its run ends, it is not zero.
-        for (k, e) in entities where e.open && e.seen != b {
-            p.closes.append((e.id, e.bin))
-            entities[k]!.open = false
+        var i = entities.values.startIndex
+        while i < entities.values.endIndex {
+            if entities.values[i].open && entities.values[i].seen != b {
+                p.closes.append((entities.values[i].id, entities.values[i].bin))
+                entities.values[i].open = false
+            }
+            entities.values.formIndex(after: &i)
         }
         openUntil = b + step
         return p
