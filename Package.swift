@@ -78,9 +78,16 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Simulator", "Replay", "Signals", "Store", "Entities", "BGPWire"],
                 swiftSettings: swiftSettings),
         .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
+        // The HTTP API (and, served beside it, the dashboard): reads of the store, nothing else.
+        .target(name: "Web", dependencies: ["Store", "Signals", "Entities", "Probing", "BGPWire",
+                                            .product(name: "Hummingbird", package: "hummingbird")],
+                resources: [.copy("Public")], swiftSettings: swiftSettings),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Store", "Signals", "Probing", "BGPWire", "Entities",
+                                                     .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    swiftSettings: swiftSettings),
         // The service core of `vigil serve`: sources → pipeline → store, the event bus and its
         // consumers, lifecycle, logging, metrics and the local HTTP endpoint.
-        .target(name: "Service", dependencies: ["Signals", "Replay", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",
+        .target(name: "Service", dependencies: ["Signals", "Replay", "Web", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",
                                                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "Logging", package: "swift-log"),

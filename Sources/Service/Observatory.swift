@@ -13,6 +13,7 @@ public import Replay
 import ServiceLifecycle
 import Signals
 import Store
+import Web
 
 /// One running observatory (`vigil serve`; `vigil collect` is the same with the collector's
 /// defaults): every configured source through one pipeline into the store, what happens
@@ -230,7 +231,8 @@ public final class Observatory: @unchecked Sendable {
         })
         let listen = cfg.metricsOff ? nil : cfg.metricsListen ?? (mode == .serve ? CollectConfig.defaultMetricsListen : nil)
         if let l = listen {
-            add(HTTPEndpoint.application(host: l.host, port: l.port, metrics: metrics, status: { [self] in report() }, logger: logger,
+            let api = WebAPI(store: store, live: { [self] in HTTPEndpoint.statusJSON(report()) })
+            add(HTTPEndpoint.application(host: l.host, port: l.port, metrics: metrics, status: { [self] in report() }, api: api, logger: logger,
                                          bound: { [httpPort] p in httpPort.withLockedValue { $0 = p } }))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))

@@ -149,7 +149,9 @@ public final class Detector {
 
     /// Feeds one bin of one entity; `withdrawals` are that bin's withdrawal notes for evidence.
     public func observe(_ row: SeriesRow, withdrawals: [WithdrawalNote] = []) -> [Change] {
-        var st = states[row.entity] ?? EntityState()
+        // Taken out, not copied: a copy would share its history with the dictionary's and
+        // copy it on the first change, for every entity in every bin.
+        var st = states.removeValue(forKey: row.entity) ?? EntityState()
         defer { states[row.entity] = st }
         var out: [Change] = []
         let space = row.presentV4 + row.presentV6

@@ -23,6 +23,8 @@ public final class SignalEngine {
 
     var entityIDs: [Entity: Int] = [:]
     var entities: [Entity] = []
+    /// Their names, formatted once: every bin writes one row per entity.
+    var names: [String] = []
     /// Ids of origin ASes dropped (nothing known of them, nothing this bin), handed out again.
     var freeEntities: [Int] = []
     /// Entities measured now (origin ASes and countries seen, or the watched ones).
@@ -38,7 +40,9 @@ public final class SignalEngine {
     var lastPeer = -1, lastPeerAS: UInt32 = 0, lastPeerAddress = IPAddress.v4None
     /// Withdrawal notes of the current bin per entity id (evidence for the detector), and of closed bins by name.
     var notes: [Int: [WithdrawalNote]] = [:]
-    var closedNotes: [String: [WithdrawalNote]] = [:]
+    /// Keyed by name and bin as they are, not a formatted string: every row of every bin asks.
+    struct NoteKey: Hashable { var entity: String; var bin: Int64 }
+    var closedNotes: [NoteKey: [WithdrawalNote]] = [:]
     var previousNotes: [Int: [WithdrawalNote]] = [:]
     var noteTime: UInt32 = 0
     var notePeer = 0
@@ -93,11 +97,13 @@ public final class SignalEngine {
         if let i = entityIDs[e] { return i }
         if let f = freeEntities.popLast() {
             entities[f] = e
+            names[f] = e.description
             churn[f] = Counters()
             entityIDs[e] = f
             return f
         }
         entities.append(e)
+        names.append(e.description)
         churn.append(Counters())
         entityIDs[e] = entities.count - 1
         return entities.count - 1
@@ -325,7 +331,7 @@ public final class SignalEngine {
 
     /// The withdrawal notes of a closed bin for an entity (taken once).
     public func takeNotes(entity: String, bin: Int64) -> [WithdrawalNote] {
-        closedNotes.removeValue(forKey: "\(entity)|\(bin)") ?? []
+        closedNotes.isEmpty ? [] : closedNotes.removeValue(forKey: NoteKey(entity: entity, bin: bin)) ?? []
     }
 
     /// Closes the current bin and any empty ones before `bin`.
@@ -382,7 +388,7 @@ public final class SignalEngine {
 
     func moveNotes(bin: Int64) {
         previousNotes = notes
-        for (id, n) in notes { closedNotes["\(entities[id])|\(bin)"] = n }
+        for (id, n) in notes { closedNotes[NoteKey(entity: names[id], bin: bin)] = n }
         notes.removeAll(keepingCapacity: true)
     }
 
@@ -434,7 +440,7 @@ public final class SignalEngine {
                 }
                 continue
             }
-            var row = SeriesRow(entity: e.description, bin: bin, routedV4: r.routed.v4, routedV6: r.routed.v6, visiblePrefixes: r.visible,
+            var row = SeriesRow(entity: names[i], bin: bin, routedV4: r.routed.v4, routedV6: r.routed.v6, visiblePrefixes: r.visible,
                                 meanVisibility: r.known > 0 ? r.visSum / Double(r.known) : 0,
                                 announcements: c.announcements, withdrawals: c.withdrawals, pathChanges: c.pathChanges,
                                 originChanges: c.originChanges, fullFeedPeers4: ff4, fullFeedPeers6: ff6)

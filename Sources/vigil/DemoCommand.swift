@@ -51,10 +51,18 @@ struct DemoCommand: ParsableCommand {
         var o = ReplayRunner.Options()
         o.ribs = [out.rib]
         o.updates = [out.updates]
-        o.watch = [Entity("AS131279")!, Entity("175.45.176.0/22")!]
+        o.watch = [Entity("AS131279")!, Entity("175.45.176.0/22")!, Entity("KP")!]
         o.detect = true
-        let store = try blockingWait { try await Stores.open(db) }
-        let runner = ReplayRunner(options: o, store: store, entityMap: nil)
+        // Who holds what, as APNIC's delegation file says: the country's signals and its place on the map.
+        var map = EntityMap()
+        map.addDelegated("apnic|KP|asn|131279|1||allocated\napnic|KP|ipv4|175.45.176.0|1024||allocated\n", file: "APNIC")
+        map.finish()
+        let store = try blockingWait { [map] in
+            let s = try await Stores.open(db)
+            try await s.saveEntityMap(map)
+            return s
+        }
+        let runner = ReplayRunner(options: o, store: store, entityMap: map)
         runner.report = { printError("vigil: \($0)") }
         let s = try runner.run()
         printError("replayed \(s.elements) elements into \(s.bins) five-minute bins in \(Int(s.seconds * 1000)) ms")

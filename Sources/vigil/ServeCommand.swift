@@ -4,6 +4,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Logging
 import MRT
 import Service
 
@@ -23,12 +24,19 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               vigil serve --config vigil.toml
               vigil serve --config vigil.toml --check
+              vigil serve --db nk.db                  (a viewer: the API on a replayed database)
               vigil status --config vigil.toml
             """
     )
 
     @Option(help: "Configuration file (TOML).")
     var config: String = "vigil.toml"
+
+    @Option(help: "Without sources: serve the API on this database (a file or postgres://…), read-only.")
+    var db: String?
+
+    @Option(help: "With --db: where to listen (HOST:PORT; default 127.0.0.1:9473).")
+    var listen: String?
 
     @Flag(help: "Check the configuration and exit.")
     var check = false
@@ -37,6 +45,11 @@ struct ServeCommand: AsyncParsableCommand {
     var runFor: Double?
 
     func run() async throws {
+        if let db {
+            try await view(db)
+            return
+        }
+        if listen != nil { throw ValidationError("--listen goes with --db (a served observatory listens where [metrics] listen says)") }
         let cfg = try readConfig(config)
         if check {
             var parts = ["\(cfg.peers.count) peers", "listening on \(cfg.listen.count) addresses", "BMP on \(cfg.bmpListen.count)"]
@@ -46,6 +59,24 @@ struct ServeCommand: AsyncParsableCommand {
             return
         }
         try await runObservatory(cfg, mode: .serve, configPath: config, seconds: runFor)
+    }
+}
+
+extension ServeCommand {
+    /// A viewer: no sources, the store read-only, the API on `--listen`.
+    func view(_ db: String) async throws {
+        let listen = try self.listen.map { text in
+            guard let l = CollectConfig.parseListen(text) else { throw ValidationError("--listen: '\(text)' is not HOST:PORT (IPv6 as [ADDR]:PORT)") }
+            return l
+        } ?? CollectConfig.defaultMetricsListen
+        if !db.hasPrefix("postgres"), !FileManager.default.fileExists(atPath: db) {
+            throw ValidationError("--db: \(db): no such file (replay into it first: vigil replay --db \(db) …)")
+        }
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, level: .info) }
+        do { try await Viewer.run(database: db, listen: listen, logger: Logger(label: "vigil"), seconds: runFor) } catch {
+            printError("vigil: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
 
