@@ -80,7 +80,8 @@ let package = Package(
         .target(name: "Probing", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         // The HTTP API (and, served beside it, the dashboard): reads of the store, nothing else.
         .target(name: "Web", dependencies: ["Store", "Signals", "Entities", "Probing", "BGPWire",
-                                            .product(name: "Hummingbird", package: "hummingbird")],
+                                            .product(name: "Hummingbird", package: "hummingbird"),
+                                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
                 resources: [.copy("Public")], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "Store", "Signals", "Probing", "BGPWire", "Entities",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird")],

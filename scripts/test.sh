@@ -32,6 +32,13 @@ if ! python3 -c "import maxminddb, _maxminddb_geolite2" 2>/dev/null; then
     python3 -m pip install -q maxminddb maxminddb-geolite2
 fi
 
+# The dashboard's live test drives Chromium through the DevTools protocol (websocket-client);
+# schemathesis checks the API against its OpenAPI file (below, after the tests).
+if ! python3 -c "import websocket, schemathesis" 2>/dev/null; then
+    echo "test.sh: installing websocket-client and schemathesis from PyPI"
+    python3 -m pip install -q websocket-client schemathesis
+fi
+
 swift build --build-tests
 # XCTest only (there are no Swift Testing tests), and a plain closing line.
 log=$(mktemp)
@@ -48,4 +55,27 @@ if [ -z "$summary" ]; then
     exit 1
 fi
 echo "tests: $((executed - failed)) passed, $failed failed"
+
+# The API against its OpenAPI file (schemathesis), on a viewer of the bundled incident. Every check
+# but "schema-valid requests are accepted": the API rightly refuses what the schema cannot say
+# (from after until, more than 400 days, a prefix with a bad length), with a 400 and a reason.
+work=$(mktemp -d)
+.build/debug/vigil demo --dir "$work" --output "$work/demo.svg" >/dev/null 2>&1
+.build/debug/vigil serve --db "$work/vigil.db" --listen 127.0.0.1:19479 --run-for 600 2>"$work/serve.log" &
+viewer=$!
+for _ in $(seq 50); do grep -q "viewing" "$work/serve.log" && break; sleep 0.2; done
+set +e
+schemathesis run http://127.0.0.1:19479/api/v1/openapi.json --url http://127.0.0.1:19479 --checks all \
+    --exclude-checks positive_data_acceptance --max-examples 50 --seed 1 >"$work/schemathesis.log" 2>&1
+api=$?
+set -e
+kill "$viewer" 2>/dev/null || true
+tail -n 3 "$work/schemathesis.log"
+if [ "$api" != 0 ]; then
+    cat "$work/schemathesis.log"
+    echo "schemathesis: the API does not match its OpenAPI file" >&2
+    status=1
+fi
+rm -rf "$work"
+echo "api: schemathesis exit $api"
 exit "$status"

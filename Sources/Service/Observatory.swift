@@ -44,6 +44,8 @@ public final class Observatory: @unchecked Sendable {
     /// Whether the store has every source's health yet (the first look writes them all).
     var healthRecorded = false
     let health = NIOLockedValueBox([SourceHealth]())
+    /// The watch list as it stands (SIGHUP replaces it), for the web API.
+    let watching = NIOLockedValueBox([String]())
     /// The metrics port once bound (0 until then).
     public let httpPort = NIOLockedValueBox(0)
     /// Where the configuration came from (SIGHUP reads it again).
@@ -89,6 +91,7 @@ public final class Observatory: @unchecked Sendable {
         var options = LivePipeline.Options()
         options.binSeconds = cfg.bin
         options.watch = cfg.watch
+        watching.withLockedValue { $0 = cfg.watch.map(\.description) }
         options.fullFeed = FullFeedPolicy(minIPv4: cfg.fullFeedV4, minIPv6: cfg.fullFeedV6)
         options.live.warmup = cfg.liveWarmup
         options.live.window = cfg.liveWindow
@@ -231,7 +234,8 @@ public final class Observatory: @unchecked Sendable {
         })
         let listen = cfg.metricsOff ? nil : cfg.metricsListen ?? (mode == .serve ? CollectConfig.defaultMetricsListen : nil)
         if let l = listen {
-            let api = WebAPI(store: store, live: { [self] in HTTPEndpoint.statusJSON(report()) })
+            let api = WebAPI(store: store, live: { [self] in HTTPEndpoint.statusJSON(report()) }, streams: { [bus] in WebStream.frames(bus) },
+                             watched: { [watching] in watching.withLockedValue { $0 } })
             add(HTTPEndpoint.application(host: l.host, port: l.port, metrics: metrics, status: { [self] in report() }, api: api, logger: logger,
                                          bound: { [httpPort] p in httpPort.withLockedValue { $0 = p } }))
         }
@@ -420,6 +424,7 @@ public final class Observatory: @unchecked Sendable {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             let new = try CollectConfig(toml: text, file: path)
             pipeline.setWatch(new.watch)
+            watching.withLockedValue { $0 = new.watch.map(\.description) }
             logger.notice("reloaded \(path): watching \(new.watch.isEmpty ? "every origin AS and country" : new.watch.map(\.description).joined(separator: ", "))")
             let ignored = [new.listen != cfg.listen ? "collector.listen" : nil, new.bmpListen != cfg.bmpListen ? "bmp.listen" : nil,
                            new.follows != cfg.follows ? "follow" : nil, new.bin != cfg.bin ? "detect.bin" : nil].compactMap { $0 }

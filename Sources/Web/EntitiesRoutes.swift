@@ -18,10 +18,10 @@ extension WebAPI {
     func entities(_ req: Request) async throws -> Response {
         let p = try Params(req)
         let limit = try p.int("limit", default: 50, range: 1...1000)
-        let type = p.string("type")
+        let type = try p.value("type")
         if let t = type, !["country", "as", "prefix"].contains(t) { throw APIError.badRequest("type: '\(t)' is not one of country, as, prefix") }
         // Related entities: a country's ASes, an AS's prefixes.
-        if let related = p.string("related") {
+        if let related = try p.value("related") {
             let name = try await knownEntity(related)
             let found = try await relatedEntities(of: name)
             return Self.json(JSONText.object([("related", JSONText.quoted(name)),

@@ -14,7 +14,7 @@ extension WebAPI {
 
     func query(_ p: Params) throws -> EventQuery {
         var q = EventQuery()
-        q.entity = try p.string("entity").map { t in
+        q.entity = try p.value("entity").map { t in
             guard let e = Entity(t) else { throw APIError.badRequest("entity: '\(t)' is not an entity") }
             return e.description
         }
@@ -26,7 +26,7 @@ extension WebAPI {
         q.until = try p.time("until")
         if let f = q.from, let u = q.until, f >= u { throw APIError.badRequest("from (\(UTCTime.format(f))) is not before until (\(UTCTime.format(u)))") }
         q.vantage = p.string("vantage")
-        if p.string("agree") != nil { q.agreement = try p.int("agree", default: 1, range: 1...100) }
+        if try p.value("agree") != nil { q.agreement = try p.int("agree", default: 1, range: 1...100) }
         return q
     }
 

@@ -17,25 +17,33 @@ struct Params {
         query = q
     }
 
+    /// Free text (a search, a vantage point's name): empty is the same as absent.
     func string(_ name: String) -> String? {
         guard let v = query[name], !v.isEmpty else { return nil }
         return v
     }
 
+    /// A typed value: absent is nil, but given empty is an error like any other wrong value.
+    func value(_ name: String) throws -> String? {
+        guard let v = query[name] else { return nil }
+        guard !v.isEmpty else { throw APIError.badRequest("\(name): empty") }
+        return v
+    }
+
     func time(_ name: String) throws -> Int64? {
-        guard let v = string(name) else { return nil }
+        guard let v = try value(name) else { return nil }
         do { return try UTCTime.parsing(v) } catch { throw APIError.badRequest("\(name): \(error.description)") }
     }
 
-    func int(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let v = string(name) else { return value }
+    func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let v = try value(name) else { return fallback }
         guard let n = Int(v) else { throw APIError.badRequest("\(name): '\(v)' is not a whole number") }
         guard range.contains(n) else { throw APIError.badRequest("\(name): \(n) is outside \(range.lowerBound)…\(range.upperBound)") }
         return n
     }
 
     func bool(_ name: String) throws -> Bool? {
-        guard let v = string(name) else { return nil }
+        guard let v = try value(name) else { return nil }
         switch v.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
@@ -45,7 +53,7 @@ struct Params {
 
     /// One of `allowed`, by its name.
     func choice<T: RawRepresentable>(_ name: String, _ type: T.Type, allowed: [T]) throws -> T? where T.RawValue == String {
-        guard let v = string(name) else { return nil }
+        guard let v = try value(name) else { return nil }
         guard let t = T(rawValue: v), allowed.contains(where: { $0.rawValue == t.rawValue }) else {
             throw APIError.badRequest("\(name): '\(v)' is not one of \(allowed.map(\.rawValue).joined(separator: ", "))")
         }

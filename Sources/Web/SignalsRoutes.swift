@@ -42,7 +42,7 @@ extension WebAPI {
         let (from, until) = try p.range(span: 7 * 86400, limit: Self.maxRange, now: now())
         let points = try p.int("max_points", default: 2000, range: 1...Self.maxPoints)
         let vantage = p.string("vantage")
-        let wanted = p.string("signals")?.split(separator: ",").map(String.init) ?? Self.defaultSignals + Self.probeSignals
+        let wanted = try p.value("signals")?.split(separator: ",").map(String.init) ?? Self.defaultSignals + Self.probeSignals
         let known = Set(SeriesRow.signalNames + Self.probeSignals)
         if let bad = wanted.first(where: { !known.contains($0) }) {
             throw APIError.badRequest("signals: '\(bad)' is not a signal (known: \((SeriesRow.signalNames + Self.probeSignals).joined(separator: ", ")))")
@@ -61,8 +61,9 @@ extension WebAPI {
                 for s in dataPlane { lines.append(Self.line(s, "probing", rows.map(\.time), rows.map { Self.probeValue($0, s) })) }
             }
         }
-        if p.string("format") == "csv" { return Self.csv(name, lines) }
-        if let f = p.string("format"), f != "json" { throw APIError.badRequest("format: '\(f)' is not json or csv") }
+        let format = try p.value("format")
+        if format == "csv" { return Self.csv(name, lines) }
+        if let f = format, f != "json" { throw APIError.badRequest("format: '\(f)' is not json or csv") }
         let series = lines.map { l in
             JSONText.object([("signal", JSONText.quoted(l.signal)), ("source", JSONText.quoted(l.source)),
                              ("unit", JSONText.quoted(Self.units[l.signal] ?? "")),

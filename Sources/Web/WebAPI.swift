@@ -2,6 +2,7 @@ public import Hummingbird
 public import Foundation
 public import Store
 import Signals
+import NIOConcurrencyHelpers
 import BGPWire
 import Entities
 
@@ -14,20 +15,29 @@ public struct WebAPI: Sendable {
     let live: @Sendable () -> Data?
     /// The clock ("now" for default ranges); tests set it.
     let now: @Sendable () -> Int64
+    /// A new client's stream of Server-Sent Event frames (`stream`); nil in a viewer.
+    let streams: (@Sendable () -> AsyncStream<String>)?
+    let streamCount = NIOLockedValueBox(0)
+    /// The entities a running observatory watches: known before their first bin is stored.
+    let watched: @Sendable () -> [String]
 
     /// At most this much time in one signals request, and this many points.
     static let maxRange: Int64 = 400 * 86400
     static let maxPoints = 10_000
 
     public init(store: any SeriesStore, live: @escaping @Sendable () -> Data? = { nil },
+                streams: (@Sendable () -> AsyncStream<String>)? = nil, watched: @escaping @Sendable () -> [String] = { [] },
                 now: (@Sendable () -> Int64)? = nil) {
+        self.watched = watched
         self.store = store
         self.live = live
+        self.streams = streams
         self.now = now ?? { Int64(Date().timeIntervalSince1970) }
     }
 
     /// Adds the API's routes to `router`, and the dashboard's files (`Public/`) at `/`.
     public func register(on router: Router<BasicRequestContext>) {
+        router.add(middleware: ReadOnlyMiddleware())
         if let root = Self.publicFolder {
             router.add(middleware: FileMiddleware(root, searchForIndexHtml: true))
         }
@@ -40,6 +50,7 @@ public struct WebAPI: Sendable {
         api.get("events/**") { req, ctx in try await event(Self.path(ctx), req) }
         api.get("summary") { req, _ in try await summary(req) }
         api.get("feeds") { req, _ in try await feeds(req) }
+        api.get("stream") { req, _ in try await stream(req) }
     }
 
     /// The rest of the path after the route's name, percent-decoded: entity names hold a "/"
@@ -70,6 +81,7 @@ public struct WebAPI: Sendable {
             throw APIError.badRequest("'\(text)' is not an entity: write a country code (KP), an AS (AS131279) or a prefix (175.45.176.0/22)")
         }
         let name = e.description
+        if watched().contains(name) { return name }
         if try await store.searchEntities(name, limit: 1).first == name { return name }
         if try await !store.events(entity: name, from: nil, until: nil).isEmpty { return name }
         if try await !store.probeSeries(entity: name, from: nil, until: nil).isEmpty { return name }

@@ -5,7 +5,8 @@
 // origin), a transit (per origin), the origin: realistic sharing of paths.
 // `vigil-bench probe-blocks [N]` measures memory per probed block (ProbeBlocks.swift);
 // `vigil-bench store-year DB` the store after a year of every AS (StoreYear.swift), and
-// `vigil-bench store-year-pg URL` the same in PostgreSQL (StoreYearPostgres.swift).
+// `vigil-bench store-year-pg URL` the same in PostgreSQL (StoreYearPostgres.swift);
+// `vigil-bench web-db DB [DAYS]` the dashboard benchmark's database (WebDB.swift).
 import BGPWire
 import MRT
 #if canImport(Glibc)
@@ -21,13 +22,18 @@ if args.count >= 3, args[1] == "store-year-pg" {
     try storeYearPostgres(url: args[2], entities: args.count > 3 ? Int(args[3])! : 75_000, days: args.count > 4 ? Int(args[4])! : 365)
     exit(0)
 }
+if args.count >= 3, args[1] == "web-db" {
+    try webDB(path: args[2], days: args.count > 3 ? Int(args[3])! : 30)
+    exit(0)
+}
 if args.count >= 2, args[1] == "probe-blocks" {
     try probeBlocks(args.count > 2 ? Int(args[2])! : 5_000_000)
     exit(0)
 }
 guard args.count >= 3, args[1] == "rib" else {
     print("usage: vigil-bench rib OUT.gz [PREFIXES=1000000] [PEERS=20] | vigil-bench probe-blocks [BLOCKS=5000000]"
-          + " | vigil-bench store-year DB [ENTITIES=75000] [DAYS=365] | vigil-bench store-year-pg URL [ENTITIES=75000] [DAYS=365]")
+          + " | vigil-bench store-year DB [ENTITIES=75000] [DAYS=365] | vigil-bench store-year-pg URL [ENTITIES=75000] [DAYS=365]"
+          + " | vigil-bench web-db DB [DAYS=30]")
     exit(2)
 }
 let out = args[2]

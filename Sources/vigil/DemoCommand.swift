@@ -1,7 +1,10 @@
 import ArgumentParser
 import BGPWire
 import Foundation
+import Config
 import Entities
+import Logging
+import Service
 import MRT
 import Replay
 import Signals
@@ -25,6 +28,12 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Directory for the simulated archives and the database (default: a temporary one, removed at the end).") var dir: String?
     @Option(name: [.customLong("output"), .customLong("svg")], help: "Where to write the SVG plot.") var output: String = "vigil-demo.svg"
+    @Flag(help: "Then open the incident in the dashboard (a read-only viewer of the demo's database) until Ctrl-C.") var serve = false
+    @Option(help: "With --serve: where the dashboard listens (HOST:PORT).") var listen = "127.0.0.1:9473"
+
+    func validate() throws {
+        guard CollectConfig.parseListen(listen) != nil else { throw ValidationError("--listen: '\(listen)' is not HOST:PORT (IPv6 as [ADDR]:PORT)") }
+    }
 
     func run() throws {
         // Without --dir the 12 MB of archives and database are scratch: removed at the end, also on error.
@@ -81,6 +90,16 @@ struct DemoCommand: ParsableCommand {
         }
         try SVGPlot.write(rows: rows, events: events, title: scenario.name, to: output)
         printError("wrote \(URL(fileURLWithPath: output).path) (signals with events shaded); \(String(format1(monotonicSeconds() - started))) s in all")
+        if serve { try dashboard(db) }
+    }
+
+    /// The dashboard on the demo's database until Ctrl-C; the page to open goes to standard error.
+    func dashboard(_ db: String) throws {
+        guard let l = CollectConfig.parseListen(listen) else { return }
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, level: .info) }
+        let host = l.host.contains(":") ? "[\(l.host)]" : l.host
+        printError("the dashboard: http://\(host):\(l.port)/entity.html?e=AS131279&from=2014-12-22T00:00:00Z&until=2014-12-24T00:00:00Z (Ctrl-C stops it)")
+        try blockingWait { try await Viewer.run(database: db, listen: l, logger: Logger(label: "vigil")) }
     }
 
     func format1(_ v: Double) -> String { String(Double(Int(v * 10)) / 10) }

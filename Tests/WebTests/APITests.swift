@@ -103,6 +103,12 @@ final class APITests: XCTestCase {
             let unknown = try await Self.get(c, "/api/v1/entities/AS64500", status: .notFound)
             XCTAssertTrue(Self.message(unknown).contains("AS64500"))
             _ = try await Self.get(c, "/api/v1/entities?type=planet", status: .badRequest)
+            _ = try await Self.get(c, "/api/v1/entities?type=", status: .badRequest)
+            try await c.execute(uri: "/api/v1/entities", method: .post) { r in
+                XCTAssertEqual(r.status, .methodNotAllowed, "read-only")
+                XCTAssertEqual(r.headers[.allow], "GET, HEAD")
+            }
+            try await c.execute(uri: "/api/v1/nowhere", method: .delete) { r in XCTAssertEqual(r.status, .methodNotAllowed) }
             _ = try await Self.get(c, "/api/v1/entities?limit=0", status: .badRequest)
         }
     }

@@ -87,14 +87,22 @@ const Vigil = {
     document.body.prepend(nav);
   },
 
-  /** Calls `refresh` when an event or a feed changes (the API's event stream), when the server has one. */
-  live(refresh) {
+  /** The API's event stream, when the server has one (a viewer has none): `onMessage(type, data)`
+   *  for each event ("event", "feed", "bin", "missed"), data parsed. */
+  live(onMessage) {
     if (!window.EventSource) return;
     const src = new EventSource("/api/v1/stream");
     const mark = document.getElementById("live");
     src.onopen = () => { if (mark) mark.textContent = "● live"; };
-    src.onerror = () => { if (mark) mark.textContent = ""; };
-    src.onmessage = () => refresh();
-    for (const name of ["event", "feed"]) src.addEventListener(name, () => refresh());
+    src.onerror = () => { if (mark) mark.textContent = ""; if (src.readyState === EventSource.CLOSED) src.close(); };
+    for (const type of ["event", "feed", "bin", "missed"]) {
+      src.addEventListener(type, m => { let d = null; try { d = JSON.parse(m.data); } catch (_) {} onMessage(type, d); });
+    }
+  },
+
+  /** `f` at most once per `ms`, after the last call (a burst of changes is one reload). */
+  debounce(f, ms) {
+    let t = null;
+    return () => { clearTimeout(t); t = setTimeout(f, ms); };
   },
 };
