@@ -237,12 +237,32 @@ final class APITests: XCTestCase {
         }
     }
 
+    func testStreamIsServerSentEventsAndAViewerHasNone() async throws {
+        try await withServer { c in
+            try await c.execute(uri: "/api/v1/stream", method: .get) { r in XCTAssertEqual(r.status, .noContent, "a viewer: no stream") }
+        }
+        let store = try await filledStore()
+        let router = Router()
+        let frames = ["event: event\ndata: {\"id\":\"AS1|outage|0\"}\n\n", "event: bin\ndata: {}\n\n"]
+        WebAPI(store: store, streams: { AsyncStream { out in
+            for f in frames { out.yield(f) }
+            out.finish()
+        } }).register(on: router)
+        try await Application(router: router).test(.live) { c in
+            try await c.execute(uri: "/api/v1/stream", method: .get) { r in
+                XCTAssertEqual(r.status, .ok)
+                XCTAssertEqual(r.headers[.contentType], "text/event-stream")
+                XCTAssertEqual(String(buffer: r.body), "retry: 2000\n\n" + frames.joined())
+            }
+        }
+    }
+
     func testOpenAPIDocumentIsServedAndNamesEveryRoute() async throws {
         try await withServer { c in
             let doc = try await Self.get(c, "/api/v1/openapi.json")
             XCTAssertEqual(doc["openapi"] as? String, "3.1.0")
             let paths = try XCTUnwrap(doc["paths"] as? [String: Any])
-            for p in ["entities", "entities/{entity}", "signals/{entity}", "events", "events/{id}", "summary", "feeds", "openapi.json"] {
+            for p in ["entities", "entities/{entity}", "signals/{entity}", "events", "events/{id}", "summary", "feeds", "stream", "openapi.json"] {
                 XCTAssertNotNil(paths["/api/v1/\(p)"], p)
             }
         }
