@@ -2,13 +2,19 @@ import BGPWire
 
 /// Events as people read them: a table, or JSON lines (schema in README.md).
 public enum EventFormat {
-    static func esc(_ s: String) -> String {
+    /// A string's content as JSON writes it (quotes, backslashes and control characters escaped).
+    public static func esc(_ s: String) -> String {
         var o = ""
         for c in s.unicodeScalars {
             switch c {
             case "\"": o += "\\\""
             case "\\": o += "\\\\"
             case "\n": o += "\\n"
+            case "\r": o += "\\r"
+            case "\t": o += "\\t"
+            case _ where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                o += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: o.unicodeScalars.append(c)
             }
         }

@@ -7,21 +7,7 @@ struct JSONText {
 
     init(capacity: Int = 256) { text.reserveCapacity(capacity) }
 
-    static func quoted(_ s: String) -> String {
-        var o = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            case _ where c.value < 0x20: o += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: o.unicodeScalars.append(c)
-            }
-        }
-        return o + "\""
-    }
+    static func quoted(_ s: String) -> String { "\"" + EventFormat.esc(s) + "\"" }
 
     static func number(_ v: Double?) -> String {
         guard let v, v.isFinite else { return "null" }

@@ -40,7 +40,8 @@ final class APITests: XCTestCase {
             ], step: 300)
         }
         let evidence = Event.Evidence(signal: "routed space", baseline: 4, before: 4, worst: 0, visibilityBefore: 1, visibilityWorst: 0,
-                                      peersInOrder: ["AS3356 4.69.184.193", "AS7018 12.0.1.63"], prefixes: ["175.45.176.0/22"], commonUpstream: 4837)
+                                      peersInOrder: ["AS3356 4.69.184.193", "AS7018 12.0.1.63"], prefixes: ["175.45.176.0/22"], commonUpstream: 4837,
+                                      note: "control characters stay JSON: \u{1}\t\"quoted\"")
         let outage = Event(entity: "AS131279", kind: .outage, cause: .bgpWithdrawal, start: Self.dark, end: Self.dark + 9 * 3600, scope: 1,
                            severity: 36, level: "total", precededByInstability: true, evidence: evidence)
         var blip = outage
@@ -207,6 +208,7 @@ final class APITests: XCTestCase {
             let evidence = try XCTUnwrap(event["evidence"] as? [String: Any])
             XCTAssertEqual(evidence["peers_in_order"] as? [String], ["AS3356 4.69.184.193", "AS7018 12.0.1.63"])
             XCTAssertEqual(evidence["common_upstream"] as? String, "AS4837")
+            XCTAssertEqual(evidence["note"] as? String, "control characters stay JSON: \u{1}\t\"quoted\"")
             let timeline = try XCTUnwrap(o["timeline"] as? [[String: Any]])
             XCTAssertEqual(timeline.first?["t"] as? String, "2014-12-22T15:15:00Z", "an hour before")
             let fall = try XCTUnwrap(timeline.first { $0["t"] as? String == "2014-12-22T16:15:00Z" })

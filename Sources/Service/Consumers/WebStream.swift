@@ -47,7 +47,5 @@ enum WebStream {
         }
     }
 
-    static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    static func quoted(_ s: String) -> String { "\"" + EventFormat.esc(s) + "\"" }
 }
