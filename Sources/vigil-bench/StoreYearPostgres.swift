@@ -15,8 +15,12 @@ func storeYearPostgres(url: String, entities: Int, days: Int) throws {
     let store = try blockingWait { try await Stores.open(url) }
     let loaded = try psql(url, ["-Atc", "SELECT COUNT(*) FROM entities"]).trimmingCharacters(in: .whitespacesAndNewlines)
     if ProcessInfo.processInfo.environment["STORE_YEAR_REUSE"] == "1", loaded == "\(entities)" {
-        print(String(format: "reused %@ (migrations: %.1f s)", url.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression),
-                     Date().timeIntervalSince(t)))
+        let size = try psql(url, ["-Atc", "SELECT pg_database_size(current_database())"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let runs = try psql(url, ["-Atc", "SELECT sum(reltuples)::bigint FROM pg_class WHERE relname LIKE 'runs_p%' AND relkind = 'r'"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        print(String(format: "reused %@ (migrations: %.1f s): %@ runs (planner's count), %lld MB",
+                     url.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression), Date().timeIntervalSince(t), runs,
+                     (Int64(size) ?? 0) / 1_000_000))
     } else {
         guard loaded == "0" else { throw BenchError("\(url): not empty (\(loaded) entities): give an empty database") }
         try load(url, names: names, start: start, rawFrom: rawFrom, now: now)
@@ -56,7 +60,12 @@ private func load(_ url: String, names: [String], start: Int64, rawFrom: Int64, 
         CREATE INDEX runs_open ON runs (vantage) WHERE until IS NULL;
         CREATE INDEX runs_drops ON runs (bin, vantage, entity) INCLUDE (prev_space, routed_v4, routed_v6) WHERE prev_space > routed_v4 + routed_v6;
         """])
-    _ = try psql(url, ["-c", "VACUUM ANALYZE runs; VACUUM ANALYZE entities"])
+    // One statement a call: psql runs several given at once in one transaction, where VACUUM may not run.
+    // Rows were copied with their ids: the sequences go on after them (the write path adds a vantage point).
+    _ = try psql(url, ["-c", "SELECT setval(pg_get_serial_sequence('vantage_points', 'id'), (SELECT max(id) FROM vantage_points)); "
+                       + "SELECT setval(pg_get_serial_sequence('entities', 'id'), (SELECT max(id) FROM entities))"])
+    _ = try psql(url, ["-c", "VACUUM ANALYZE runs"])
+    _ = try psql(url, ["-c", "VACUUM ANALYZE entities"])
     let size = try psql(url, ["-Atc", "SELECT pg_database_size(current_database())"]).trimmingCharacters(in: .whitespacesAndNewlines)
     print("layout: \(names.count) entities x \((now - start) / 86_400) days (raw 5-minute runs for 30 days, hourly before): \(runs) runs, "
           + "\((Int64(size) ?? 0) / 1_000_000) MB, COPY in \(String(format: "%.1f", copied)) s, "
