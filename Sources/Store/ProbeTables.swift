@@ -73,12 +73,14 @@ extension SQLiteStore {
 
     public func probeSeries(entity: String, vantage: String?, from: Int64?, until: Int64?) async throws -> [ProbeRow] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM probes WHERE entity = ?1 AND (?2 IS NULL OR \(Self.vantageColumn(db, "probes")) = ?2) AND time >= ?3 AND time < ?4 ORDER BY time",
-                             arguments: [entity, vantage, from ?? Int64.min, until ?? Int64.max]).map { r in
-                ProbeRow(entity: r["entity"], time: r["time"], blocks: r["blocks"], judged: r["judged"], up: r["up"], down: r["down"],
-                         uncertain: r["uncertain"], sent: r["sent"], answered: r["answered"], rttMedian: r["rtt_median"],
-                         rttP95: r["rtt_p95"])
-            }
+            // Columns by position (a name is looked up, lower-cased, per row and column), rows read in place.
+            try Array(Row.fetchCursor(db, sql: """
+                SELECT entity, time, blocks, judged, up, down, uncertain, sent, answered, rtt_median, rtt_p95 FROM probes
+                WHERE entity = ?1 AND (?2 IS NULL OR \(Self.vantageColumn(db, "probes")) = ?2) AND time >= ?3 AND time < ?4 ORDER BY time
+                """, arguments: [entity, vantage, from ?? Int64.min, until ?? Int64.max]).map { r in
+                ProbeRow(entity: r[0], time: r[1], blocks: r[2], judged: r[3], up: r[4], down: r[5], uncertain: r[6], sent: r[7], answered: r[8],
+                         rttMedian: r[9], rttP95: r[10])
+            })
         }
     }
 

@@ -162,8 +162,9 @@ extension SQLiteStore {
         try await read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM entities WHERE name = ?", arguments: [entity]) else { return [] }
             let runs = try vantagePoints(db).filter { vantage == nil || $0.name == vantage }.map { vp in
-                try Row.fetchAll(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE \(Self.inRange)",
-                                 arguments: [id, vp.id, from ?? Int64.min, until ?? Int64.max]).map { Self.run($0, openUntil: vp.openUntil) }
+                // A cursor's rows are read in place; fetchAll would copy each (with its column names) first.
+                try Array(Row.fetchCursor(db, sql: "SELECT \(Self.runColumns) FROM runs WHERE \(Self.inRange)",
+                                          arguments: [id, vp.id, from ?? Int64.min, until ?? Int64.max]).map { Self.run($0, openUntil: vp.openUntil) })
             }
             return SeriesRun.rows(entity, runs, from: from, until: until)
         }

@@ -67,7 +67,7 @@ extension WebAPI {
         let series = lines.map { l in
             JSONText.object([("signal", JSONText.quoted(l.signal)), ("source", JSONText.quoted(l.source)),
                              ("unit", JSONText.quoted(Self.units[l.signal] ?? "")),
-                             ("t", JSONText.numbers(l.times.map(Double.init))), ("values", JSONText.numbers(l.values)),
+                             ("t", JSONText.integers(l.times)), ("values", JSONText.numbers(l.values)),
                              ("normalised", JSONText.numbers(Self.normalised(l.values)))])
         }
         return Self.json(JSONText.object([
