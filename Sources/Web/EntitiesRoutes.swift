@@ -15,7 +15,7 @@ extension WebAPI {
         }
     }
 
-    func entities(_ req: Request) async throws -> Response {
+    func entities(_ req: Request) async throws -> Answer {
         let p = try Params(req)
         let limit = try p.int("limit", default: 50, range: 1...1000)
         let type = try p.value("type")
@@ -56,7 +56,7 @@ extension WebAPI {
         }
     }
 
-    func entity(_ text: String, _ req: Request) async throws -> Response {
+    func entity(_ text: String, _ req: Request) async throws -> Answer {
         let name = try await knownEntity(text)
         let map = try await store.loadEntityMap()
         var pairs: [(String, String)] = [("code", JSONText.quoted(name)), ("type", JSONText.quoted(Self.kind(name)))]

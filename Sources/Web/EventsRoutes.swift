@@ -30,7 +30,7 @@ extension WebAPI {
         return q
     }
 
-    func events(_ req: Request) async throws -> Response {
+    func events(_ req: Request) async throws -> Answer {
         let p = try Params(req)
         let q = try query(p)
         let limit = try p.int("limit", default: 100, range: 1...1000)
@@ -42,7 +42,7 @@ extension WebAPI {
     }
 
     /// An id is `entity|kind|start` (as `id` in the list gives it).
-    func event(_ id: String, _ req: Request) async throws -> Response {
+    func event(_ id: String, _ req: Request) async throws -> Answer {
         let parts = id.split(separator: "|", omittingEmptySubsequences: false)
         guard parts.count == 3, let start = Int64(parts[2]), Event.Kind(rawValue: String(parts[1])) != nil else {
             throw APIError.badRequest("'\(id)' is not an event id (entity|kind|start, as the events list gives it)")
@@ -75,7 +75,7 @@ extension WebAPI {
 
     /// `summary`: what is wrong at `at` (default now): ongoing events, the biggest drops in the last bin
     /// stored, recoveries of the day before, and feed health counted by state.
-    func summary(_ req: Request) async throws -> Response {
+    func summary(_ req: Request) async throws -> Answer {
         let p = try Params(req)
         let at = try p.time("at") ?? now()
         let limit = try p.int("limit", default: 20, range: 1...200)
@@ -116,7 +116,7 @@ extension WebAPI {
 
     /// `feeds`: every source's health as stored (per vantage point), and this process's own live view
     /// (sessions, BMP routers, followers, probers) when it has sources.
-    func feeds(_ req: Request) async throws -> Response {
+    func feeds(_ req: Request) async throws -> Answer {
         let p = try Params(req)
         let health = try await store.sourceHealth(vantage: p.string("vantage")).map { h in
             JSONText.object([("source", JSONText.quoted(h.source)), ("vantage", JSONText.quoted(h.vantage)), ("state", JSONText.quoted(h.state.rawValue)),

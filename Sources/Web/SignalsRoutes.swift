@@ -36,7 +36,7 @@ extension WebAPI {
         var values: [Double?] = []
     }
 
-    func signals(_ text: String, _ req: Request) async throws -> Response {
+    func signals(_ text: String, _ req: Request) async throws -> Answer {
         let p = try Params(req)
         let name = try await knownEntity(text)
         let (from, until) = try p.range(span: 7 * 86400, limit: Self.maxRange, now: now())
@@ -124,12 +124,12 @@ extension WebAPI {
     }
 
     /// `time,signal,value` rows (long form: BGP bins and probing rounds keep their own times).
-    static func csv(_ name: String, _ lines: [Line]) -> Response {
+    static func csv(_ name: String, _ lines: [Line]) -> Answer {
         var out = "time,entity,signal,value\n"
         for l in lines {
             for (t, v) in zip(l.times, l.values) { out += "\(UTCTime.format(t)),\(name),\(l.signal),\(v.map(NumberText.decimal) ?? "")\n" }
         }
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"vigil-\(name.replacingOccurrences(of: "/", with: "_")).csv\""],
-                        body: .init(byteBuffer: ByteBuffer(string: out)))
+        return Answer(type: "text/csv; charset=utf-8", bytes: ByteBuffer(string: out),
+                      disposition: "attachment; filename=\"vigil-\(name.replacingOccurrences(of: "/", with: "_")).csv\"")
     }
 }

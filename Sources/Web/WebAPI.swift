@@ -18,6 +18,8 @@ public struct WebAPI: Sendable {
     /// A new client's stream of Server-Sent Event frames (`stream`); nil in a viewer.
     let streams: (@Sendable () -> AsyncStream<String>)?
     let streamCount = NIOLockedValueBox(0)
+    /// Answers reused while the store cannot have changed (see `ResponseCache`).
+    let cache: ResponseCache
     /// The entities a running observatory watches: known before their first bin is stored.
     let watched: @Sendable () -> [String]
 
@@ -33,6 +35,18 @@ public struct WebAPI: Sendable {
         self.live = live
         self.streams = streams
         self.now = now ?? { Int64(Date().timeIntervalSince1970) }
+        // A viewer's store is read-only: an answer holds for a minute (default ranges end "now"). A
+        // live store changes every bin and with every event: answers are reused for a second at most.
+        cache = ResponseCache(maxAge: streams == nil ? 60 : 1)
+    }
+
+    /// The answer to a GET: from the cache when it holds one for this path and query, else made and kept.
+    func answer(_ req: Request, cache useCache: Bool = true, _ make: () async throws -> Answer) async throws -> Response {
+        let key = req.uri.description
+        if useCache, let hit = cache.get(key) { return hit.response }
+        let a = try await make()
+        if useCache { cache.put(key, a) }
+        return a.response
     }
 
     /// Adds the API's routes to `router`, and the dashboard's files (`Public/`) at `/`.
@@ -43,13 +57,13 @@ public struct WebAPI: Sendable {
         }
         let api = router.group("api/v1")
         api.get("openapi.json") { _, _ in try Self.file("openapi.json", type: "application/json") }
-        api.get("entities") { req, _ in try await entities(req) }
-        api.get("entities/**") { req, ctx in try await entity(Self.path(ctx), req) }
-        api.get("signals/**") { req, ctx in try await signals(Self.path(ctx), req) }
-        api.get("events") { req, _ in try await events(req) }
-        api.get("events/**") { req, ctx in try await event(Self.path(ctx), req) }
-        api.get("summary") { req, _ in try await summary(req) }
-        api.get("feeds") { req, _ in try await feeds(req) }
+        api.get("entities") { req, _ in try await answer(req) { try await entities(req) } }
+        api.get("entities/**") { req, ctx in try await answer(req) { try await entity(Self.path(ctx), req) } }
+        api.get("signals/**") { req, ctx in try await answer(req) { try await signals(Self.path(ctx), req) } }
+        api.get("events") { req, _ in try await answer(req) { try await events(req) } }
+        api.get("events/**") { req, ctx in try await answer(req) { try await event(Self.path(ctx), req) } }
+        api.get("summary") { req, _ in try await answer(req) { try await summary(req) } }
+        api.get("feeds") { req, _ in try await answer(req, cache: false) { try await feeds(req) } }
         api.get("stream") { req, _ in try await stream(req) }
     }
 
@@ -60,9 +74,7 @@ public struct WebAPI: Sendable {
         return raw.removingPercentEncoding ?? raw
     }
 
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
+    static func json(_ text: String) -> Answer { Answer(type: "application/json; charset=utf-8", bytes: ByteBuffer(string: text)) }
 
     /// The dashboard's folder among this build's resources.
     static let publicFolder: String? = Bundle.module.resourceURL.map { $0.appendingPathComponent("Public").path }

@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Probing
 import Signals
 import Store
-import Web
+@testable import Web
 import XCTest
 
 /// Each endpoint of `/api/v1/` over real HTTP (HummingbirdTesting's live mode: a socket on
@@ -236,6 +236,29 @@ final class APITests: XCTestCase {
             XCTAssertEqual(sources.first?["source"] as? String, "bgp 127.0.0.2")
             XCTAssertEqual(sources.first?["state"] as? String, "up")
             XCTAssertTrue(feeds["live"] is NSNull, "a viewer has no live sources")
+        }
+    }
+
+    func testAnswersAreKeptAndErrorsAreNot() async throws {
+        let store = try await filledStore()
+        let router = Router()
+        let api = WebAPI(store: store, now: { Self.dark + 86400 })
+        api.register(on: router)
+        try await Application(router: router).test(.live) { c in
+            let uri = "/api/v1/signals/KP?from=2014-12-22&until=2014-12-23"
+            let first = try await Self.get(c, uri)
+            XCTAssertEqual(api.cache.count, 1)
+            let again = try await Self.get(c, uri)
+            XCTAssertEqual(NSDictionary(dictionary: first), NSDictionary(dictionary: again), "the same answer from the cache")
+            XCTAssertEqual(api.cache.count, 1)
+            _ = try await Self.get(c, "/api/v1/signals/KP?from=2014-12-23&until=2014-12-22", status: .badRequest)
+            XCTAssertEqual(api.cache.count, 1, "errors are not kept")
+            try await c.execute(uri: uri + "&format=csv", method: .get) { r in
+                XCTAssertEqual(r.headers[.contentDisposition], "attachment; filename=\"vigil-KP.csv\"")
+            }
+            try await c.execute(uri: uri + "&format=csv", method: .get) { r in
+                XCTAssertEqual(r.headers[.contentType], "text/csv; charset=utf-8", "a kept CSV keeps its type")
+            }
         }
     }
 
