@@ -65,8 +65,8 @@ work=$(mktemp -d)
 viewer=$!
 for _ in $(seq 50); do grep -q "viewing" "$work/serve.log" && break; sleep 0.2; done
 set +e
-schemathesis run http://127.0.0.1:19479/api/v1/openapi.json --url http://127.0.0.1:19479 --checks all \
-    --exclude-checks positive_data_acceptance --max-examples 50 --seed 1 >"$work/schemathesis.log" 2>&1
+(cd "$work" && schemathesis run http://127.0.0.1:19479/api/v1/openapi.json --url http://127.0.0.1:19479 --checks all \
+    --exclude-checks positive_data_acceptance --max-examples 50 --seed 1) >"$work/schemathesis.log" 2>&1
 api=$?
 set -e
 kill "$viewer" 2>/dev/null || true

@@ -42,8 +42,12 @@ final class LiveDashboardTests: XCTestCase {
             address = "\(ns.peer)"
             as = 65010
 
+            [archive]
+            directory = "\(dir.appendingPathComponent("archive").path)"
+
             [store]
             database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
+            status_file = "\(dir.appendingPathComponent("status.json").path)"
 
             [detect]
             watch = ["AS65020"]
