@@ -139,13 +139,20 @@ extension PostgresStore {
     }
 
     public func series(entity: String, vantage: String?, from: Int64?, until: Int64?) async throws -> [SeriesRow] {
-        guard let id = try await rows("SELECT id FROM entities WHERE name = $1", [entity]).first?.decode(Int64.self) else { return [] }
-        var runs: [[SeriesRun]] = []
-        for vp in try await vantagePoints() where vantage == nil || vp.name == vantage {
-            runs.append(try await rows("SELECT \(Self.runColumns) FROM runs WHERE \(SeriesRun.inRange)", [id, vp.id, from ?? Int64.min, until ?? Int64.max])
-                .map { try Self.run($0, openUntil: vp.openUntil).1 })
+        try await named {
+            var points: [VantagePoint] = [], id: Int64?
+            for try await (vp, e) in try await client.execute(VantagePointsFor(entity: entity), logger: logger) {
+                points.append(vp)
+                id = e
+            }
+            guard let id else { return [] }
+            var runs: [[SeriesRun]] = []
+            for vp in points where vantage == nil || vp.name == vantage {
+                let read = RunsInRange(entity: id, vantage: vp.id, from: from ?? Int64.min, until: until ?? Int64.max, openUntil: vp.openUntil)
+                for try await r in try await client.execute(read, logger: logger) { runs.append(r) }
+            }
+            return SeriesRun.rows(entity, runs, from: from, until: until)
         }
-        return SeriesRun.rows(entity, runs, from: from, until: until)
     }
 
     public func entityNames() async throws -> [String] {

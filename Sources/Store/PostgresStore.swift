@@ -43,6 +43,8 @@ public final class PostgresStore: SeriesStore, @unchecked Sendable {
         let db = database.isEmpty ? nil : database
         var config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: user, password: c.password, database: db, tls: .disable)
         config.options.connectTimeout = .seconds(5)
+        // Prepared statements (`PostgresReads.swift`) are planned once per connection, partitions pruned as they run.
+        config.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
         let client = PostgresClient(configuration: config, backgroundLogger: log)
         self.client = client
         running = Task.detached { await client.run() }
