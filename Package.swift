@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -59,6 +61,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Config", "Probing", "Service",
+                "Alerts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -86,9 +89,18 @@ let package = Package(
         .testTarget(name: "WebTests", dependencies: ["Web", "Store", "Signals", "Probing", "BGPWire", "Entities",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird")],
                     swiftSettings: swiftSettings),
+        // Alerts: event changes → rules → the store's outbox → receivers (webhook, Slack, PagerDuty, Alertmanager).
+        .target(name: "Alerts", dependencies: ["Config", "Signals", "Store", "BGPWire",
+                                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                               .product(name: "Mustache", package: "swift-mustache"),
+                                               .product(name: "NIOCore", package: "swift-nio"),
+                                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: swiftSettings),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Config", "Signals", "Store", "BGPWire"], swiftSettings: swiftSettings),
         // The service core of `vigil serve`: sources → pipeline → store, the event bus and its
         // consumers, lifecycle, logging, metrics and the local HTTP endpoint.
-        .target(name: "Service", dependencies: ["Signals", "Replay", "Web", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",
+        .target(name: "Service", dependencies: ["Signals", "Replay", "Web", "Alerts", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",
                                                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "Logging", package: "swift-log"),

@@ -101,6 +101,8 @@ public struct CollectConfig: Sendable {
     public var logLevel = "info"
     /// The user to run as once privileged sockets are open (`[process] user`); nil: stay as started.
     public var user: String?
+    /// Alert channels and rules (`[alerts]`, `[[channel]]`, `[[rule]]`); none: no alerts.
+    public var alerts = AlertsConfig()
 
     /// One archive follower: a local folder, or a mirror in the RIS or RouteViews layout.
     public struct Follow: Sendable, Equatable {
@@ -126,7 +128,7 @@ public struct CollectConfig: Sendable {
     public init() {}
 
     static let keys: [String: Set<String>] = [
-        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process"],
+        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process", "alerts", "channel", "rule"],
         "process": ["user"],
         "follow": ["folder", "mirror", "collector", "cache", "poll", "start", "lag", "silent"],
         "metrics": ["listen"],
@@ -368,6 +370,7 @@ public struct CollectConfig: Sendable {
             guard levels.contains(v) else { throw fail("log.level", "'\(v)' is not one of \(levels.joined(separator: ", "))") }
             logLevel = v
         }
+        alerts = try AlertsConfig.parse(t, fail: fail) { tt, k, path, min in try duration(tt, k, path, min: min) }
         if forProbing {
             guard probe != nil else { throw Problem(description: "\(file): nothing to probe: add a [probe] section with [[probe.target]] prefixes") }
             return

@@ -138,6 +138,12 @@ public final class Observatory: @unchecked Sendable {
         let printer = try EventPrinter(path: cfg.eventsFile)
         let printed = bus.subscribe("events", capacity: 4096)
         let logged = bus.subscribe("log", capacity: 1024)
+        let listen = cfg.metricsOff ? nil : cfg.metricsListen ?? (mode == .serve ? CollectConfig.defaultMetricsListen : nil)
+        // Alerts link to the dashboard this process serves unless `[alerts] link` names another address.
+        let alerting = cfg.alerts.channels.isEmpty ? nil
+            : AlertConsumer(store: store, config: cfg.alerts, vantage: cfg.vantage,
+                            link: cfg.alerts.link ?? listen.map { "http://\($0.host.contains(":") ? "[\($0.host)]" : $0.host):\($0.port)" }, logger: logger)
+        let alerted = alerting.map { _ in bus.subscribe("alerts", capacity: 4096) }
         pipeline.start()
         // The sources start here, in order, before the group runs: a port in use or sockets refused
         // end the run before anything else does, and with `[process] user` the privileges go only
@@ -183,6 +189,16 @@ public final class Observatory: @unchecked Sendable {
             await logMessages(logged)
             try? await gracefulShutdown()
         })
+        if let alerting, let alerted {
+            add(RunService("alerts") {
+                await alerting.run(alerted)
+                try? await gracefulShutdown()
+            })
+            // What is not delivered when Vigil stops stays in the outbox for the next start.
+            add(RunService("alert-delivery") {
+                try? await cancelWhenGracefulShutdown { await alerting.deliverer.run() }
+            })
+        }
         for s in elementSources {
             add(RunService(s.name) {
                 try? await gracefulShutdown()
@@ -232,7 +248,6 @@ public final class Observatory: @unchecked Sendable {
             await recordHealth(trackers.map { SourceHealth(source: $0.source, state: .down, since: now, lastData: $0.health.lastData,
                                                            dataTime: $0.health.dataTime, detail: "observatory stopped") })
         })
-        let listen = cfg.metricsOff ? nil : cfg.metricsListen ?? (mode == .serve ? CollectConfig.defaultMetricsListen : nil)
         if let l = listen {
             let api = WebAPI(store: store, live: { [self] in HTTPEndpoint.statusJSON(report()) }, streams: { [bus] in WebStream.frames(bus) },
                              watched: { [watching] in watching.withLockedValue { $0 } })

@@ -68,5 +68,16 @@ enum PostgresSchema {
             "ALTER TABLE probe_blocks DROP CONSTRAINT probe_blocks_pkey",
             "ALTER TABLE probe_blocks ADD PRIMARY KEY (vantage, block)",
         ]),
+        ("v3-alerts", [
+            """
+            CREATE TABLE alert_outbox (id BIGSERIAL PRIMARY KEY, vantage TEXT COLLATE "C" NOT NULL, channel TEXT COLLATE "C" NOT NULL,
+                notice TEXT COLLATE "C" NOT NULL, key TEXT COLLATE "C" NOT NULL, payload TEXT NOT NULL, created BIGINT NOT NULL,
+                next_try BIGINT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0, delivered BIGINT, last_error TEXT NOT NULL DEFAULT '',
+                UNIQUE (vantage, channel, notice))
+            """,
+            "CREATE INDEX alert_outbox_pending ON alert_outbox (vantage, next_try) WHERE delivered IS NULL",
+            "CREATE TABLE alert_attempts (id BIGSERIAL PRIMARY KEY, item BIGINT NOT NULL, at BIGINT NOT NULL, delivered BOOLEAN NOT NULL, detail TEXT NOT NULL)",
+            "CREATE TABLE alert_silences (entity TEXT COLLATE \"C\" NOT NULL, since BIGINT NOT NULL, until BIGINT NOT NULL, reason TEXT NOT NULL)",
+        ]),
     ]
 }

@@ -191,6 +191,7 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
             // Probing rounds and probed blocks by vantage point: probers in different networks.
             try ProbeTables.addVantage(db)
         }
+        alertMigrations(&m)
         return m
     }
 

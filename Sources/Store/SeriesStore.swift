@@ -52,6 +52,23 @@ public protocol SeriesStore: AnyObject, Sendable {
     /// summed); hourly data older than `keep` seconds is dropped (nil: kept for ever).
     @discardableResult
     func applyRetention(now: Int64, raw: Int64, keep: Int64?) async throws -> RetentionReport
+
+    /// Alert messages for this vantage point's channels (see `OutboxItem`), written before anyone
+    /// tries to deliver them; one already there (same channel and notice) is not added again.
+    /// Returns how many were added.
+    @discardableResult
+    func enqueueAlerts(_ items: [OutboxItem]) async throws -> Int
+    /// This vantage point's undelivered messages due by `due` (nil: all), oldest first.
+    func pendingAlerts(due: Int64?, limit: Int) async throws -> [OutboxItem]
+    /// One try at delivering item `id`: recorded whatever its outcome; a failure is tried again from `nextTry`.
+    func recordAlertAttempt(_ id: Int64, at: Int64, delivered: Bool, detail: String, nextTry: Int64) async throws
+    /// Every vantage point's messages, newest first (`vigil alerts list`).
+    func alertOutbox(limit: Int) async throws -> [OutboxItem]
+    /// Every delivery attempt, newest first.
+    func alertAttempts(limit: Int) async throws -> [AlertAttempt]
+    func addSilence(_ silence: Silence) async throws
+    /// Silences in force at `t` (nil: all of them).
+    func silences(activeAt t: Int64?) async throws -> [Silence]
 }
 
 extension SeriesStore {
@@ -88,6 +105,7 @@ public final class MemoryStore: SeriesStore, @unchecked Sendable {
     /// Probing rounds by vantage point, entity and time; blocks by vantage point and block.
     var probes: [String: [String: [Int64: ProbeRow]]] = [:]
     var blockRecords: [String: [Prefix: BlockRecord]] = [:]
+    let outbox = MemoryOutbox()
 
     public init(vantage: String = "") { self.vantage = vantage }
 

@@ -19,7 +19,7 @@ struct Vigil: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Dump.self, ReplayCommand.self, SeriesCommand.self, EventsCommand.self, EntitiesCommand.self, FetchCommand.self,
                       SimulateCommand.self, DemoCommand.self, EvaluateCommand.self, ServeCommand.self, StatusCommand.self, CollectCommand.self,
-                      ProbeCommand.self]
+                      ProbeCommand.self, AlertsCommand.self]
     )
 
     /// As ArgumentParser's own main, except that a ValidationError thrown while a

@@ -1,0 +1,64 @@
+import XCTest
+@testable import Config
+
+/// `[alerts]`, `[[channel]]` and `[[rule]]`: what each key sets, and mistakes named by line.
+final class AlertsConfigTests: XCTestCase {
+    let base = "[collector]\nlisten = \"127.0.0.1:179\"\n"
+    func parse(_ text: String) throws -> CollectConfig { try parseConfig(base + text, file: "x.toml") }
+    func problem(_ text: String) -> String { configProblem(base + text, file: "x.toml") }
+
+    func testChannelsRulesAndDefaults() throws {
+        XCTAssertEqual(try parse("").alerts, AlertsConfig(), "no alerts unless configured")
+        let c = try parse("""
+            [alerts]
+            link = "https://vigil.example.org"
+            repeat = "never"
+            max_backoff = "30s"
+            [[channel]]
+            name = "ops"
+            type = "webhook"
+            url = "http://127.0.0.1:8080/hook"
+            method = "PUT"
+            headers = { Authorization = "Bearer x" }
+            template = '{"text": "{{summary}}"}'
+            rate = 0.5
+            [[channel]]
+            name = "pd"
+            type = "pagerduty"
+            routing_key = "abc"
+            [[rule]]
+            entities = ["AS645*"]
+            kinds = "outage"
+            min_level = "critical"
+            min_duration = "5m"
+            channels = ["pd"]
+            """).alerts
+        XCTAssertEqual(c.link, "https://vigil.example.org")
+        XCTAssertNil(c.repeatInterval)
+        XCTAssertEqual(c.maxBackoff, 30)
+        XCTAssertEqual(c.channels.map(\.name), ["ops", "pd"])
+        XCTAssertEqual(c.channels[0].method, "PUT")
+        XCTAssertEqual(c.channels[0].headers, ["Authorization": "Bearer x"])
+        XCTAssertEqual(c.channels[0].rate, 0.5)
+        XCTAssertEqual(c.channels[1].url, "https://events.pagerduty.com/v2/enqueue")
+        XCTAssertEqual(c.rules.count, 1)
+        XCTAssertEqual(c.rules[0].kinds, ["outage"])
+        XCTAssertEqual(c.rules[0].minDuration, 300)
+        let all = try parse("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"https://hooks.slack.com/x\"\n").alerts
+        XCTAssertEqual(all.rules.map(\.channels), [["a"]], "no rule: every channel hears of everything")
+    }
+
+    func testMistakesAreNamedByLine() {
+        XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"sms\"\nurl = \"http://x\"\n"),
+                       "x.toml:5: channel.1.type: 'sms' is not one of webhook, slack, pagerduty, alertmanager")
+        XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"webhook\"\nurl = \"ftp://x\"\n"),
+                       "x.toml:6: channel.1.url: 'ftp://x' is not an http:// or https:// address")
+        XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"pagerduty\"\n"), "x.toml:3: channel.1: a pagerduty channel needs its routing_key")
+        XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://x\"\n[[rule]]\nchannels = [\"b\"]\n"),
+                       "x.toml:8: rule.1.channels: 'b' is not a [[channel]]'s name")
+        XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://x\"\ncolour = 1\n"),
+                       "x.toml:7: channel.1.colour: unknown key (expected one of: headers, method, name, rate, routing_key, template, timeout, type, url)")
+        XCTAssertTrue(problem("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://x\"\n[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://y\"\n")
+            .contains("'a' is already a channel's name"))
+    }
+}
