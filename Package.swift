@@ -97,7 +97,7 @@ let package = Package(
                                                .product(name: "NIOHTTP1", package: "swift-nio"),
                                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Config", "Signals", "Store", "BGPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Config", "Signals", "Store", "BGPWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         // The service core of `vigil serve`: sources → pipeline → store, the event bus and its
         // consumers, lifecycle, logging, metrics and the local HTTP endpoint.
         .target(name: "Service", dependencies: ["Signals", "Replay", "Web", "Alerts", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",

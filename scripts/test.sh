@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # links (tc tbf); nftables drops packets; util-linux's setpriv drops CAP_NET_RAW for the
 # unprivileged ICMP socket test; PostgreSQL 15 is the shared store the store tests run against
 # (each test run starts its own cluster on a private port and stops it: Tests/ReplayTests/PostgresLab.swift);
-# Chromium loads every dashboard page headless (Tests/WebTests/DashboardTests.swift).
-packages=(bgpdump bird2 frr gobgpd exabgp nftables iproute2 util-linux gzip bzip2 libsqlite3-dev python3 postgresql-15 chromium)
+# Chromium loads every dashboard page headless (Tests/WebTests/DashboardTests.swift);
+# Prometheus Alertmanager receives Vigil's alerts (Tests/AlertsTests/DeliveryTests.swift starts its own on loopback).
+packages=(bgpdump bird2 frr gobgpd exabgp nftables iproute2 util-linux gzip bzip2 libsqlite3-dev python3 postgresql-15 chromium
+          prometheus-alertmanager curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

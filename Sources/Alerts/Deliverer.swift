@@ -45,14 +45,17 @@ public final class Deliverer: Sendable {
                 for await _ in wakes { for p in pokes { p.yield() } }
             }
             group.addTask { [self] in await refreshAlertmanager() }
-            await group.next()
-            group.cancelAll()
+            // Until cancelled (every child runs until then).
+            await group.waitForAll()
         }
         try? await http.shutdown()
     }
 
     func channelLoop(_ ch: AlertsConfig.Channel, wakes: AsyncStream<Void>, again: AsyncStream<Void>.Continuation) async {
         var tokens = max(1, ch.rate), last = Date()
+        // A receiver that is unreachable or failing (no answer, 5xx, 429) is left alone until its backoff
+        // ends: trying each message in turn would cost a timeout apiece.
+        var pausedUntil: Int64 = 0, failures = 0
         var iterator = wakes.makeAsyncIterator()
         while !Task.isCancelled {
             // The outbox is read again each second (retries come due) or at once when poked.
@@ -61,6 +64,7 @@ public final class Deliverer: Sendable {
             pause.cancel()
             if Task.isCancelled { break }
             let now = Int64(Date().timeIntervalSince1970)
+            if now < pausedUntil { continue }
             let items: [OutboxItem]
             do { items = try await store.pendingAlerts(due: nil, limit: 1000).filter { $0.channel == ch.name } } catch {
                 logger.error("alerts: outbox: \(error)")
@@ -85,7 +89,9 @@ public final class Deliverer: Sendable {
                 tokens -= 1
                 let (ok, detail) = await send(item, ch)
                 let at = Int64(Date().timeIntervalSince1970)
-                let backoff = min(config.maxBackoff, Int64(2) << min(item.attempts, 20))
+                let receiverDown = !ok && Self.receiverDown(detail)
+                failures = ok ? 0 : receiverDown ? failures + 1 : failures
+                let backoff = min(config.maxBackoff, Int64(2) << min(max(item.attempts, failures - 1), 20))
                 if !ok {
                     blocked.insert(item.key)
                     logger.warning("alerts: \(ch.name): \(item.notice) not delivered (try \(item.attempts + 1)): \(detail)")
@@ -93,12 +99,22 @@ public final class Deliverer: Sendable {
                 do { try await store.recordAlertAttempt(item.id, at: at, delivered: ok, detail: detail, nextTry: ok ? at : at + backoff) } catch {
                     logger.error("alerts: outbox: \(error)")
                 }
+                if receiverDown {
+                    pausedUntil = at + backoff
+                    break
+                }
             }
         }
     }
 
     /// Closes the HTTP client (when `run` was never called).
     public func close() async throws { try await http.shutdown() }
+
+    /// Whether a failure says the receiver as a whole is unavailable (no answer, 5xx, 429), not that one message was refused.
+    static func receiverDown(_ detail: String) -> Bool {
+        guard let code = Int(detail.prefix(3)), detail.count == 3 || detail.dropFirst(3).first == " " else { return true }
+        return code >= 500 || code == 429 || code == 408
+    }
 
     /// One HTTP request: (delivered, what the receiver said).
     public func send(_ item: OutboxItem, _ ch: AlertsConfig.Channel) async -> (Bool, String) {

@@ -30,6 +30,12 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = _take
     do_PUT = _take
 
+    def do_GET(self):  # readiness
+        self.send_response(200)
+        self.send_header("Content-Length", "8")
+        self.end_headers()
+        self.wfile.write(b"receiver")
+
     def log_message(self, *args):
         pass
 
