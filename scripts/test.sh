@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # Chromium loads every dashboard page headless (Tests/WebTests/DashboardTests.swift);
 # Prometheus Alertmanager receives Vigil's alerts (Tests/AlertsTests/DeliveryTests.swift starts its own on loopback).
 packages=(bgpdump bird2 frr gobgpd exabgp nftables iproute2 util-linux gzip bzip2 libsqlite3-dev python3 postgresql-15 chromium
-          prometheus-alertmanager curl)
+          prometheus-alertmanager curl openssl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,6 +39,12 @@ fi
 if ! python3 -c "import websocket, schemathesis" 2>/dev/null; then
     echo "test.sh: installing websocket-client and schemathesis from PyPI"
     python3 -m pip install -q websocket-client schemathesis
+fi
+
+# The alert tests send mail to a real SMTP server (aiosmtpd, STARTTLS and AUTH: Tests/AlertsTests/Fixtures/smtp_receiver.py).
+if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+    echo "test.sh: installing aiosmtpd from PyPI"
+    python3 -m pip install -q aiosmtpd
 fi
 
 swift build --build-tests

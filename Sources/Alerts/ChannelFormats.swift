@@ -14,6 +14,8 @@ public struct AlertRequest: Sendable, Equatable {
     }
 }
 
+struct ChannelError: Error, CustomStringConvertible { let description: String }
+
 /// Each receiver's documented format (README "Alerts" links them): a generic webhook (the notice,
 /// or a Mustache template over it), Slack's incoming webhooks, PagerDuty Events API v2 and
 /// Prometheus Alertmanager's `/api/v2/alerts`.
@@ -31,6 +33,8 @@ public enum ChannelFormats {
             body = slack(n)
         case .pagerduty:
             body = pagerDuty(n, routingKey: c.routingKey ?? "")
+        case .email, .syslog:
+            throw ChannelError(description: "\(c.kind.rawValue) is not sent over HTTP")
         case .alertmanager:
             // The base address of Alertmanager is enough; its API path is added.
             if !url.contains("/api/") { url = (url.hasSuffix("/") ? String(url.dropLast()) : url) + "/api/v2/alerts" }

@@ -118,12 +118,23 @@ public final class Deliverer: Sendable {
 
     /// One HTTP request: (delivered, what the receiver said).
     public func send(_ item: OutboxItem, _ ch: AlertsConfig.Channel) async -> (Bool, String) {
-        do {
-            let notice = try Notice.decode(item.payload)
-            let r = try ChannelFormats.request(notice, channel: ch)
-            return await post(r, timeout: ch.timeout)
-        } catch {
-            return (false, "cannot format: \(error)")
+        let notice: Notice
+        do { notice = try Notice.decode(item.payload) } catch { return (false, "cannot read the notice: \(error)") }
+        switch ch.kind {
+        case .syslog:
+            do {
+                try await Syslog.send(Syslog.message(notice, host: ProcessInfo.processInfo.hostName), to: ch.url, timeout: ch.timeout)
+                return (true, "sent")
+            } catch { return (false, "\(error)") }
+        case .email:
+            guard let u = URLComponents(string: ch.url), let host = u.host else { return (false, "\(ch.url): no host") }
+            let s = SMTPSettings(host: host, port: u.port ?? (ch.tls == "tls" ? 465 : 587), security: SMTPSettings.Security(rawValue: ch.tls) ?? .starttls,
+                                 username: ch.username, password: ch.password, caFile: ch.caFile, from: ch.from, to: ch.to, timeout: ch.timeout)
+            do { return (true, try await SMTP.send(SMTP.message(notice, from: ch.from, to: ch.to), with: s)) } catch { return (false, "\(error)") }
+        default:
+            do { return await post(try ChannelFormats.request(notice, channel: ch), timeout: ch.timeout) } catch {
+                return (false, "cannot format: \(error)")
+            }
         }
     }
 

@@ -4,7 +4,9 @@ import TOMLKeys
 /// Where alerts go and which go where (`[alerts]`, `[[channel]]`, `[[rule]]`; README "Alerts").
 public struct AlertsConfig: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case webhook, slack, pagerduty, alertmanager
+        case webhook, slack, pagerduty, alertmanager, email, syslog
+        /// Receivers spoken to over HTTP(S).
+        public var isHTTP: Bool { self != .email && self != .syslog }
     }
     /// One receiver. `url` is where messages are sent; the rest depends on the kind.
     public struct Channel: Sendable, Equatable {
@@ -21,6 +23,14 @@ public struct AlertsConfig: Sendable, Equatable {
         public var rate = 1.0
         /// Seconds a receiver may take to answer.
         public var timeout: Int64 = 10
+        /// Email: sender, recipients, login, the CA certificates to trust (PEM), and "starttls"
+        /// (default for smtp://), "tls" (smtps://) or "none" (in the clear: a local relay only).
+        public var from = ""
+        public var to: [String] = []
+        public var username: String?
+        public var password: String?
+        public var caFile: String?
+        public var tls = "starttls"
         public init(name: String, kind: Kind, url: String) { (self.name, self.kind, self.url) = (name, kind, url) }
     }
     /// Which events go to which channels. Every list left out matches everything.
@@ -53,7 +63,8 @@ public struct AlertsConfig: Sendable, Equatable {
     static let rootKeys = ["alerts", "channel", "rule"]
     static let keys: [String: Set<String>] = [
         "alerts": ["link", "repeat", "max_backoff", "alertmanager_refresh"],
-        "channel": ["name", "type", "url", "method", "headers", "template", "routing_key", "rate", "timeout"],
+        "channel": ["name", "type", "url", "method", "headers", "template", "routing_key", "rate", "timeout", "from", "to", "username",
+                    "password", "ca_file", "tls"],
         "rule": ["entities", "kinds", "causes", "min_level", "min_duration", "channels"],
     ]
 
@@ -112,8 +123,36 @@ public struct AlertsConfig: Sendable, Equatable {
             }
             let defaultURL = kind == .pagerduty ? "https://events.pagerduty.com/v2/enqueue" : nil
             guard let url = try string(c, "url", path) ?? defaultURL else { throw fail(path, "a \(type) channel needs a url") }
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw fail("\(path).url", "'\(url)' is not an http:// or https:// address") }
+            switch kind {
+            case .email:
+                guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw fail("\(path).url", "'\(url)' is not an smtp:// or smtps:// address") }
+            case .syslog:
+                guard url.hasPrefix("udp://") || url.hasPrefix("tcp://") || url.hasPrefix("unix:///") else {
+                    throw fail("\(path).url", "'\(url)' is not udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH")
+                }
+            default:
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw fail("\(path).url", "'\(url)' is not an http:// or https:// address") }
+            }
             var ch = Channel(name: name, kind: kind, url: url)
+            if kind == .email {
+                guard let from = try string(c, "from", path), from.contains("@") else { throw fail(path, "an email channel needs from = \"ADDRESS\"") }
+                ch.from = from
+                ch.to = try strings(c, "to", path)
+                guard !ch.to.isEmpty, ch.to.allSatisfy({ $0.contains("@") }) else { throw fail(path, "an email channel needs to = [\"ADDRESS\", …]") }
+                ch.username = try string(c, "username", path)
+                ch.password = try string(c, "password", path)
+                if (ch.username == nil) != (ch.password == nil) { throw fail(path, "give username and password together") }
+                ch.caFile = try string(c, "ca_file", path)
+                ch.tls = url.hasPrefix("smtps://") ? "tls" : "starttls"
+                if let t = try string(c, "tls", path) {
+                    guard ["starttls", "tls", "none"].contains(t) else { throw fail("\(path).tls", "must be starttls, tls or none") }
+                    ch.tls = t
+                }
+            } else {
+                for k in ["from", "to", "username", "password", "ca_file", "tls"] where c[k] != nil {
+                    throw fail("\(path).\(k)", "only an email channel takes \(k)")
+                }
+            }
             if let m = try string(c, "method", path) {
                 guard ["POST", "PUT", "PATCH", "GET"].contains(m) else { throw fail("\(path).method", "must be POST, PUT, PATCH or GET") }
                 ch.method = m

@@ -26,7 +26,7 @@ enum Receivers {
 
     /// The recording receiver: each request a JSON line in `file`.
     static func http(port: Int, file: String, dir: URL) throws -> Child {
-        let c = try Child("/usr/bin/python3", [fixtures.appendingPathComponent("alert_receiver.py").path, "\(port)", file],
+        let c = try Child("/usr/bin/env", ["python3", fixtures.appendingPathComponent("alert_receiver.py").path, "\(port)", file],
                           log: dir.appendingPathComponent("receiver-\(port).log").path)
         try waitFor("the receiver on port \(port)", seconds: 10) { get("http://127.0.0.1:\(port)/") != nil }
         return c

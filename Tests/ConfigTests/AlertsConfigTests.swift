@@ -48,16 +48,42 @@ final class AlertsConfigTests: XCTestCase {
         XCTAssertEqual(all.rules.map(\.channels), [["a"]], "no rule: every channel hears of everything")
     }
 
+    func testMailAndSyslogChannels() throws {
+        let c = try parse("""
+            [[channel]]
+            name = "mail"
+            type = "email"
+            url = "smtps://mail.example.org"
+            from = "vigil@example.org"
+            to = ["a@example.org", "b@example.org"]
+            username = "u"
+            password = "p"
+            [[channel]]
+            name = "log"
+            type = "syslog"
+            url = "unix:///dev/log"
+            """).alerts
+        XCTAssertEqual(c.channels[0].tls, "tls", "smtps:// is TLS from the start")
+        XCTAssertEqual(c.channels[0].to, ["a@example.org", "b@example.org"])
+        XCTAssertEqual(c.channels[1].kind, .syslog)
+        XCTAssertEqual(problem("[[channel]]\nname = \"m\"\ntype = \"email\"\nurl = \"smtp://x\"\nto = \"a@b\"\n"),
+                       "x.toml:3: channel.1: an email channel needs from = \"ADDRESS\"")
+        XCTAssertEqual(problem("[[channel]]\nname = \"l\"\ntype = \"syslog\"\nurl = \"http://x\"\n"),
+                       "x.toml:6: channel.1.url: 'http://x' is not udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH")
+        XCTAssertEqual(problem("[[channel]]\nname = \"h\"\ntype = \"webhook\"\nurl = \"http://x\"\nfrom = \"a@b\"\n"),
+                       "x.toml:7: channel.1.from: only an email channel takes from")
+    }
+
     func testMistakesAreNamedByLine() {
         XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"sms\"\nurl = \"http://x\"\n"),
-                       "x.toml:5: channel.1.type: 'sms' is not one of webhook, slack, pagerduty, alertmanager")
+                       "x.toml:5: channel.1.type: 'sms' is not one of webhook, slack, pagerduty, alertmanager, email, syslog")
         XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"webhook\"\nurl = \"ftp://x\"\n"),
                        "x.toml:6: channel.1.url: 'ftp://x' is not an http:// or https:// address")
         XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"pagerduty\"\n"), "x.toml:3: channel.1: a pagerduty channel needs its routing_key")
         XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://x\"\n[[rule]]\nchannels = [\"b\"]\n"),
                        "x.toml:8: rule.1.channels: 'b' is not a [[channel]]'s name")
         XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://x\"\ncolour = 1\n"),
-                       "x.toml:7: channel.1.colour: unknown key (expected one of: headers, method, name, rate, routing_key, template, timeout, type, url)")
+                       "x.toml:7: channel.1.colour: unknown key (expected one of: ca_file, from, headers, method, name, password, rate, routing_key, template, timeout, tls, to, type, url, username)")
         XCTAssertTrue(problem("[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://x\"\n[[channel]]\nname = \"a\"\ntype = \"slack\"\nurl = \"http://y\"\n")
             .contains("'a' is already a channel's name"))
     }

@@ -28,8 +28,8 @@ final class LiveAlertTests: XCTestCase {
         let received = dir.appendingPathComponent("received.jsonl").path
         func startReceiver() throws -> Process {
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            p.arguments = [CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(hookPort)", received]
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(hookPort)", received]
             try p.run()
             waitFor("the webhook receiver", seconds: 10) { httpGet("http://127.0.0.1:\(hookPort)/") != nil }
             return p
