@@ -35,7 +35,7 @@ enum AlertText {
         switch e.cause {
         case .bgpWithdrawal:
             let n = ev.prefixes.count
-            let what = e.scope >= 0.999 ? (n > 0 ? "all \(n) prefix\(n == 1 ? "" : "es")" : "all its routes")
+            let what = e.scope >= 0.999 ? (n > 1 ? "all \(n) prefixes" : n == 1 ? "its only prefix" : "all its routes")
                 : "\(n > 0 ? "\(n) prefix\(n == 1 ? "" : "es"), " : "")\(percent(e.scope)) of its routed space,"
             let by = ev.peersInOrder.isEmpty ? "" : " by \(ev.peersInOrder.count) peer\(ev.peersInOrder.count == 1 ? "" : "s")"
             s = "\(e.entity): \(what) withdrawn\(by) \(since)"
@@ -52,7 +52,7 @@ enum AlertText {
         case .latencyDegradation:
             s = "\(e.entity): \(ev.signal) degraded \(since): \(number(ev.worst)) against a baseline of \(number(ev.baseline))"
         case .feedLoss:
-            s = "\(e.entity): Vigil's feed lost \(since); what it saw is unknown, not down, until it returns"
+            s = "\(e.entity): Vigil's feed lost \(since)\(ev.note.isEmpty ? "" : " (\(ev.note))"); what it saw is unknown, not down, until it returns"
         case .unknown:
             s = "\(e.entity): \(noun(e)) \(since)"
         }

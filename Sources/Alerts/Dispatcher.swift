@@ -20,6 +20,8 @@ public final class Dispatcher {
         /// Channels (by rule) and the minimum duration before each may hear of it.
         var waiting: [String: Int64]
         var told: Set<String> = []
+        /// Channels told through its group (`Grouping.swift`): they hear of the group, not of it.
+        var grouped: Set<String> = []
         var revision = 0
         var lastSaid: Int64 = 0
         var saidLevel = "", saidCause = "", saidScope = 0.0
@@ -27,6 +29,11 @@ public final class Dispatcher {
     var open: [String: Open] = [:]
     /// Silences in force (refreshed by the caller from the store).
     public var silences: [Silence] = []
+    /// Events that fail together (`Grouping.swift`), by group key; and each member event's group.
+    var groups: [String: Group] = [:]
+    var memberOf: [String: String] = [:]
+    /// What an event is grouped by: a name ("KP", "AS4837") and how to say it ("registered in KP"); nil: alone.
+    public var groupOf: (@Sendable (Event) -> (name: String, label: String)?)?
 
     public init(config: AlertsConfig, vantage: String, link: String?) {
         (self.config, self.vantage, self.link) = (config, vantage, link ?? config.link)
@@ -64,19 +71,23 @@ public final class Dispatcher {
             open[key] = o
             // Those told before hear of the change; those whose rule now matches, of the opening.
             let changed = e.level != o.saidLevel || e.cause.rawValue != o.saidCause || abs(e.scope - o.saidScope) >= 0.2
-            let told = o.told
+            let told = o.told.subtracting(o.grouped)
             var out = changed && !told.isEmpty ? say(key, .updated, to: told, now: now) : []
             out += due(key, now: now)
             return out
         case .closed:
-            guard let o = open.removeValue(forKey: key) else { return [] }
-            // Vigil stopped observing: not a recovery; the event is not resolved.
-            guard !e.observationStopped, !o.told.isEmpty else { return [] }
-            open[key] = o
+            guard let o = open[key] else { return [] }
+            // Vigil stopped observing: not a recovery; the event is not resolved, nor its group.
+            if e.observationStopped {
+                open[key] = nil
+                leaveGroup(key, e, now: now, stopped: true)
+                return []
+            }
             open[key]!.event = e
-            let out = say(key, .resolved, to: o.told, now: now)
+            let alone = o.told.subtracting(o.grouped)
+            let out = alone.isEmpty ? [] : say(key, .resolved, to: alone, now: now)
             open[key] = nil
-            return out
+            return out + leaveGroup(key, e, now: now, stopped: false)
         }
     }
 
@@ -85,11 +96,11 @@ public final class Dispatcher {
         var out: [OutboxItem] = []
         for key in open.keys.sorted() {
             out += due(key, now: now)
-            if let r = config.repeatInterval, let o = open[key], !o.told.isEmpty, now - o.lastSaid >= r {
-                out += say(key, .reminder, to: o.told, now: now)
+            if let r = config.repeatInterval, let o = open[key], !o.told.subtracting(o.grouped).isEmpty, now - o.lastSaid >= r {
+                out += say(key, .reminder, to: o.told.subtracting(o.grouped), now: now)
             }
         }
-        return out
+        return out + tickGroups(now: now)
     }
 
     /// Tells the channels whose minimum duration has passed that the event opened.
@@ -99,6 +110,13 @@ public final class Dispatcher {
         guard !ready.isEmpty else { return [] }
         for c in ready { o.waiting[c] = nil }
         open[key] = o
+        // Alertmanager groups alerts itself: it always hears of each event.
+        let groupable: Set<String> = config.groupWait > 0 ? ready.filter { c in config.channels.first { $0.name == c }?.kind != .alertmanager } : []
+        if !groupable.isEmpty, let g = groupOf?(o.event) {
+            join(key, o.event, g, channels: groupable, now: now)
+            let alone = ready.subtracting(groupable)
+            return alone.isEmpty ? [] : say(key, .opened, to: alone, now: now)
+        }
         return say(key, .opened, to: ready, now: now)
     }
 

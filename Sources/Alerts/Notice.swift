@@ -54,9 +54,11 @@ public struct Notice: Codable, Sendable, Equatable {
     /// The event's page on the dashboard (nil when there is no web address to link to).
     public var url: String?
     public var evidence: Evidence
+    /// A group's networks (several failing together, told as one; `entity` then names the group).
+    public var members: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case schema, id, key, state, entity, kind, cause, level, start, end, scope, vantage, title, summary, url, evidence
+        case schema, id, key, state, entity, kind, cause, level, start, end, scope, vantage, title, summary, url, evidence, members
         case durationSeconds = "duration_seconds"
     }
 

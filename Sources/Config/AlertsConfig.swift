@@ -1,5 +1,6 @@
 import TOMLKit
 import TOMLKeys
+import BGPWire
 
 /// Where alerts go and which go where (`[alerts]`, `[[channel]]`, `[[rule]]`; README "Alerts").
 public struct AlertsConfig: Sendable, Equatable {
@@ -47,8 +48,20 @@ public struct AlertsConfig: Sendable, Equatable {
         public init(channels: [String]) { self.channels = channels }
     }
 
+    /// A maintenance window: alerts about these entities (names, or prefixes ending in `*`) between
+    /// `from` and `until` are recorded, not sent.
+    public struct Window: Sendable, Equatable {
+        public var entities: [String]
+        public var from: Int64
+        public var until: Int64
+        public var reason: String
+    }
+
     public var channels: [Channel] = []
     public var rules: [Rule] = []
+    public var windows: [Window] = []
+    /// A vantage point's peer or source out for this long is announced (kind `feed`); shorter is not news.
+    public var feedAfter: Int64 = 300
     /// Links to event pages start with this (nil: none, or the dashboard's own address when served).
     public var link: String?
     /// An ongoing event is announced again after this long (nil: never).
@@ -57,12 +70,16 @@ public struct AlertsConfig: Sendable, Equatable {
     public var maxBackoff: Int64 = 600
     /// Alertmanager forgets an alert it is not told about again: open alerts are re-sent this often.
     public var alertmanagerRefresh: Int64 = 60
+    /// Events of ASes of one country (or behind one upstream) that open within this long of the
+    /// first are told as one message (0: each alone, at once).
+    public var groupWait: Int64 = 0
 
     public init() {}
 
-    static let rootKeys = ["alerts", "channel", "rule"]
+    static let rootKeys = ["alerts", "channel", "rule", "silence"]
     static let keys: [String: Set<String>] = [
-        "alerts": ["link", "repeat", "max_backoff", "alertmanager_refresh"],
+        "alerts": ["link", "repeat", "max_backoff", "alertmanager_refresh", "group_wait", "feed_after"],
+        "silence": ["entities", "from", "until", "reason"],
         "channel": ["name", "type", "url", "method", "headers", "template", "routing_key", "rate", "timeout", "from", "to", "username",
                     "password", "ca_file", "tls"],
         "rule": ["entities", "kinds", "causes", "min_level", "min_duration", "channels"],
@@ -112,6 +129,11 @@ public struct AlertsConfig: Sendable, Equatable {
             }
             if let b = try duration(a, "max_backoff", "alerts", 1) { out.maxBackoff = b }
             if let r = try duration(a, "alertmanager_refresh", "alerts", 5) { out.alertmanagerRefresh = r }
+            if let f = try duration(a, "feed_after", "alerts", 0) { out.feedAfter = f }
+            if let g = try duration(a, "group_wait", "alerts", 0) {
+                guard g <= 3600 else { throw fail("alerts.group_wait", "must be at most an hour") }
+                out.groupWait = g
+            }
         }
         for (i, c) in try tables("channel").enumerated() {
             let path = "channel.\(i + 1)"
@@ -196,6 +218,19 @@ public struct AlertsConfig: Sendable, Equatable {
             }
             if let d = try duration(r, "min_duration", path, 0) { rule.minDuration = d }
             out.rules.append(rule)
+        }
+        for (i, w) in try tables("silence").enumerated() {
+            let path = "silence.\(i + 1)"
+            let entities = try strings(w, "entities", path)
+            guard !entities.isEmpty else { throw fail(path, "a silence names entities (\"AS131279\", \"AS645*\")") }
+            func time(_ k: String) throws -> Int64 {
+                guard let t = try string(w, k, path) else { throw fail(path, "a silence needs \(k) (a UTC time like \"2026-12-24T02:00:00Z\")") }
+                guard let v = UTCTime.parse(t) else { throw fail("\(path).\(k)", "'\(t)' is not a time (like \"2026-12-24T02:00:00Z\")") }
+                return v
+            }
+            let from = try time("from"), until = try time("until")
+            guard until > from else { throw fail("\(path).until", "must be after from") }
+            out.windows.append(Window(entities: entities, from: from, until: until, reason: try string(w, "reason", path) ?? "maintenance window"))
         }
         // Channels and no rule: every alert to every channel.
         if out.rules.isEmpty && !out.channels.isEmpty { out.rules = [Rule(channels: out.channels.map(\.name))] }

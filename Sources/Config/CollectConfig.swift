@@ -128,7 +128,7 @@ public struct CollectConfig: Sendable {
     public init() {}
 
     static let keys: [String: Set<String>] = [
-        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process", "alerts", "channel", "rule"],
+        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process", "alerts", "channel", "rule", "silence"],
         "process": ["user"],
         "follow": ["folder", "mirror", "collector", "cache", "poll", "start", "lag", "silent"],
         "metrics": ["listen"],

@@ -52,6 +52,8 @@ public final class Observatory: @unchecked Sendable {
     let configPath: String?
     /// The user to become once the sources are open (`[process] user`).
     let account: Privileges.Account?
+    /// RIR delegations from the store: which country an AS is registered in (alerts group by it).
+    let entityMap: EntityMap
 
     public init(_ cfg: CollectConfig, mode: Mode, configPath: String? = nil, logger: Logger) async throws {
         self.cfg = cfg
@@ -75,6 +77,7 @@ public final class Observatory: @unchecked Sendable {
         store = try await Stores.open(cfg.database, vantage: cfg.vantage)
         try await Self.endUnfinishedEvents(store, bin: cfg.bin, logger: logger)
         let map = try await store.loadEntityMap()
+        entityMap = map
 
         let live = !cfg.listen.isEmpty || !cfg.bmpListen.isEmpty || cfg.peers.contains(where: \.active) || cfg.probe != nil
         if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
@@ -144,6 +147,7 @@ public final class Observatory: @unchecked Sendable {
             : AlertConsumer(store: store, config: cfg.alerts, vantage: cfg.vantage,
                             link: cfg.alerts.link ?? listen.map { "http://\($0.host.contains(":") ? "[\($0.host)]" : $0.host):\($0.port)" }, logger: logger)
         let alerted = alerting.map { _ in bus.subscribe("alerts", capacity: 4096) }
+        alerting?.groupBy(entityMap)
         pipeline.start()
         // The sources start here, in order, before the group runs: a port in use or sockets refused
         // end the run before anything else does, and with `[process] user` the privileges go only

@@ -63,3 +63,114 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(quiet.handle(.opened(outage("AS64501")), now: 1000)[0].nextTry, 1000, "others are sent")
     }
 }
+
+/// Many networks failing together: one message, not forty.
+final class GroupingTests: XCTestCase {
+    func outage(_ k: Int, start: Int64 = 1000, end: Int64? = nil) -> Event {
+        Event(entity: "AS\(64500 + k)", kind: .outage, cause: .bgpWithdrawal, start: start, end: end, scope: 1, severity: 0, level: "critical",
+              precededByInstability: false, evidence: Event.Evidence(signal: "routed_space", prefixes: ["192.0.2.0/24"], commonUpstream: 4837))
+    }
+    func notices(_ items: [OutboxItem]) -> [Notice] { items.compactMap { try? Notice.decode($0.payload) } }
+
+    func testFortyASesOfOneCountryAreOneMessage() throws {
+        var c = AlertsConfig()
+        c.channels = [AlertsConfig.Channel(name: "ops", kind: .webhook, url: "http://127.0.0.1:1/"),
+                      AlertsConfig.Channel(name: "am", kind: .alertmanager, url: "http://127.0.0.1:1/")]
+        c.rules = [AlertsConfig.Rule(channels: ["ops", "am"])]
+        c.groupWait = 30
+        let d = Dispatcher(config: c, vantage: "", link: "http://vigil.example")
+        d.groupOf = { e in e.entity.hasPrefix("AS645") ? ("KP", "registered in KP") : nil }
+        var items: [OutboxItem] = []
+        for k in 0..<40 { items += d.handle(.opened(outage(k, start: 1000 - Int64(k % 5))), now: 1000 + Int64(k / 4)) }
+        XCTAssertEqual(Set(items.map(\.channel)), ["am"], "Alertmanager hears of each at once; the others wait for the group")
+        XCTAssertEqual(items.count, 40)
+        XCTAssertEqual(d.tick(now: 1029), [], "still waiting")
+        let opened = d.tick(now: 1030)
+        XCTAssertEqual(opened.map(\.channel), ["ops"], "one message")
+        let n = try XCTUnwrap(notices(opened).first)
+        XCTAssertEqual(n.members?.count, 40)
+        XCTAssertEqual(n.entity, "KP")
+        XCTAssertEqual(n.state, .opened)
+        XCTAssertTrue(n.summary.hasPrefix("40 networks registered in KP lost their routes since"), n.summary)
+        XCTAssertTrue(n.summary.contains("and 28 more; last path via AS4837"), n.summary)
+        XCTAssertEqual(n.title, "[CRITICAL] 40 networks registered in KP: outage")
+
+        // One more joins: an update, a wait later; no message per AS on the grouped channel.
+        XCTAssertEqual(d.handle(.opened(outage(40, start: 1100)), now: 1100).map(\.channel), ["am"])
+        XCTAssertEqual(d.tick(now: 1129), [])
+        let update = notices(d.tick(now: 1130))
+        XCTAssertEqual(update.map(\.state), [.updated])
+        XCTAssertEqual(update.first?.members?.count, 41)
+
+        // They recover: Alertmanager each, the group once when the last is back, with its duration.
+        var back: [OutboxItem] = []
+        for k in 0...40 { back += d.handle(.closed(outage(k, start: k == 40 ? 1100 : 1000 - Int64(k % 5), end: 1600 + Int64(k))), now: 1640) }
+        XCTAssertEqual(back.filter { $0.channel == "am" }.count, 41)
+        let resolved = notices(back.filter { $0.channel == "ops" })
+        XCTAssertEqual(resolved.map(\.state), [.resolved])
+        XCTAssertEqual(resolved.first?.durationSeconds, 1640 - 996, "from the first to fail to the last back")
+        XCTAssertEqual(resolved.first?.key, n.key, "the group's key from opening to resolution")
+    }
+
+    func testOneAloneIsToldAsItselfAndStopsAreNotResolutions() throws {
+        var c = AlertsConfig()
+        c.channels = [AlertsConfig.Channel(name: "ops", kind: .webhook, url: "http://127.0.0.1:1/")]
+        c.rules = [AlertsConfig.Rule(channels: ["ops"])]
+        c.groupWait = 10
+        let d = Dispatcher(config: c, vantage: "", link: nil)
+        d.groupOf = { _ in ("KP", "registered in KP") }
+        XCTAssertEqual(d.handle(.opened(outage(1)), now: 1000), [])
+        let alone = notices(d.tick(now: 1010))
+        XCTAssertEqual(alone.map(\.entity), ["AS64501"], "a group of one is the network itself")
+        XCTAssertNil(alone.first?.members)
+        XCTAssertEqual(notices(d.handle(.closed(outage(1, end: 1100)), now: 1100)).map(\.state), [.resolved])
+
+        _ = d.handle(.opened(outage(2)), now: 2000)
+        _ = d.handle(.opened(outage(3)), now: 2000)
+        XCTAssertEqual(notices(d.tick(now: 2010)).first?.members?.count, 2)
+        var stopped = outage(2, end: 2100)
+        stopped.observationStopped = true
+        var stopped3 = outage(3, end: 2100)
+        stopped3.observationStopped = true
+        XCTAssertEqual(d.handle(.closed(stopped), now: 2100) + d.handle(.closed(stopped3), now: 2100), [], "Vigil stopped: no resolution")
+    }
+}
+
+/// Vigil's own feeds: out for `feed_after` is news, shorter is not; maintenance windows hold alerts.
+final class FeedAlertTests: XCTestCase {
+    func testASourceOutLongEnoughIsAnnouncedAndResolved() throws {
+        var c = AlertsConfig()
+        c.channels = [AlertsConfig.Channel(name: "ops", kind: .webhook, url: "http://127.0.0.1:1/")]
+        c.rules = [AlertsConfig.Rule(channels: ["ops"])]
+        let d = Dispatcher(config: c, vantage: "", link: nil)
+        var feed = FeedAlerts(after: 300)
+        func health(_ s: SourceHealth.State, _ t: Int64) -> Event {
+            FeedAlerts.event(SourceHealth(source: "bgp", state: s, since: t, lastData: nil, dataTime: nil, detail: "0 of 1 sessions established"))
+        }
+        XCTAssertEqual(feed.change(health(.down, 1000), now: 1000, d), [])
+        XCTAssertEqual(feed.change(health(.up, 1100), now: 1100, d), [], "out for under feed_after: not news")
+        XCTAssertEqual(feed.change(health(.silent, 2000), now: 2000, d), [])
+        XCTAssertEqual(feed.tick(now: 2299, d), [])
+        let opened = feed.tick(now: 2300, d).compactMap { try? Notice.decode($0.payload) }
+        XCTAssertEqual(opened.map(\.entity), ["source:bgp"])
+        XCTAssertEqual(opened.first?.kind, "feed")
+        XCTAssertTrue(opened.first?.summary.contains("unknown, not down") == true, opened.first?.summary ?? "")
+        XCTAssertEqual(feed.change(health(.silent, 2000), now: 2400, d), [], "still out: said once")
+        let back = feed.change(health(.up, 2500), now: 2500, d).compactMap { try? Notice.decode($0.payload) }
+        XCTAssertEqual(back.map(\.state), [.resolved])
+        XCTAssertEqual(back.first?.durationSeconds, 500)
+    }
+
+    func testMaintenanceWindowsFromTheConfigurationHoldAlerts() throws {
+        var c = AlertsConfig()
+        c.channels = [AlertsConfig.Channel(name: "ops", kind: .webhook, url: "http://127.0.0.1:1/")]
+        c.rules = [AlertsConfig.Rule(channels: ["ops"])]
+        let d = Dispatcher(config: c, vantage: "", link: nil)
+        d.silences = [Silence(entity: "AS645*", from: 900, until: 2000, reason: "maintenance window")]
+        let e = Event(entity: "AS64511", kind: .outage, cause: .bgpWithdrawal, start: 1000, end: nil, scope: 1, severity: 0, level: "warning",
+                      precededByInstability: false, evidence: Event.Evidence(signal: "routed_space"))
+        let held = d.handle(.opened(e), now: 1000)
+        XCTAssertEqual(held.map(\.nextTry), [Int64.max])
+        XCTAssertEqual(held.first?.lastError, "silenced until 2000: maintenance window")
+    }
+}

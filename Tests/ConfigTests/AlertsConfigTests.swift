@@ -74,6 +74,26 @@ final class AlertsConfigTests: XCTestCase {
                        "x.toml:7: channel.1.from: only an email channel takes from")
     }
 
+    func testMaintenanceWindowsGroupingAndFeeds() throws {
+        let c = try parse("""
+            [alerts]
+            group_wait = "30s"
+            feed_after = "10m"
+            [[silence]]
+            entities = ["AS645*", "KP"]
+            from = "2026-12-24T02:00:00Z"
+            until = "2026-12-24T04:00:00Z"
+            reason = "upgrade"
+            """).alerts
+        XCTAssertEqual(c.groupWait, 30)
+        XCTAssertEqual(c.feedAfter, 600)
+        XCTAssertEqual(c.windows, [AlertsConfig.Window(entities: ["AS645*", "KP"], from: 1_798_077_600, until: 1_798_084_800, reason: "upgrade")])
+        XCTAssertEqual(problem("[[silence]]\nentities = [\"KP\"]\nfrom = \"2026-12-24T04:00:00Z\"\nuntil = \"2026-12-24T02:00:00Z\"\n"),
+                       "x.toml:6: silence.1.until: must be after from")
+        XCTAssertEqual(problem("[[silence]]\nentities = [\"KP\"]\nfrom = \"soon\"\nuntil = \"2026-12-24T02:00:00Z\"\n"),
+                       "x.toml:5: silence.1.from: 'soon' is not a time (like \"2026-12-24T02:00:00Z\")")
+    }
+
     func testMistakesAreNamedByLine() {
         XCTAssertEqual(problem("[[channel]]\nname = \"a\"\ntype = \"sms\"\nurl = \"http://x\"\n"),
                        "x.toml:5: channel.1.type: 'sms' is not one of webhook, slack, pagerduty, alertmanager, email, syslog")

@@ -177,4 +177,110 @@ final class LiveAlertTests: XCTestCase {
         waitFor("the message left in the outbox, after the restart", seconds: 30) { notices("opened").count >= rounds + 1 }
         XCTAssertEqual(Set(notices("opened").map { $0.0["id"] as? String }).count, rounds + 1, "delivered once each")
     }
+    /// Forty ASes registered in one country lose their routes together: the webhook gets one
+    /// message naming all forty (`group_wait`), then one resolution; a silence set with
+    /// `vigil alerts silence` while Vigil runs keeps the next withdrawal from being sent, and the
+    /// outbox records it as silenced.
+    func testFortyASesOfOneCountryAreOneMessageAndASilenceHoldsIt() throws {
+        guard getuid() == 0 else { return XCTFail("needs root for network namespaces (run scripts/test.sh as root)") }
+        guard CLI.which("bird") != nil else { return XCTFail("bird2 is needed: scripts/test.sh installs it") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-group-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let ns = try Netns(tag: "lg", subnet: "10.209")
+        var bird: Process?, vigil: Background?
+        let receiver = Process()
+        defer {
+            vigil?.stop(signal: SIGKILL)
+            for p in [receiver, bird].compactMap({ $0 }) where p.isRunning { p.terminate(); p.waitUntilExit() }
+            ns.remove()
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let hookPort = 19499, web = 19500
+        let received = dir.appendingPathComponent("received.jsonl").path
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(hookPort)", received]
+        try receiver.run()
+        waitFor("the webhook receiver", seconds: 10) { httpGet("http://127.0.0.1:\(hookPort)/") != nil }
+        func bodies() -> [[String: Any]] {
+            ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["body"] as? [String: Any] }
+        }
+
+        // AS65100-AS65139 registered in KP, as an RIR's delegated-extended file says it.
+        let db = dir.appendingPathComponent("vigil.sqlite").path
+        let delegations = dir.appendingPathComponent("delegated-apnic-extended").path
+        try "2.3|apnic|20141222|1|19830101|20141222|+1000\napnic|*|asn|*|1|summary\napnic|KP|asn|65100|40|20141222|allocated|A91E\n"
+            .write(toFile: delegations, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLI.run(CLI.vigil, ["entities", "import", delegations, "--db", db]).status, 0)
+        let origins = (0..<40).map { (prefix: "198.18.\($0).0/24", origin: UInt32(65100 + $0)) }
+        let sock = dir.appendingPathComponent("bird.ctl").path, birdConf = dir.appendingPathComponent("bird.conf").path
+        try upstreamBIRDConfig(ns, port: 17909, routes: origins).write(toFile: birdConf, atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("vigil.toml").path
+        try """
+            [collector]
+            name = "livegroup"
+            local_as = 12654
+            router_id = "10.0.0.254"
+            listen = "\(ns.host):17909"
+
+            [[peer]]
+            address = "\(ns.peer)"
+            as = 65010
+
+            [archive]
+            directory = "\(dir.appendingPathComponent("archive").path)"
+
+            [store]
+            database = "\(db)"
+            status_file = "\(dir.appendingPathComponent("status.json").path)"
+
+            [detect]
+            watch = [\(origins.map { "\"AS\($0.origin)\"" }.joined(separator: ", "))]
+            full_feed_v4 = 1
+            live_warmup = "3s"
+            live_min_outage = "0s"
+
+            [metrics]
+            listen = "127.0.0.1:\(web)"
+
+            [alerts]
+            group_wait = "3s"
+
+            [[channel]]
+            name = "hook"
+            type = "webhook"
+            url = "http://127.0.0.1:\(hookPort)/hook"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        vigil = try Background(["serve", "--config", config], in: dir)
+        bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
+        waitFor("the session and BIRD's routes", seconds: 40) { (httpGet("http://127.0.0.1:\(web)/metrics") ?? "").contains("vigil_sessions_up 1") }
+        sleep(5)
+
+        XCTAssertEqual(try ns.exec(["birdc", "-s", sock, "disable", "s4"]), 0)
+        waitFor("the group's message", seconds: 20) { !bodies().isEmpty }
+        sleep(4)  // a second message, if one were sent, would be here by now
+        let opened = bodies()
+        XCTAssertEqual(opened.count, 1, "one message for forty networks: \(opened.map { $0["title"] ?? "" })")
+        let group = try XCTUnwrap(opened.first)
+        XCTAssertEqual(group["entity"] as? String, "KP")
+        XCTAssertEqual((group["members"] as? [String])?.count, 40)
+        XCTAssertTrue((group["summary"] as? String ?? "").hasPrefix("40 networks registered in KP lost their routes since"), "\(group["summary"] ?? "")")
+
+        XCTAssertEqual(try ns.exec(["birdc", "-s", sock, "enable", "s4"]), 0)
+        waitFor("the group's resolution", seconds: 20) { bodies().count >= 2 }
+        let resolved = bodies().last ?? [:]
+        XCTAssertEqual(resolved["state"] as? String, "resolved")
+        XCTAssertEqual(resolved["key"] as? String, group["key"] as? String)
+
+        // Silenced while running: the next withdrawal is recorded, not sent.
+        let silence = try CLI.run(CLI.vigil, ["alerts", "silence", "AS651*", "--for", "1h", "--reason", "maintenance test", "--db", db])
+        XCTAssertEqual(silence.status, 0, silence.stderr)
+        sleep(12)  // the observatory reads silences every 10 s
+        XCTAssertEqual(try ns.exec(["birdc", "-s", sock, "disable", "s4"]), 0)
+        waitFor("the silenced message in the outbox", seconds: 20) {
+            (try? CLI.run(CLI.vigil, ["alerts", "list", "--db", db]).text.contains("silenced")) == true
+        }
+        sleep(2)
+        XCTAssertEqual(bodies().count, 2, "nothing sent while silenced")
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Alerts
 import Config
+import Entities
 import Signals
 import Store
 import Logging
@@ -16,10 +17,28 @@ final class AlertConsumer: @unchecked Sendable {
     let logger: Logger
     let lock = NSLock()
 
+    /// Maintenance windows from the configuration, as silences.
+    let windows: [Silence]
+    /// Feed and source outages waiting for `feed_after` before they are news.
+    var feed: FeedAlerts
+
     init(store: any SeriesStore, config: AlertsConfig, vantage: String, link: String?, logger: Logger) {
         (self.store, self.logger) = (store, logger)
+        windows = config.windows.flatMap { w in w.entities.map { Silence(entity: $0, from: w.from, until: w.until, reason: w.reason) } }
+        feed = FeedAlerts(after: config.feedAfter)
         dispatcher = Dispatcher(config: config, vantage: vantage, link: link)
         deliverer = Deliverer(store: store, config: config, logger: logger)
+    }
+
+    /// Groups ASes by the country they are registered in (`map`), else by the upstream on their last paths.
+    func groupBy(_ map: EntityMap) {
+        lock.withLock {
+            dispatcher.groupOf = { e in
+                guard e.entity.hasPrefix("AS"), let asn = UInt32(e.entity.dropFirst(2)) else { return nil }
+                if let cc = map.country(ofASN: asn) { return (cc, "registered in \(cc)") }
+                return e.evidence.commonUpstream.map { ("AS\($0)", "behind AS\($0)") }
+            }
+        }
     }
 
     /// Reads the subscription until the bus finishes; ticks each second for minimum durations and reminders.
@@ -31,6 +50,10 @@ final class AlertConsumer: @unchecked Sendable {
                     case let .event(change, _):
                         let items = lock.withLock { dispatcher.handle(change, now: Int64(Date().timeIntervalSince1970)) }
                         await enqueue(items)
+                    case let .feed(f):
+                        await enqueue(lock.withLock { feed.change(f.event, now: Int64(Date().timeIntervalSince1970), dispatcher) })
+                    case let .source(h):
+                        await enqueue(lock.withLock { feed.change(FeedAlerts.event(h), now: Int64(Date().timeIntervalSince1970), dispatcher) })
                     case let .missed(n): logger.error("alerts: fell behind the bus: \(n) messages missed")
                     default: break
                     }
@@ -41,9 +64,11 @@ final class AlertConsumer: @unchecked Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
                     let now = Int64(Date().timeIntervalSince1970)
-                    if k % 10 == 0, let s = try? await store.silences(activeAt: now) { lock.withLock { dispatcher.silences = s } }
+                    if k % 10 == 0, let s = try? await store.silences(activeAt: now) {
+                        lock.withLock { dispatcher.silences = s + windows.filter { $0.from <= now && now < $0.until } }
+                    }
                     k += 1
-                    await enqueue(lock.withLock { dispatcher.tick(now: now) })
+                    await enqueue(lock.withLock { feed.tick(now: now, dispatcher) + dispatcher.tick(now: now) })
                 }
             }
             await group.next()  // the bus finished
