@@ -59,14 +59,17 @@ public final class Deliverer: Sendable {
         var iterator = wakes.makeAsyncIterator()
         while !Task.isCancelled {
             // The outbox is read again each second (retries come due) or at once when poked.
-            let pause = Task { try? await Task.sleep(for: .seconds(1)); again.yield() }
+            let pause = Task {
+                guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
+                again.yield()
+            }
             _ = await iterator.next()
             pause.cancel()
             if Task.isCancelled { break }
             let now = Int64(Date().timeIntervalSince1970)
             if now < pausedUntil { continue }
             let items: [OutboxItem]
-            do { items = try await store.pendingAlerts(due: nil, limit: 1000).filter { $0.channel == ch.name } } catch {
+            do { items = try await store.pendingAlerts(channel: ch.name, due: nil, limit: 1000) } catch {
                 logger.error("alerts: outbox: \(error)")
                 continue
             }

@@ -22,6 +22,8 @@ public final class Dispatcher {
         var told: Set<String> = []
         /// Channels told through its group (`Grouping.swift`): they hear of the group, not of it.
         var grouped: Set<String> = []
+        /// Channels whose opening was silenced: they hear nothing more of it either.
+        var hushed: Set<String> = []
         var revision = 0
         var lastSaid: Int64 = 0
         var saidLevel = "", saidCause = "", saidScope = 0.0
@@ -126,12 +128,14 @@ public final class Dispatcher {
         let n = Notice(o.event, state: state, revision: state == .opened ? 0 : o.revision, vantage: vantage, link: link)
         (o.lastSaid, o.saidLevel, o.saidCause, o.saidScope) = (now, o.event.level, o.event.cause.rawValue, o.event.scope)
         if state == .opened { o.told.formUnion(channels) }
-        open[key] = o
         let silence = silences.first { $0.covers(o.event.entity, at: now) }
+        if state == .opened, silence != nil { o.hushed.formUnion(channels) }
+        open[key] = o
         return channels.sorted().map { c in
             // A silenced message is recorded, never sent: it is never due.
-            OutboxItem(channel: c, notice: n.id, key: n.key, payload: n.json, created: now, nextTry: silence == nil ? now : Int64.max,
-                       lastError: silence.map { "silenced until \($0.until): \($0.reason)" } ?? "")
+            let why = silence.map { "silenced until \($0.until): \($0.reason)" } ?? (o.hushed.contains(c) ? "silenced: its opening was" : nil)
+            return OutboxItem(channel: c, notice: n.id, key: n.key, payload: n.json, created: now, nextTry: why == nil ? now : OutboxItem.never,
+                              lastError: why ?? "")
         }
     }
 

@@ -112,7 +112,7 @@ extension Dispatcher {
                                             end: g.end, upstream: (events + [g.last]).compactMap(\.evidence.commonUpstream).first, state: state)
         let silence = silences.first { s in g.everyone.allSatisfy { s.covers($0, at: now) } || s.covers(g.name, at: now) }
         return grp.channels.sorted().map { c in
-            OutboxItem(channel: c, notice: n.id, key: n.key, payload: n.json, created: now, nextTry: silence == nil ? now : Int64.max,
+            OutboxItem(channel: c, notice: n.id, key: n.key, payload: n.json, created: now, nextTry: silence == nil ? now : OutboxItem.never,
                        lastError: silence.map { "silenced until \($0.until): \($0.reason)" } ?? "")
         }
     }

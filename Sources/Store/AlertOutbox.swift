@@ -23,6 +23,8 @@ public struct OutboxItem: Sendable, Equatable {
     public var lastError: String
     /// The vantage point whose observatory sends it (set by the store).
     public var vantage: String
+    /// The next try of a message never to be sent (silenced): recorded, not pending.
+    public static let never = Int64.max
 
     public init(id: Int64 = 0, channel: String, notice: String, key: String, payload: String, created: Int64, nextTry: Int64? = nil,
                 attempts: Int = 0, delivered: Int64? = nil, lastError: String = "", vantage: String = "") {
@@ -81,9 +83,12 @@ final class MemoryOutbox: @unchecked Sendable {
             return added
         }
     }
-    func pending(vantage: String, due: Int64?, limit: Int) -> [OutboxItem] {
+    func pending(vantage: String, channel: String?, due: Int64?, limit: Int) -> [OutboxItem] {
         lock.withLock {
-            Array(items.filter { i in i.vantage == vantage && i.delivered == nil && (due.map { i.nextTry <= $0 } ?? true) }.prefix(limit))
+            Array(items.filter { i in
+                i.vantage == vantage && i.delivered == nil && i.nextTry < OutboxItem.never && (channel.map { i.channel == $0 } ?? true)
+                    && (due.map { i.nextTry <= $0 } ?? true)
+            }.sorted { ($0.nextTry, $0.id) < ($1.nextTry, $1.id) }.prefix(limit))
         }
     }
     func record(_ id: Int64, at: Int64, delivered: Bool, detail: String, nextTry: Int64) {
@@ -99,7 +104,9 @@ final class MemoryOutbox: @unchecked Sendable {
 
 extension MemoryStore {
     public func enqueueAlerts(_ items: [OutboxItem]) async throws -> Int { outbox.enqueue(items, vantage: vantage) }
-    public func pendingAlerts(due: Int64?, limit: Int) async throws -> [OutboxItem] { outbox.pending(vantage: vantage, due: due, limit: limit) }
+    public func pendingAlerts(channel: String?, due: Int64?, limit: Int) async throws -> [OutboxItem] {
+        outbox.pending(vantage: vantage, channel: channel, due: due, limit: limit)
+    }
     public func recordAlertAttempt(_ id: Int64, at: Int64, delivered: Bool, detail: String, nextTry: Int64) async throws {
         outbox.record(id, at: at, delivered: delivered, detail: detail, nextTry: nextTry)
     }

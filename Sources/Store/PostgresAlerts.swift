@@ -23,11 +23,11 @@ extension PostgresStore {
                   items.map(\.nextTry)]).count
     }
 
-    public func pendingAlerts(due: Int64?, limit: Int) async throws -> [OutboxItem] {
+    public func pendingAlerts(channel: String?, due: Int64?, limit: Int) async throws -> [OutboxItem] {
         try await rows("""
-            SELECT \(Self.outboxColumns) FROM alert_outbox WHERE vantage = $1 AND delivered IS NULL AND ($2::int8 IS NULL OR next_try <= $2)
-            ORDER BY next_try, id LIMIT $3
-            """, [vantage, due, Int64(limit)]).map(Self.outboxItem)
+            SELECT \(Self.outboxColumns) FROM alert_outbox WHERE vantage = $1 AND delivered IS NULL AND next_try <= $2
+                AND ($3::text IS NULL OR channel = $3) ORDER BY next_try, id LIMIT $4
+            """, [vantage, min(due ?? OutboxItem.never - 1, OutboxItem.never - 1), channel, Int64(limit)]).map(Self.outboxItem)
     }
 
     public func recordAlertAttempt(_ id: Int64, at: Int64, delivered: Bool, detail: String, nextTry: Int64) async throws {

@@ -52,13 +52,13 @@ extension SQLiteStore {
         }
     }
 
-    public func pendingAlerts(due: Int64?, limit: Int) async throws -> [OutboxItem] {
+    public func pendingAlerts(channel: String?, due: Int64?, limit: Int) async throws -> [OutboxItem] {
         try await read { [vantage] db in
             guard try db.tableExists("alert_outbox") else { return [] }
             return try Row.fetchAll(db, sql: """
-                SELECT \(Self.outboxColumns) FROM alert_outbox WHERE vantage = ? AND delivered IS NULL AND (? IS NULL OR next_try <= ?)
-                ORDER BY next_try, id LIMIT ?
-                """, arguments: [vantage, due, due, limit]).map(Self.outboxItem)
+                SELECT \(Self.outboxColumns) FROM alert_outbox WHERE vantage = ? AND delivered IS NULL AND next_try <= ?
+                    AND (? IS NULL OR channel = ?) ORDER BY next_try, id LIMIT ?
+                """, arguments: [vantage, min(due ?? OutboxItem.never - 1, OutboxItem.never - 1), channel, channel, limit]).map(Self.outboxItem)
         }
     }
 

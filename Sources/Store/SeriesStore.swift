@@ -58,8 +58,9 @@ public protocol SeriesStore: AnyObject, Sendable {
     /// Returns how many were added.
     @discardableResult
     func enqueueAlerts(_ items: [OutboxItem]) async throws -> Int
-    /// This vantage point's undelivered messages due by `due` (nil: all), oldest first.
-    func pendingAlerts(due: Int64?, limit: Int) async throws -> [OutboxItem]
+    /// This vantage point's undelivered messages for `channel` (nil: every channel) due by `due`
+    /// (nil: whenever), oldest first; silenced ones (`OutboxItem.never`) are never pending.
+    func pendingAlerts(channel: String?, due: Int64?, limit: Int) async throws -> [OutboxItem]
     /// One try at delivering item `id`: recorded whatever its outcome; a failure is tried again from `nextTry`.
     func recordAlertAttempt(_ id: Int64, at: Int64, delivered: Bool, detail: String, nextTry: Int64) async throws
     /// Every vantage point's messages, newest first (`vigil alerts list`).

@@ -45,7 +45,7 @@ struct AlertsList: AsyncParsableCommand {
         if items.isEmpty { print("no alerts") }
         for i in items {
             let state = i.delivered.map { "delivered \(UTCTime.format($0))" }
-                ?? (i.nextTry == Int64.max ? "silenced" : "pending (\(i.attempts) tries, next \(UTCTime.format(i.nextTry)))")
+                ?? (i.nextTry == OutboxItem.never ? "silenced" : "pending (\(i.attempts) tries, next \(UTCTime.format(i.nextTry)))")
             let error = i.delivered == nil && !i.lastError.isEmpty ? "  \(i.lastError)" : ""
             print("\(UTCTime.format(i.created))  \(i.channel)  \(i.notice)  \(state)\(error)")
         }

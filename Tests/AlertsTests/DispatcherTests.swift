@@ -61,6 +61,8 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(silenced[0].nextTry, Int64.max, "and never due")
         XCTAssertTrue(silenced[0].lastError.contains("maintenance"))
         XCTAssertEqual(quiet.handle(.opened(outage("AS64501")), now: 1000)[0].nextTry, 1000, "others are sent")
+        let after = quiet.handle(.closed(outage(end: 3000)), now: 3000)
+        XCTAssertEqual(after.map(\.nextTry), [OutboxItem.never], "the silence is over, but its opening was never sent: nor is its resolution")
     }
 }
 
