@@ -7,16 +7,13 @@ final class AlertsCommandTests: XCTestCase {
     func testTestListAndSilence() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-alertscmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let receiver = Process()
+        let port = 19501, received = dir.appendingPathComponent("received.jsonl").path
+        let receiver = try startAlertReceiver(port: port, file: received)
         defer {
-            if receiver.isRunning { receiver.terminate(); receiver.waitUntilExit() }
+            receiver.terminate()
+            receiver.waitUntilExit()
             try? FileManager.default.removeItem(at: dir)
         }
-        let port = 19501, received = dir.appendingPathComponent("received.jsonl").path
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(port)", received]
-        try receiver.run()
-        waitFor("the receiver", seconds: 10) { httpGet("http://127.0.0.1:\(port)/") != nil }
         let config = dir.appendingPathComponent("vigil.toml").path
         try """
             [collector]

@@ -26,14 +26,7 @@ final class LiveAlertTests: XCTestCase {
         }
         let hookPort = 19496, amPort = 19497, web = 19498
         let received = dir.appendingPathComponent("received.jsonl").path
-        func startReceiver() throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(hookPort)", received]
-            try p.run()
-            waitFor("the webhook receiver", seconds: 10) { httpGet("http://127.0.0.1:\(hookPort)/") != nil }
-            return p
-        }
+        func startReceiver() throws -> Process { try startAlertReceiver(port: hookPort, file: received) }
         func messages() -> [[String: Any]] {
             ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -59,35 +52,7 @@ final class LiveAlertTests: XCTestCase {
         try upstreamBIRDConfig(ns, port: 17908, routes: ["198.51.100.0/24", "198.51.101.0/24"].map { ($0, 65020) })
             .write(toFile: birdConf, atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("vigil.toml").path
-        try """
-            [collector]
-            name = "livealert"
-            local_as = 12654
-            router_id = "10.0.0.254"
-            hold_time = 30
-            listen = "\(ns.host):17908"
-
-            [[peer]]
-            address = "\(ns.peer)"
-            as = 65010
-
-            [archive]
-            directory = "\(dir.appendingPathComponent("archive").path)"
-
-            [store]
-            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
-            status_file = "\(dir.appendingPathComponent("status.json").path)"
-            events_file = "\(dir.appendingPathComponent("events.jsonl").path)"
-
-            [detect]
-            watch = ["AS65020"]
-            full_feed_v4 = 1
-            live_warmup = "3s"
-            live_min_outage = "0s"
-
-            [metrics]
-            listen = "127.0.0.1:\(web)"
-
+        try liveServeConfig(ns, name: "livealert", port: 17908, dir: dir, watch: ["AS65020"], web: web, more: """
             [alerts]
             max_backoff = "2s"
             alertmanager_refresh = "5s"
@@ -102,7 +67,7 @@ final class LiveAlertTests: XCTestCase {
             name = "am"
             type = "alertmanager"
             url = "http://127.0.0.1:\(amPort)"
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            """).write(toFile: config, atomically: true, encoding: .utf8)
         vigil = try Background(["serve", "--config", config], in: dir)
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
         waitFor("the session and BIRD's routes", seconds: 40) { (httpGet("http://127.0.0.1:\(web)/metrics") ?? "").contains("vigil_sessions_up 1") }
@@ -187,8 +152,7 @@ final class LiveAlertTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-group-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let ns = try Netns(tag: "lg", subnet: "10.209")
-        var bird: Process?, vigil: Background?
-        let receiver = Process()
+        var bird: Process?, vigil: Background?, receiver: Process?
         defer {
             vigil?.stop(signal: SIGKILL)
             for p in [receiver, bird].compactMap({ $0 }) where p.isRunning { p.terminate(); p.waitUntilExit() }
@@ -197,10 +161,7 @@ final class LiveAlertTests: XCTestCase {
         }
         let hookPort = 19499, web = 19500
         let received = dir.appendingPathComponent("received.jsonl").path
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(hookPort)", received]
-        try receiver.run()
-        waitFor("the webhook receiver", seconds: 10) { httpGet("http://127.0.0.1:\(hookPort)/") != nil }
+        receiver = try startAlertReceiver(port: hookPort, file: received)
         func bodies() -> [[String: Any]] {
             ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["body"] as? [String: Any] }
@@ -216,33 +177,7 @@ final class LiveAlertTests: XCTestCase {
         let sock = dir.appendingPathComponent("bird.ctl").path, birdConf = dir.appendingPathComponent("bird.conf").path
         try upstreamBIRDConfig(ns, port: 17909, routes: origins).write(toFile: birdConf, atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("vigil.toml").path
-        try """
-            [collector]
-            name = "livegroup"
-            local_as = 12654
-            router_id = "10.0.0.254"
-            listen = "\(ns.host):17909"
-
-            [[peer]]
-            address = "\(ns.peer)"
-            as = 65010
-
-            [archive]
-            directory = "\(dir.appendingPathComponent("archive").path)"
-
-            [store]
-            database = "\(db)"
-            status_file = "\(dir.appendingPathComponent("status.json").path)"
-
-            [detect]
-            watch = [\(origins.map { "\"AS\($0.origin)\"" }.joined(separator: ", "))]
-            full_feed_v4 = 1
-            live_warmup = "3s"
-            live_min_outage = "0s"
-
-            [metrics]
-            listen = "127.0.0.1:\(web)"
-
+        try liveServeConfig(ns, name: "livegroup", port: 17909, dir: dir, watch: origins.map { "AS\($0.origin)" }, web: web, more: """
             [alerts]
             group_wait = "3s"
 
@@ -250,7 +185,7 @@ final class LiveAlertTests: XCTestCase {
             name = "hook"
             type = "webhook"
             url = "http://127.0.0.1:\(hookPort)/hook"
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            """).write(toFile: config, atomically: true, encoding: .utf8)
         vigil = try Background(["serve", "--config", config], in: dir)
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
         waitFor("the session and BIRD's routes", seconds: 40) { (httpGet("http://127.0.0.1:\(web)/metrics") ?? "").contains("vigil_sessions_up 1") }

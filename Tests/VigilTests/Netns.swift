@@ -131,3 +131,49 @@ final class Background {
         process.waitUntilExit()
     }
 }
+
+/// The configuration of a `vigil serve` peering with BIRD in `ns` (AS65010) and watching `watch`,
+/// its files under `dir`, the web on `web`; `more` is appended (alert channels, …).
+func liveServeConfig(_ ns: Netns, name: String, port: Int, dir: URL, watch: [String], web: Int, more: String = "") -> String {
+    """
+    [collector]
+    name = "\(name)"
+    local_as = 12654
+    router_id = "10.0.0.254"
+    hold_time = 30
+    listen = "\(ns.host):\(port)"
+
+    [[peer]]
+    address = "\(ns.peer)"
+    as = 65010
+
+    [archive]
+    directory = "\(dir.appendingPathComponent("archive").path)"
+
+    [store]
+    database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
+    status_file = "\(dir.appendingPathComponent("status.json").path)"
+    events_file = "\(dir.appendingPathComponent("events.jsonl").path)"
+
+    [detect]
+    watch = [\(watch.map { "\"\($0)\"" }.joined(separator: ", "))]
+    full_feed_v4 = 1
+    live_warmup = "3s"
+    live_min_outage = "0s"
+
+    [metrics]
+    listen = "127.0.0.1:\(web)"
+
+    \(more)
+    """
+}
+
+/// The recording alert receiver (Tests/AlertsTests/Fixtures/alert_receiver.py) on `port`, writing to `file`.
+func startAlertReceiver(port: Int, file: String) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", CLI.packageRoot.appendingPathComponent("Tests/AlertsTests/Fixtures/alert_receiver.py").path, "\(port)", file]
+    try p.run()
+    waitFor("the alert receiver on port \(port)", seconds: 10) { httpGet("http://127.0.0.1:\(port)/") != nil }
+    return p
+}
