@@ -30,34 +30,7 @@ final class LiveDashboardTests: XCTestCase {
             .write(toFile: birdConf, atomically: true, encoding: .utf8)
         let web = 19481, devtools = 19231
         let config = dir.appendingPathComponent("vigil.toml").path
-        try """
-            [collector]
-            name = "livedash"
-            local_as = 12654
-            router_id = "10.0.0.254"
-            hold_time = 30
-            listen = "\(ns.host):17907"
-
-            [[peer]]
-            address = "\(ns.peer)"
-            as = 65010
-
-            [archive]
-            directory = "\(dir.appendingPathComponent("archive").path)"
-
-            [store]
-            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
-            status_file = "\(dir.appendingPathComponent("status.json").path)"
-
-            [detect]
-            watch = ["AS65020"]
-            full_feed_v4 = 1
-            live_warmup = "3s"
-            live_min_outage = "0s"
-
-            [metrics]
-            listen = "127.0.0.1:\(web)"
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        try liveServeConfig(ns, name: "livedash", port: 17907, dir: dir, watch: ["AS65020"], web: web).write(toFile: config, atomically: true, encoding: .utf8)
         vigil = try Background(["serve", "--config", config], in: dir)
         bird = try ns.spawn(["bird", "-f", "-c", birdConf, "-s", sock, "-P", dir.appendingPathComponent("bird.pid").path])
         waitFor("the session and BIRD's routes", seconds: 40) {
