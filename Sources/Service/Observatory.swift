@@ -446,7 +446,8 @@ public final class Observatory: @unchecked Sendable {
             watching.withLockedValue { $0 = new.watch.map(\.description) }
             logger.notice("reloaded \(path): watching \(new.watch.isEmpty ? "every origin AS and country" : new.watch.map(\.description).joined(separator: ", "))")
             let ignored = [new.listen != cfg.listen ? "collector.listen" : nil, new.bmpListen != cfg.bmpListen ? "bmp.listen" : nil,
-                           new.follows != cfg.follows ? "follow" : nil, new.bin != cfg.bin ? "detect.bin" : nil].compactMap { $0 }
+                           new.follows != cfg.follows ? "follow" : nil, new.bin != cfg.bin ? "detect.bin" : nil,
+                           new.alerts != cfg.alerts ? "alerts, channels and rules" : nil].compactMap { $0 }
             if !ignored.isEmpty { logger.warning("reload: \(ignored.joined(separator: ", ")) changed: they take effect on restart") }
         } catch {
             logger.error("reload: \(error): keeping the running configuration")

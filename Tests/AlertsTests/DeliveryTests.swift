@@ -147,3 +147,30 @@ final class DeliveryTests: XCTestCase {
         XCTAssertEqual(Receivers.received(file).first?["key"] as? String, "AS64512|outage|\(now)|opened|0")
     }
 }
+
+/// A channel's rate limit: messages to one receiver are spaced at most `rate` a second.
+final class RateLimitTests: XCTestCase {
+    func testMessagesAreSpacedByTheChannelsRate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = 19503, file = dir.appendingPathComponent("received.jsonl").path
+        let receiver = try Receivers.http(port: port, file: file, dir: dir)
+        defer { receiver.stop() }
+        var config = AlertsConfig()
+        config.channels = [AlertsConfig.Channel(name: "hook", kind: .webhook, url: "http://127.0.0.1:\(port)/hook")]
+        config.channels[0].rate = 2
+        let store = MemoryStore()
+        let items = (0..<7).map { OutboxItem(channel: "hook", notice: "n\($0)", key: "k\($0)", payload: Dispatcher.test(channel: "hook", vantage: "", link: nil, now: Int64($0)).payload, created: 0) }
+        _ = try blockingWait { try await store.enqueueAlerts(items) }
+        let d = Deliverer(store: store, config: config, logger: Logger(label: "test"))
+        let task = Task { await d.run() }
+        try Receivers.waitFor("seven messages", seconds: 20) { Receivers.received(file).count >= 7 }
+        task.cancel()
+        let times = Receivers.received(file).compactMap { $0["t"] as? Double }.sorted()
+        // A bucket of 2 lets the first two go at once; the other five follow at 2 a second.
+        let span = times[6] - times[0]
+        XCTAssertGreaterThanOrEqual(span, 2.3, "7 messages at 2 a second (a burst of 2) take at least 2.5 s: \(times)")
+        XCTAssertLessThan(span, 6, "and not much more")
+    }
+}
