@@ -14,14 +14,18 @@ enum AlertText {
         case .feed: "feed lost"
         case .blip: "blip"
         }
-        let word = switch state {
-        case .opened: e.level.uppercased()
-        case .updated: "UPDATED \(e.level.uppercased())"
-        case .reminder: "STILL \(e.level.uppercased())"
+        return "[\(tag(state, level: e.level))] \(e.entity): \(what)"
+    }
+
+    /// The title's tag: the level, or what became of it.
+    static func tag(_ state: Notice.State, level: String) -> String {
+        switch state {
+        case .opened: level.uppercased()
+        case .updated: "UPDATED \(level.uppercased())"
+        case .reminder: "STILL \(level.uppercased())"
         case .resolved: "RESOLVED"
         case .test: "TEST"
         }
-        return "[\(word)] \(e.entity): \(what)"
     }
 
     static func sentence(_ e: Event, state: Notice.State) -> String {

@@ -46,7 +46,7 @@ public final class Dispatcher {
         guard e.kind.isAlert || e.kind == .feed else { return [:] }
         var out: [String: Int64] = [:]
         for r in config.rules {
-            if !r.entities.isEmpty && !r.entities.contains(where: { p in p.hasSuffix("*") ? e.entity.hasPrefix(p.dropLast()) : e.entity == p }) { continue }
+            if !r.entities.isEmpty && !r.entities.contains(where: { Silence.matches($0, e.entity) }) { continue }
             if !r.kinds.isEmpty && !r.kinds.contains(e.kind.rawValue) { continue }
             if !r.causes.isEmpty && !r.causes.contains(e.cause.rawValue) { continue }
             if r.minLevel == "critical" && e.level != "critical" { continue }

@@ -120,14 +120,7 @@ extension Dispatcher {
 
 extension AlertText {
     static func groupTitle(_ count: Int, _ label: String, kind: Event.Kind, level: String, state: Notice.State) -> String {
-        let word = switch state {
-        case .opened: level.uppercased()
-        case .updated: "UPDATED \(level.uppercased())"
-        case .reminder: "STILL \(level.uppercased())"
-        case .resolved: "RESOLVED"
-        case .test: "TEST"
-        }
-        return "[\(word)] \(count) networks \(label): \(kind.rawValue)"
+        "[\(tag(state, level: level))] \(count) networks \(label): \(kind.rawValue)"
     }
 
     static func groupSentence(_ names: [String], _ label: String, open: Int, kind: Event.Kind, cause: Event.Cause, start: Int64, end: Int64,

@@ -59,8 +59,11 @@ public struct Silence: Sendable, Equatable {
         (self.entity, self.from, self.until, self.reason) = (entity, from, until, reason)
     }
     public func covers(_ name: String, at t: Int64) -> Bool {
-        guard t >= from && t < until else { return false }
-        return entity.hasSuffix("*") ? name.hasPrefix(entity.dropLast()) : name == entity
+        t >= from && t < until && Self.matches(entity, name)
+    }
+    /// Whether `pattern` (a name, or a prefix ending in `*`) names `name`: silences and alert rules alike.
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        pattern.hasSuffix("*") ? name.hasPrefix(pattern.dropLast()) : name == pattern
     }
 }
 
