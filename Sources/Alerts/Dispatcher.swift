@@ -82,7 +82,7 @@ public final class Dispatcher {
             // Vigil stopped observing: not a recovery; the event is not resolved, nor its group.
             if e.observationStopped {
                 open[key] = nil
-                leaveGroup(key, e, now: now, stopped: true)
+                _ = leaveGroup(key, e, now: now, stopped: true)  // a group is not resolved by a stop
                 return []
             }
             open[key]!.event = e

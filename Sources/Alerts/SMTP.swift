@@ -99,7 +99,8 @@ public enum SMTP {
             guard features.uppercased().contains("STARTTLS") else { throw Failure(description: "the server offers no STARTTLS (tls = \"none\" sends in the clear)") }
             try await say("STARTTLS")
             _ = try await expect(220...220, "STARTTLS")
-            try await channel.pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: hostname), position: .first).get()
+            // Made on the event loop, where the pipeline is: the TLS handler is not Sendable.
+            try await channel.eventLoop.submit { try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: hostname), position: .first) }.get()
             try await say("EHLO \(me)")
             features = try await expect(250...250, "EHLO after STARTTLS")
         }

@@ -200,7 +200,7 @@ public final class Observatory: @unchecked Sendable {
             })
             // What is not delivered when Vigil stops stays in the outbox for the next start.
             add(RunService("alert-delivery") {
-                try? await cancelWhenGracefulShutdown { await alerting.deliverer.run() }
+                await cancelWhenGracefulShutdown { await alerting.deliverer.run() }
             })
         }
         for s in elementSources {
