@@ -29,7 +29,7 @@ extension PostgresStore {
     private func rollUp(_ c: PostgresConnection, vantage v: Int64, openUntil: Int64, before cutoff: Int64, mine: Int64, _ st: WriteState) async throws {
         var byEntity: [(Int64, [SeriesRun])] = []
         let q = try Self.query("""
-            SELECT \(Self.runColumns.replacingOccurrences(of: "vantage,", with: "entity,")) FROM runs
+            SELECT \(Self.runColumns) FROM runs
             WHERE vantage = $1 AND step < 3600 AND bin < $2 ORDER BY entity, bin
             """, [v, cutoff])
         for try await r in try await c.query(q, logger: logger) {
@@ -50,12 +50,9 @@ extension PostgresStore {
         }
         st.report.hourlyRuns += entity.count
         try await c.query(Self.query("""
-            INSERT INTO runs SELECT e, $1, b, u, 3600, r4, r6, vp, mv, a, w, pc, oc, f4, f6, NULL
-            FROM unnest($2::int8[], $3::int8[], $4::int8[], $5::float8[], $6::float8[], $7::int8[], $8::float8[], $9::int8[], $10::int8[],
-                $11::int8[], $12::int8[], $13::int8[], $14::int8[]) AS x(e, b, u, r4, r6, vp, mv, a, w, pc, oc, f4, f6)
-            """, [v, entity, bin, until, x.map(\.routedV4), x.map(\.routedV6), x.map { Int64($0.visiblePrefixes) }, x.map(\.meanVisibility),
-                  x.map { Int64($0.announcements) }, x.map { Int64($0.withdrawals) }, x.map { Int64($0.pathChanges) }, x.map { Int64($0.originChanges) },
-                  x.map { Int64($0.fullFeedPeers4) }, x.map { Int64($0.fullFeedPeers6) }]), logger: logger)
+            INSERT INTO runs (\(Self.allColumns)) SELECT e, $1, b, u, 3600, NULL, s, substring($6 FROM i::int * 80 - 79 FOR 80)
+            FROM unnest($2::int8[], $3::int8[], $4::int8[], $5::float8[]) WITH ORDINALITY AS x(e, b, u, s, i)
+            """, [v, entity, bin, until, x.map(\.space), PackedValues.pack(x)]), logger: logger)
     }
 
     /// Everything before `gone` goes: runs that span it keep their part after it, whole partitions

@@ -13,17 +13,18 @@ extension PostgresStore {
         init(_ w: RunWriter, _ p: Set<Int64>) { (writer, partitions) = (w, p) }
     }
 
-    static let runColumns = """
-        vantage, bin, until, step, routed_v4, routed_v6, visible_prefixes, mean_visibility, announcements, withdrawals,
-        path_changes, origin_changes, full_feed_peers_v4, full_feed_peers_v6
-        """
+    /// Every column of `runs`, in the order of a fresh database's table (named in every insert all the same).
+    static let allColumns = "entity, vantage, bin, until, step, prev_space, space, vals"
+
+    /// A run as the retention pass reads it: its entity, bin, until, step and packed values.
+    static let runColumns = "entity, bin, until, step, vals"
 
     static func run(_ r: PostgresRow, openUntil: Int64?) throws -> (Int64, SeriesRun) {
-        let (v, bin, until, step, r4, r6, vp, mv, a, w, pc, oc, f4, f6) =
-            try r.decode((Int64, Int64, Int64?, Int64, Double, Double, Int, Double, Int, Int, Int, Int, Int, Int).self)
-        return (v, SeriesRun(bin: bin, until: until ?? openUntil ?? bin + step, step: step,
-                             values: StoredValues(routedV4: r4, routedV6: r6, visiblePrefixes: vp, meanVisibility: mv, announcements: a,
-                                                  withdrawals: w, pathChanges: pc, originChanges: oc, fullFeedPeers4: f4, fullFeedPeers6: f6)))
+        var (e, bin, until, step, vals) = try r.decode((Int64, Int64, Int64?, Int64, ByteBuffer).self)
+        guard vals.readableBytes == PackedValues.size, let values = PackedValues.unpack(&vals) else {
+            throw StoreError(path: "runs", message: "values of \(vals.readableBytes) bytes, not \(PackedValues.size)")
+        }
+        return (e, SeriesRun(bin: bin, until: until ?? openUntil ?? bin + step, step: step, values: values))
     }
 
     /// The partition that holds `bin`, made if it is not there yet. In a transaction of its own that
@@ -104,8 +105,7 @@ extension PostgresStore {
                 try await c.query(Self.query("UPDATE runs SET until = $1 WHERE vantage = $2 AND until IS NULL", [u, v]), logger: logger)
             }
             try await c.query(Self.query("""
-                INSERT INTO runs SELECT entity, vantage, $1, until, step, routed_v4, routed_v6, visible_prefixes, mean_visibility, announcements,
-                    withdrawals, path_changes, origin_changes, full_feed_peers_v4, full_feed_peers_v6, prev_space
+                INSERT INTO runs (\(Self.allColumns)) SELECT entity, vantage, $1, until, step, prev_space, space, vals
                 FROM runs WHERE vantage = $2 AND bin < $1 AND until > $1
                 """, [b, v]), logger: logger)
             try await c.query(Self.query("UPDATE runs SET until = $1 WHERE vantage = $2 AND bin < $1 AND until > $1", [b, v]), logger: logger)
@@ -122,13 +122,10 @@ extension PostgresStore {
         if !p.inserts.isEmpty {
             let x = p.inserts.map(\.values)
             try await c.query(Self.query("""
-                INSERT INTO runs SELECT e, $2, $1, NULL, $3, r4, r6, vp, mv, a, w, pc, oc, f4, f6, NULLIF(p, 'NaN'::float8)
-                FROM unnest($4::int8[], $5::float8[], $6::float8[], $7::int8[], $8::float8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[],
-                    $13::int8[], $14::int8[], $15::float8[]) AS x(e, r4, r6, vp, mv, a, w, pc, oc, f4, f6, p)
-                """, [b, v, p.step, p.inserts.map(\.entity), x.map(\.routedV4), x.map(\.routedV6), x.map { Int64($0.visiblePrefixes) },
-                      x.map(\.meanVisibility), x.map { Int64($0.announcements) }, x.map { Int64($0.withdrawals) }, x.map { Int64($0.pathChanges) },
-                      x.map { Int64($0.originChanges) }, x.map { Int64($0.fullFeedPeers4) }, x.map { Int64($0.fullFeedPeers6) },
-                      p.inserts.map { $0.prev ?? .nan }]), logger: logger)
+                INSERT INTO runs (\(Self.allColumns)) SELECT e, $2, $1, NULL, $3, NULLIF(p, 'NaN'::float8), s, substring($6 FROM i::int * 80 - 79 FOR 80)
+                FROM unnest($4::int8[], $5::float8[], $7::float8[]) WITH ORDINALITY AS x(e, s, p, i)
+                """, [b, v, p.step, p.inserts.map(\.entity), x.map(\.space), PackedValues.pack(x), p.inserts.map { $0.prev ?? .nan }]),
+                logger: logger)
         }
         try await c.query(Self.query("UPDATE vantage_points SET step = $1, open_until = $2, written_until = GREATEST(written_until, $2) WHERE id = $3",
                                      [p.step, b + p.step, v]), logger: logger)
@@ -173,8 +170,8 @@ extension PostgresStore {
         for vp in try await rows("SELECT id, written_until - step FROM vantage_points") {
             let (id, last) = try vp.decode((Int64, Int64).self)
             for r in try await rows("""
-                SELECT e.name, routed_v4 + routed_v6, prev_space FROM runs JOIN entities e ON e.id = runs.entity
-                WHERE bin = $1 AND vantage = $2 AND prev_space > routed_v4 + routed_v6
+                SELECT e.name, space, prev_space FROM runs JOIN entities e ON e.id = runs.entity
+                WHERE bin = $1 AND vantage = $2 AND prev_space > space
                 """, [last, id]) {
                 let (name, now, before) = try r.decode((String, Double, Double).self)
                 drops.append(EntityDrop(entity: name, bin: last, before: before, now: now))

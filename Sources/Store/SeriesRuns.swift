@@ -86,6 +86,11 @@ extension SeriesRun {
     static func rows(_ entity: String, _ perVantage: [[SeriesRun]], from: Int64?, until: Int64?) -> [SeriesRow] {
         SeriesRow.combine(perVantage.map { runs in
             var out: [SeriesRow] = []
+            // Sized first: a busy entity's year is tens of thousands of rows, grown by doubling it is copied as often.
+            out.reserveCapacity(runs.reduce(0) { n, r in
+                let lo = max(r.bin, from ?? r.bin), hi = min(r.until, until ?? r.until)
+                return n + (r.step > 0 && hi > lo ? Int((hi - lo + r.step - 1) / r.step) : 0)
+            })
             for run in runs { run.expand(entity, from: from, until: until, into: &out) }
             return out
         })

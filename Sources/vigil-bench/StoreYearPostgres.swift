@@ -42,11 +42,20 @@ private func load(_ url: String, names: [String], start: Int64, rawFrom: Int64, 
         for (i, n) in names.enumerated() { put("\(i + 1),\(n)\n") }
     }
     var runs = 0
-    try copy(url, "COPY runs FROM STDIN WITH (FORMAT csv)") { put in
+    // The values packed as the store packs them (big-endian, `PackedValues` order), in bytea's hex form.
+    func hex(_ r: SeriesRow) -> String {
+        var out = "\\x"
+        for v in [r.routedV4.bitPattern, r.routedV6.bitPattern, UInt64(r.visiblePrefixes), r.meanVisibility.bitPattern, UInt64(r.announcements),
+                  UInt64(r.withdrawals), UInt64(r.pathChanges), UInt64(r.originChanges), UInt64(r.fullFeedPeers4), UInt64(r.fullFeedPeers6)] {
+            let h = String(v, radix: 16)
+            out += String(repeating: "0", count: 16 - h.count) + h
+        }
+        return out
+    }
+    try copy(url, "COPY runs (entity, vantage, bin, until, step, prev_space, space, vals) FROM STDIN WITH (FORMAT csv)") { put in
         for i in names.indices {
             forEachRun(entity: i, name: names[i], start: start, rawFrom: rawFrom, now: now) { bin, until, step, r, prev in
-                put("\(i + 1),1,\(bin),\(until.map(String.init) ?? ""),\(step),\(r.routedV4),0,\(r.visiblePrefixes),\(r.meanVisibility),"
-                    + "\(r.announcements),\(r.withdrawals),\(r.pathChanges),0,40,30,\(prev.map { "\($0)" } ?? "")\n")
+                put("\(i + 1),1,\(bin),\(until.map(String.init) ?? ""),\(step),\(prev.map { "\($0)" } ?? ""),\(r.routedV4 + r.routedV6),\(hex(r))\n")
                 runs += 1
             }
             if (i + 1) % 10_000 == 0 { FileHandle.standardError.write(Data("store-year-pg: \(i + 1) entities, \(runs) runs\n".utf8)) }
@@ -58,7 +67,7 @@ private func load(_ url: String, names: [String], start: Int64, rawFrom: Int64, 
         SET maintenance_work_mem = '1GB';
         CREATE INDEX runs_by_bin ON runs (bin, vantage);
         CREATE INDEX runs_open ON runs (vantage) WHERE until IS NULL;
-        CREATE INDEX runs_drops ON runs (bin, vantage, entity) INCLUDE (prev_space, routed_v4, routed_v6) WHERE prev_space > routed_v4 + routed_v6;
+        CREATE INDEX runs_drops ON runs (bin, vantage, entity) INCLUDE (prev_space, space) WHERE prev_space > space;
         """])
     // One statement a call: psql runs several given at once in one transaction, where VACUUM may not run.
     // Rows were copied with their ids: the sequences go on after them (the write path adds a vantage point).

@@ -137,4 +137,50 @@ final class RunsStoreTests: XCTestCase {
         try store.write([Self.row("AS1", 1200, 2)], step: 300)
         XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.bin), [0, 300, 900, 1200])
     }
+
+    /// A PostgreSQL database of before v4 (each value a column of its own) migrates to packed values
+    /// and reads back as it was written; the next writer goes on, and the biggest drops still read.
+    func testAPostgresDatabaseFromBeforePackedValuesMigrates() throws {
+        let url = try PostgresLab.database()
+        let lab = try PostgresLab.shared.get()
+        let name = String(url.split(separator: "/").last!)
+        func psql(_ sql: String) throws {
+            try lab.run("\(lab.bin)/psql", ["-h", "127.0.0.1", "-p", "\(lab.port)", "-U", "vigil", "-d", name, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        }
+        var sql = "CREATE TABLE vigil_migrations (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now());"
+        for (migration, statements) in PostgresSchema.migrations.prefix(while: { $0.0 != "v4-packed-values" }) {
+            sql += statements.joined(separator: ";\n") + ";\nINSERT INTO vigil_migrations (name) VALUES ('\(migration)');\n"
+        }
+        sql += """
+            CREATE TABLE runs_p0 PARTITION OF runs FOR VALUES FROM (0) TO (2592000);
+            INSERT INTO entities (id, name) VALUES (1, 'AS1'), (2, 'AS2');
+            INSERT INTO vantage_points (id, name, step, open_until, written_until) VALUES (1, '', 300, 1200, 1200);
+            INSERT INTO runs VALUES (1, 1, 0, 600, 300, 4, 0.5, 3, 0.75, 7, 2, 1, 0, 40, 30, NULL),
+                (1, 1, 600, NULL, 300, 1, 0, 1, 0.25, 9, 8, 5, 1, 39, 29, 4.5),
+                (2, 1, 0, NULL, 300, 2, 0, 1, 1, 0, 0, 0, 0, 40, 30, NULL);
+            """
+        try psql(sql)
+        let store = try BlockingStore.open(url)
+        let rows = try store.series(entity: "AS1", from: nil, until: nil)
+        XCTAssertEqual(rows.map(\.bin), [0, 300, 600, 900])
+        XCTAssertEqual(rows.map(\.routedV4), [4, 4, 1, 1])
+        XCTAssertEqual(rows.map(\.routedV6), [0.5, 0.5, 0, 0])
+        XCTAssertEqual(rows.map(\.visiblePrefixes), [3, 3, 1, 1])
+        XCTAssertEqual(rows.map(\.meanVisibility), [0.75, 0.75, 0.25, 0.25])
+        XCTAssertEqual(rows.map(\.announcements), [7, 7, 9, 9])
+        XCTAssertEqual(rows.map(\.withdrawals), [2, 2, 8, 8])
+        XCTAssertEqual(rows.map(\.pathChanges), [1, 1, 5, 5])
+        XCTAssertEqual(rows.map(\.originChanges), [0, 0, 1, 1])
+        XCTAssertEqual(rows.map(\.fullFeedPeers4), [40, 40, 39, 39])
+        XCTAssertEqual(rows.map(\.fullFeedPeers6), [30, 30, 29, 29])
+        XCTAssertEqual(try store.biggestDrops(limit: 5).map(\.entity), [], "the last bin written (900) dropped nothing")
+        try store.write([Self.row("AS1", 1200, 1), Self.row("AS2", 1200, 2)], step: 300)
+        try store.write([Self.row("AS1", 1500, 0.5), Self.row("AS2", 1500, 2)], step: 300)
+        XCTAssertEqual(try store.series(entity: "AS1", from: nil, until: nil).map(\.routedV4), [4, 4, 1, 1, 1, 0.5])
+        let drops = try store.biggestDrops(limit: 5)
+        XCTAssertEqual(drops.map(\.entity), ["AS1"])
+        XCTAssertEqual(drops.first?.before, 1)
+        XCTAssertEqual(drops.first?.now, 0.5)
+        XCTAssertEqual(try store.series(entity: "AS2", from: nil, until: nil).map(\.routedV4), [2, 2, 2, 2, 2, 2])
+    }
 }
