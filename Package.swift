@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         .target(
@@ -91,6 +92,10 @@ let package = Package(
                                                      .product(name: "HummingbirdTesting", package: "hummingbird")],
                     swiftSettings: swiftSettings),
         // Alerts: event changes → rules → the store's outbox → receivers (webhook, Slack, PagerDuty, Alertmanager).
+        // RIS Live (RIPE's stream of every RIS collector's updates) as a source: messages, subscriptions, the client.
+        .target(name: "RISLive", dependencies: ["BGPWire", "MRT", .product(name: "WSClient", package: "swift-websocket"),
+                                                .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "RISLiveTests", dependencies: ["RISLive", "BGPWire", "MRT"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .target(name: "Alerts", dependencies: ["Config", "Signals", "Store", "BGPWire",
                                                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                .product(name: "Mustache", package: "swift-mustache"),

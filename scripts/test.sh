@@ -47,6 +47,12 @@ if ! python3 -c "import aiosmtpd" 2>/dev/null; then
     python3 -m pip install -q aiosmtpd
 fi
 
+# The RIS Live tests stream to Vigil from a local RIS Live stand-in (websockets: Tests/RISLiveTests/Fixtures/ris_live_server.py).
+if ! python3 -c "import websockets.asyncio.server" 2>/dev/null; then
+    echo "test.sh: installing websockets from PyPI"
+    python3 -m pip install -q "websockets>=13"
+fi
+
 swift build --build-tests
 # XCTest only (there are no Swift Testing tests), and a plain closing line.
 log=$(mktemp)

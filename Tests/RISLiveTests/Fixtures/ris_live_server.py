@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""A local stand-in for RIPE's RIS Live, for Vigil's tests (websockets >= 13).
+
+It speaks the protocol's server side: `ris_subscribe` (acknowledged with `ris_subscribe_ok` when
+asked), `ping` -> `pong`, `ris_error` for an unknown command, and streams the lines of SCRIPT (RIS
+Live messages, one JSON object a line) to each subscribed client, going on across connections
+where the last one stopped. Lines starting with '#' are faults, for the tests to inject:
+
+  #drop            close the connection (the client should reconnect and subscribe again)
+  #stall SECONDS   send nothing more on this connection, and answer no ping for that long
+  #error MESSAGE   send ris_error with MESSAGE, then close the connection
+  #garbage         send a text message that is not JSON
+  #wait SECONDS    pause (pings still answered)
+
+Every message received is appended to LOG as {"conn": N, "message": ...} (one JSON a line).
+Usage: ris_live_server.py SCRIPT LOG   (prints the port it listens on, on 127.0.0.1)
+"""
+import asyncio
+import json
+import sys
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+script_path, log_path = sys.argv[1], sys.argv[2]
+with open(script_path) as f:
+    lines = [line.rstrip("\n") for line in f if line.strip()]
+position = 0
+connections = 0
+stalled = asyncio.Event()
+stalled.set()
+
+
+def log(conn, message):
+    with open(log_path, "a") as f:
+        f.write(json.dumps({"conn": conn, "message": message}) + "\n")
+
+
+async def handler(ws):
+    global position, connections
+    connections += 1
+    conn = connections
+    log(conn, {"path": ws.request.path})
+    streamer = None
+
+    async def stream():
+        global position
+        while position < len(lines):
+            line = lines[position]
+            position += 1
+            if line.startswith("#drop"):
+                await ws.close()
+                return
+            if line.startswith("#stall"):
+                # This connection goes quiet for good (no data, no pongs for a while): the next one goes on.
+                stalled.clear()
+                try:
+                    await asyncio.sleep(float(line.split()[1]))
+                finally:
+                    stalled.set()
+                return
+            if line.startswith("#wait"):
+                await asyncio.sleep(float(line.split()[1]))
+                continue
+            if line.startswith("#error"):
+                # As RIS Live does with a slow consumer: the error, then the connection closed.
+                await ws.send(json.dumps({"type": "ris_error", "data": {"message": line[len("#error "):]}}))
+                await ws.close()
+                return
+            if line.startswith("#garbage"):
+                await ws.send("{this is not json")
+                continue
+            await ws.send(line)
+
+    try:
+        async for text in ws:
+            try:
+                msg = json.loads(text)
+            except ValueError:
+                await ws.send(json.dumps({"type": "ris_error", "data": {"message": "Invalid JSON"}}))
+                continue
+            log(conn, msg)
+            kind, data = msg.get("type"), msg.get("data") or {}
+            if kind == "ping":
+                await stalled.wait()
+                await ws.send(json.dumps({"type": "pong", "data": None}))
+            elif kind == "ris_subscribe":
+                if (data.get("socketOptions") or {}).get("acknowledge"):
+                    await ws.send(json.dumps({"type": "ris_subscribe_ok", "data": {"subscription": data, "socketOptions": data.get("socketOptions")}}))
+                if streamer is None:
+                    streamer = asyncio.create_task(stream())
+            elif kind != "ris_unsubscribe":
+                await ws.send(json.dumps({"type": "ris_error", "data": {"message": "Unknown command type", "command_type": kind}}))
+    except ConnectionClosed:
+        pass
+    finally:
+        if streamer:
+            streamer.cancel()
+
+
+async def main():
+    async with serve(handler, "127.0.0.1", 0, max_size=2**20, ping_interval=None) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await server.serve_forever()
+
+
+asyncio.run(main())
