@@ -1,4 +1,5 @@
 import PostgresNIO
+public import Signals
 
 /// A run's ten signal values as PostgreSQL keeps them (`runs.vals`): 80 bytes, each value 8 bytes
 /// big-endian in `StoredValues` order, as `float8send`/`int8send` write them, so SQL can make them
@@ -53,5 +54,14 @@ enum PackedValues {
     @inline(__always)
     static func int(_ raw: UnsafeRawBufferPointer, _ at: Int) -> Int64 {
         Int64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self))
+    }
+}
+
+extension SeriesRow {
+    /// The row's values packed as PostgreSQL keeps them, in bytea's hex form (`\x…`), for a bulk
+    /// load by COPY (`vigil-bench store-year-pg`).
+    public var packedHex: String {
+        var b = PackedValues.pack([StoredValues(self)])
+        return "\\x" + (b.readBytes(length: b.readableBytes) ?? []).map { String(format: "%02x", $0) }.joined()
     }
 }

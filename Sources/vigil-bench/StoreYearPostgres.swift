@@ -42,20 +42,10 @@ private func load(_ url: String, names: [String], start: Int64, rawFrom: Int64, 
         for (i, n) in names.enumerated() { put("\(i + 1),\(n)\n") }
     }
     var runs = 0
-    // The values packed as the store packs them (big-endian, `PackedValues` order), in bytea's hex form.
-    func hex(_ r: SeriesRow) -> String {
-        var out = "\\x"
-        for v in [r.routedV4.bitPattern, r.routedV6.bitPattern, UInt64(r.visiblePrefixes), r.meanVisibility.bitPattern, UInt64(r.announcements),
-                  UInt64(r.withdrawals), UInt64(r.pathChanges), UInt64(r.originChanges), UInt64(r.fullFeedPeers4), UInt64(r.fullFeedPeers6)] {
-            let h = String(v, radix: 16)
-            out += String(repeating: "0", count: 16 - h.count) + h
-        }
-        return out
-    }
     try copy(url, "COPY runs (entity, vantage, bin, until, step, prev_space, space, vals) FROM STDIN WITH (FORMAT csv)") { put in
         for i in names.indices {
             forEachRun(entity: i, name: names[i], start: start, rawFrom: rawFrom, now: now) { bin, until, step, r, prev in
-                put("\(i + 1),1,\(bin),\(until.map(String.init) ?? ""),\(step),\(prev.map { "\($0)" } ?? ""),\(r.routedV4 + r.routedV6),\(hex(r))\n")
+                put("\(i + 1),1,\(bin),\(until.map(String.init) ?? ""),\(step),\(prev.map { "\($0)" } ?? ""),\(r.routedV4 + r.routedV6),\(r.packedHex)\n")
                 runs += 1
             }
             if (i + 1) % 10_000 == 0 { FileHandle.standardError.write(Data("store-year-pg: \(i + 1) entities, \(runs) runs\n".utf8)) }
