@@ -95,7 +95,7 @@ let package = Package(
         // RIS Live (RIPE's stream of every RIS collector's updates) as a source: messages, subscriptions, the client.
         .target(name: "RISLive", dependencies: ["BGPWire", "MRT", .product(name: "WSClient", package: "swift-websocket"),
                                                 .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "RISLiveTests", dependencies: ["RISLive", "BGPWire", "MRT"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "RISLiveTests", dependencies: ["RISLive", "BGPWire", "MRT", "Service", "Config", "Signals", "Routing", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .target(name: "Alerts", dependencies: ["Config", "Signals", "Store", "BGPWire",
                                                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                .product(name: "Mustache", package: "swift-mustache"),
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Config", "Signals", "Store", "BGPWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         // The service core of `vigil serve`: sources → pipeline → store, the event bus and its
         // consumers, lifecycle, logging, metrics and the local HTTP endpoint.
-        .target(name: "Service", dependencies: ["Signals", "Replay", "Web", "Alerts", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire",
+        .target(name: "Service", dependencies: ["Signals", "Replay", "Web", "Alerts", "Collector", "Config", "Probing", "Store", "Entities", "Routing", "MRT", "BGPWire", "RISLive",
                                                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "Logging", package: "swift-log"),

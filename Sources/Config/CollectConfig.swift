@@ -91,6 +91,8 @@ public struct CollectConfig: Sendable {
     public var probeBaselineRounds = 3
     /// Archive followers (`[[follow]]`, `vigil serve`): published archives as a feed.
     public var follows: [Follow] = []
+    /// RIS Live feeds (`[[ris_live]]`, `vigil serve`).
+    public var risLive: [RISLiveConfig] = []
     /// The metrics and status endpoint (`[metrics] listen`); nil: the command's default
     /// (`vigil serve`: 127.0.0.1:9473; `vigil collect`: off), unless `metricsOff`.
     public var metricsListen: Listen?
@@ -128,7 +130,8 @@ public struct CollectConfig: Sendable {
     public init() {}
 
     static let keys: [String: Set<String>] = [
-        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process", "alerts", "channel", "rule", "silence"],
+        "": ["collector", "peer", "bmp", "archive", "store", "detect", "probe", "follow", "metrics", "log", "process", "alerts", "channel", "rule", "silence",
+             "ris_live"],
         "process": ["user"],
         "follow": ["folder", "mirror", "collector", "cache", "poll", "start", "lag", "silent"],
         "metrics": ["listen"],
@@ -371,12 +374,13 @@ public struct CollectConfig: Sendable {
             logLevel = v
         }
         alerts = try AlertsConfig.parse(t, fail: fail) { tt, k, path, min in try duration(tt, k, path, min: min) }
+        risLive = try RISLiveConfig.parse(t, fail: fail) { tt, k, path, min in try duration(tt, k, path, min: min) }
         if forProbing {
             guard probe != nil else { throw Problem(description: "\(file): nothing to probe: add a [probe] section with [[probe.target]] prefixes") }
             return
         }
-        if listen.isEmpty && bmpListen.isEmpty && !peers.contains(where: \.active) && follows.isEmpty && probe == nil {
-            throw Problem(description: "\(file): nothing to collect from: set collector.listen, bmp.listen, an active [[peer]], a [[follow]] or [probe] targets")
+        if listen.isEmpty && bmpListen.isEmpty && !peers.contains(where: \.active) && follows.isEmpty && risLive.isEmpty && probe == nil {
+            throw Problem(description: "\(file): nothing to collect from: set collector.listen, bmp.listen, an active [[peer]], a [[follow]], a [[ris_live]] or [probe] targets")
         }
         if peers.contains(where: { !$0.active }) && listen.isEmpty {
             throw fail("collector.listen", "passive peers are configured but the collector listens nowhere")

@@ -111,7 +111,10 @@ public final class RISLiveClient: Sendable {
                         guard case let .text(text) = message else { continue }
                         do {
                             let event = try decoder.decode(text)
+                            // Time spent waiting for a full pipeline is not the stream's silence.
+                            last.busy(true)
                             await on(.event(event))
+                            last.busy(false)
                             if case let .error(m) = event { throw ServerError(message: m) }
                         } catch let p as RISProblem {
                             await on(.problem(p.description))
@@ -130,6 +133,14 @@ public final class RISLiveClient: Sendable {
 final class LastSeen: @unchecked Sendable {
     private let lock = NSLock()
     private var at = ContinuousClock.now
+    private var handing = false
     func touch() { lock.withLock { at = .now } }
-    func quietFor() -> Duration { lock.withLock { ContinuousClock.now - at } }
+    /// While a message is being handed on, the stream is not quiet; the clock restarts after.
+    func busy(_ b: Bool) {
+        lock.withLock {
+            handing = b
+            at = .now
+        }
+    }
+    func quietFor() -> Duration { lock.withLock { handing ? .zero : ContinuousClock.now - at } }
 }

@@ -79,10 +79,11 @@ public final class Observatory: @unchecked Sendable {
         let map = try await store.loadEntityMap()
         entityMap = map
 
-        let live = !cfg.listen.isEmpty || !cfg.bmpListen.isEmpty || cfg.peers.contains(where: \.active) || cfg.probe != nil
+        let live = !cfg.listen.isEmpty || !cfg.bmpListen.isEmpty || cfg.peers.contains(where: \.active) || !cfg.risLive.isEmpty || cfg.probe != nil
         if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
         if !cfg.bmpListen.isEmpty { elementSources.append(BMPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
         for f in cfg.follows { elementSources.append(try FollowerSource(f, logger: logger)) }
+        for r in cfg.risLive { elementSources.append(RISLiveSource(r, logger: logger)) }
         if let plan = cfg.probe {
             if case let .probe(rounds) = mode {
                 probeSource = ProbeSource(cfg, plan: plan, rounds: rounds, socketHint: "try --socket datagram", logger: logger)
@@ -446,7 +447,7 @@ public final class Observatory: @unchecked Sendable {
             watching.withLockedValue { $0 = new.watch.map(\.description) }
             logger.notice("reloaded \(path): watching \(new.watch.isEmpty ? "every origin AS and country" : new.watch.map(\.description).joined(separator: ", "))")
             let ignored = [new.listen != cfg.listen ? "collector.listen" : nil, new.bmpListen != cfg.bmpListen ? "bmp.listen" : nil,
-                           new.follows != cfg.follows ? "follow" : nil, new.bin != cfg.bin ? "detect.bin" : nil,
+                           new.follows != cfg.follows ? "follow" : nil, new.risLive != cfg.risLive ? "ris_live" : nil, new.bin != cfg.bin ? "detect.bin" : nil,
                            new.alerts != cfg.alerts ? "alerts, channels and rules" : nil].compactMap { $0 }
             if !ignored.isEmpty { logger.warning("reload: \(ignored.joined(separator: ", ")) changed: they take effect on restart") }
         } catch {

@@ -38,6 +38,42 @@ final class ServeConfigTests: XCTestCase {
         XCTAssertTrue(try parse("[metrics]\nlisten = \"\"\n[[follow]]\nfolder = \"x\"\n").metricsOff)
     }
 
+    func testRISLiveFeedsAreSomethingToCollectFrom() throws {
+        let c = try parse("""
+            [[ris_live]]
+            collectors = ["rrc00", "rrc21"]
+
+            [[ris_live]]
+            url = "ws://127.0.0.1:8765/v1/ws/?client=test"
+            prefixes = ["175.45.176.0/22", "2001:db8::/32"]
+            more_specific = false
+            ping = "10s"
+            stale = "40s"
+            lag = "1m"
+            """)
+        XCTAssertEqual(c.risLive.count, 2)
+        XCTAssertEqual(c.risLive[0].url, RISLiveConfig.defaultURL)
+        XCTAssertEqual(c.risLive[0].name, "ris-live rrc00,rrc21")
+        XCTAssertEqual(c.risLive[0].silentAfter, 120, "the whole stream of two collectors is never quiet for two minutes")
+        XCTAssertEqual(c.risLive[1].prefixes, ["175.45.176.0/22", "2001:db8::/32"])
+        XCTAssertFalse(c.risLive[1].moreSpecific)
+        XCTAssertEqual([c.risLive[1].ping, c.risLive[1].stale, c.risLive[1].lag], [10, 40, 60])
+        XCTAssertEqual(c.risLive[1].silentAfter, CollectConfig.maxDuration, "a filtered stream may be quiet for hours: not silence")
+        XCTAssertEqual(try parse("[[ris_live]]\nprefixes = [\"10.0.0.0/8\"]\nsilent = \"2h\"\n").risLive[0].silentAfter, 7200)
+
+        XCTAssertEqual(problem("[[ris_live]]\nurl = \"https://ris-live.ripe.net\"\n"),
+                       "s.toml:2: ris_live.1.url: 'https://ris-live.ripe.net' is not a ws:// or wss:// URL")
+        XCTAssertEqual(problem("[[ris_live]]\ncollectors = [\"route-views2\"]\n"),
+                       "s.toml:2: ris_live.1.collectors: 'route-views2' is not a RIS collector (rrc00 … rrc26)")
+        XCTAssertEqual(problem("[[ris_live]]\nprefixes = [\"175.45.176/22\"]\n"),
+                       "s.toml:2: ris_live.1.prefixes: '175.45.176/22' is not a prefix like 175.45.176.0/22")
+        XCTAssertEqual(problem("[[ris_live]]\nping = \"60s\"\nstale = \"30s\"\n"),
+                       "s.toml:3: ris_live.1.stale: must be longer than ping (60 s): pongs are what keeps a quiet stream alive")
+        XCTAssertEqual(problem("[[ris_live]]\n[[ris_live]]\nprefixes = [\"10.0.0.0/8\"]\n"),
+                       "s.toml:2: ris_live.2.collectors: a second feed of every collector: merge it into the first [[ris_live]]")
+        XCTAssertTrue(problem("[[ris_live]]\nhost = \"rrc00\"\n").hasPrefix("s.toml:2: ris_live.1.host: unknown key (expected one of: collectors,"))
+    }
+
     func testErrorsNameTheLineAndKey() {
         XCTAssertEqual(problem("[[follow]]\ncollector = \"rrc00\"\n"),
                        "s.toml:1: follow.1: needs either 'folder' (a local directory) or 'mirror' (an http(s) URL)")
@@ -56,6 +92,6 @@ final class ServeConfigTests: XCTestCase {
         XCTAssertEqual(problem("[[follow]]\nfolder = \"a\"\n[log]\nlevel = \"loud\"\n"),
                        "s.toml:4: log.level: 'loud' is not one of trace, debug, info, notice, warning, error, critical")
         XCTAssertEqual(problem("[metrics]\nlisten = \"127.0.0.1:1\"\n"),
-                       "s.toml: nothing to collect from: set collector.listen, bmp.listen, an active [[peer]], a [[follow]] or [probe] targets")
+                       "s.toml: nothing to collect from: set collector.listen, bmp.listen, an active [[peer]], a [[follow]], a [[ris_live]] or [probe] targets")
     }
 }

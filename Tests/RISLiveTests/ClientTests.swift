@@ -86,6 +86,35 @@ final class ClientTests: XCTestCase {
         XCTAssertTrue(received.contains { (($0["message"] as? [String: Any])?["path"] as? String) == "/v1/ws/?client=vigil-test" })
     }
 
+    /// A consumer that takes its time (the pipeline full) is not a stalled stream: no reconnection, nothing lost.
+    func testASlowConsumerIsNotAStall() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if testRun?.failureCount == 0 { try? FileManager.default.removeItem(at: dir) } }
+        let real = try DecoderTests.messages("updates.20020722.2238.gz", host: "rrc05").prefix(3)
+        let (url, server, log) = try Self.server(script: real.map(\.json), dir: dir)
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        var o = RISLiveClient.Options(url: url, subscriptions: [RISSubscription(host: "rrc05", type: "UPDATE")])
+        o.pingEvery = .milliseconds(300)
+        o.staleAfter = .milliseconds(1000)
+        let client = RISLiveClient(o, logger: Logger(label: "test"))
+        let seen = Seen()
+        let running = Task {
+            await client.run { h in
+                seen.add(h)
+                // Each message held three times as long as the stall limit.
+                if case .event(.elements) = h { try? await Task.sleep(for: .milliseconds(3000)) }
+            }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while seen.elements.count < 3 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        running.cancel()
+        await running.value
+        XCTAssertEqual(seen.elements.count, 3, "server log: \(log.path)")
+        let reasons = seen.all.compactMap { if case let .disconnected(why, _) = $0 { why } else { nil } }
+        XCTAssertEqual(reasons, [], "one connection throughout")
+    }
+
     func testBackoffGrowsWithJitterAndIsCapped() {
         let first = Duration.milliseconds(500), max = Duration.seconds(8)
         for attempt in 0..<10 {

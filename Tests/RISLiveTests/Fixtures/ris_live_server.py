@@ -11,6 +11,8 @@ where the last one stopped. Lines starting with '#' are faults, for the tests to
   #error MESSAGE   send ris_error with MESSAGE, then close the connection
   #garbage         send a text message that is not JSON
   #wait SECONDS    pause (pings still answered)
+  #refuse SECONDS  answer every new connection 503 for that long (the source is down meanwhile)
+  #restamp         from here on, each message's timestamp is the time it is sent (as on the live service)
 
 Every message received is appended to LOG as {"conn": N, "message": ...} (one JSON a line).
 Usage: ris_live_server.py SCRIPT LOG   (prints the port it listens on, on 127.0.0.1)
@@ -18,6 +20,8 @@ Usage: ris_live_server.py SCRIPT LOG   (prints the port it listens on, on 127.0.
 import asyncio
 import json
 import sys
+import time
+from http import HTTPStatus
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
@@ -27,6 +31,8 @@ with open(script_path) as f:
     lines = [line.rstrip("\n") for line in f if line.strip()]
 position = 0
 connections = 0
+refuse_until = 0.0
+restamp = False
 stalled = asyncio.Event()
 stalled.set()
 
@@ -34,6 +40,13 @@ stalled.set()
 def log(conn, message):
     with open(log_path, "a") as f:
         f.write(json.dumps({"conn": conn, "message": message}) + "\n")
+
+
+def refuse(connection, request):
+    # While refusing, the opening handshake is answered 503: no WebSocket, as a service that is down.
+    if time.time() < refuse_until:
+        return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "try again later\n")
+    return None
 
 
 async def handler(ws):
@@ -44,7 +57,7 @@ async def handler(ws):
     streamer = None
 
     async def stream():
-        global position
+        global position, refuse_until, restamp
         while position < len(lines):
             line = lines[position]
             position += 1
@@ -67,6 +80,16 @@ async def handler(ws):
                 await ws.send(json.dumps({"type": "ris_error", "data": {"message": line[len("#error "):]}}))
                 await ws.close()
                 return
+            if line.startswith("#refuse"):
+                refuse_until = time.time() + float(line.split()[1])
+                continue
+            if line.startswith("#restamp"):
+                restamp = True
+                continue
+            if restamp and not line.startswith("#"):
+                message = json.loads(line)
+                message["data"]["timestamp"] = round(time.time(), 2)
+                line = json.dumps(message)
             if line.startswith("#garbage"):
                 await ws.send("{this is not json")
                 continue
@@ -99,7 +122,7 @@ async def handler(ws):
 
 
 async def main():
-    async with serve(handler, "127.0.0.1", 0, max_size=2**20, ping_interval=None) as server:
+    async with serve(handler, "127.0.0.1", 0, max_size=2**20, ping_interval=None, process_request=refuse) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await server.serve_forever()
 

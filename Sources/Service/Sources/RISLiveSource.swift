@@ -1,0 +1,133 @@
+import Foundation
+public import Config
+public import Logging
+import NIOConcurrencyHelpers
+import RISLive
+public import Signals
+
+/// RIS Live as a source (`[[ris_live]]`): RIPE's collectors' updates as they arrive, decoded from
+/// the raw BGP bytes into the pipeline like a collector's own.
+///
+/// A dropped or stalled stream is this source's health (down, silent, lagging) — published on the
+/// bus, stored per vantage point and alerted like any feed — never an outage: the routing state
+/// keeps what it knew, and nothing is withdrawn because Vigil stopped hearing. RIS peers going
+/// down (RIS_PEER_STATE) are sessions going down, which the feed-health judge already treats as
+/// news about the feed.
+public final class RISLiveSource: ElementSource {
+    public let name: String
+    public let limits: SourceHealthTracker.Limits
+    let config: RISLiveConfig
+    let client: RISLiveClient
+    let logger: Logger
+
+    /// What the stream did so far, for `reading()` (the client's task writes, the monitor reads).
+    struct Tally {
+        var attempted = false
+        var connected = false
+        var connections = 0
+        var messages = 0
+        var elements = 0
+        var problems = 0
+        /// How late the newest message arrived (arrival less its timestamp), in seconds.
+        var lastLag: Double?
+        var collectors: Set<String> = []
+        var lastDrop: String?
+    }
+    let tally = NIOLockedValueBox(Tally())
+    let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    public init(_ c: RISLiveConfig, logger: Logger) {
+        config = c
+        name = c.name
+        limits = .init(silentAfter: c.silentAfter, lagAfter: c.lag)
+        var l = logger
+        l[metadataKey: "source"] = "\(c.name)"
+        self.logger = l
+        var o = RISLiveClient.Options(url: c.url, subscriptions: Self.subscriptions(c))
+        o.pingEvery = .seconds(c.ping)
+        o.staleAfter = .seconds(c.stale)
+        client = RISLiveClient(o, logger: l)
+    }
+
+    /// Per collector (RIS Live takes one host a subscription): its updates and its peers' states, with the raw bytes.
+    static func subscriptions(_ c: RISLiveConfig) -> [RISSubscription] {
+        let hosts: [String?] = c.collectors.isEmpty ? [nil] : c.collectors
+        return hosts.flatMap { h in
+            ["UPDATE", "RIS_PEER_STATE"].map { type in
+                RISSubscription(host: h, type: type, path: type == "UPDATE" ? c.path : nil, peer: c.peer,
+                                prefixes: type == "UPDATE" ? c.prefixes : [], moreSpecific: c.moreSpecific, lessSpecific: c.lessSpecific)
+            }
+        }
+    }
+
+    public func start(into sink: any ElementSink) throws {
+        logger.info("listening to \(config.url)\(config.collectors.isEmpty ? "" : " for \(config.collectors.joined(separator: ", "))")")
+        tally.withLockedValue { $0.attempted = false }
+        let t = Task { [client, tally, logger] in
+            await client.run { happening in
+                switch happening {
+                case .connected:
+                    tally.withLockedValue {
+                        $0.attempted = true
+                        $0.connected = true
+                        $0.connections += 1
+                    }
+                    logger.info("RIS Live: connected and subscribed")
+                case let .event(.elements(collector, _, _, elements)):
+                    let newest = elements.last.map { Double($0.timestamp) + Double($0.microseconds ?? 0) / 1e6 }
+                    let lag = newest.map { Date().timeIntervalSince1970 - $0 }
+                    tally.withLockedValue {
+                        $0.messages += 1
+                        $0.elements += elements.count
+                        if let lag { $0.lastLag = lag }
+                        if !$0.collectors.contains(collector) { $0.collectors.insert(collector) }
+                    }
+                    sink.submit(elements)
+                    // While the pipeline is full the stream is not read: RIS Live then disconnects a client
+                    // that fell too far behind, and that is reported as the drop it is.
+                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                        if sink.admit(resume: { c.resume() }) { c.resume() }
+                    }
+                case let .event(.error(m)):
+                    logger.warning("RIS Live: ris_error: \(m)")
+                case .event:
+                    break
+                case let .problem(p):
+                    let problems = tally.withLockedValue {
+                        $0.problems += 1
+                        return $0.problems
+                    }
+                    // The first few in full, then one in a thousand: a broken stream must not flood the log.
+                    if problems <= 10 || problems % 1000 == 0 { logger.warning("RIS Live: unusable message (\(problems) so far): \(p)") }
+                case let .disconnected(why, retryIn):
+                    tally.withLockedValue {
+                        $0.attempted = true
+                        $0.connected = false
+                        $0.lastDrop = why
+                    }
+                    let secs = Double(retryIn.components.seconds) + Double(retryIn.components.attoseconds) / 1e18
+                    logger.warning("RIS Live: \(why); reconnecting in \(String(format: "%.1f", secs)) s")
+                }
+            }
+        }
+        task.withLockedValue { $0 = t }
+    }
+
+    public func reading() -> SourceReading {
+        let t = tally.withLockedValue { $0 }
+        var detail = "\(t.connections) connection\(t.connections == 1 ? "" : "s"), \(t.messages) updates (\(t.elements) elements)"
+        if !t.collectors.isEmpty { detail += " from \(t.collectors.sorted().joined(separator: ", "))" }
+        if let lag = t.lastLag { detail += String(format: ", newest %.1f s late", lag) }
+        if t.problems > 0 { detail += ", \(t.problems) unusable" }
+        if !t.connected, let d = t.lastDrop { detail += "; \(d)" }
+        // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
+        let now = Date().timeIntervalSince1970
+        return SourceReading(connected: t.attempted ? t.connected : nil, count: t.messages,
+                             dataTime: t.lastLag.map { Int64(now - max(0, $0)) }, detail: detail)
+    }
+
+    /// Ends the connection. Nothing is written, so nothing is waited for.
+    public func stop() {
+        task.withLockedValue { $0 }?.cancel()
+    }
+}

@@ -1,0 +1,104 @@
+import BGPWire
+import Config
+import Foundation
+import Logging
+import Routing
+import Service
+import Signals
+import XCTest
+
+/// RIS Live as a source of `vigil serve`, end to end in one process: the local RIS Live stand-in
+/// streams a real RIS updates file (raw BGP bytes, stamped as they are sent), the stream is cut and
+/// refused for a few seconds mid-way, and the observatory's routing state must end as replaying
+/// the same messages as MRT leaves it, with the gap reported as the source's health, not as outages.
+final class ServeSourceTests: XCTestCase {
+    func testServeHearsRISLiveThroughADropAndReportsTheGapAsFeedHealth() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if testRun?.failureCount == 0 { try? FileManager.default.removeItem(at: dir) } }
+        let real = try DecoderTests.messages("updates.20160811.1600.gz", host: "rrc21.ripe.net")
+        XCTAssertGreaterThan(real.count, 1000)
+        let half = real.count / 2
+        let script = ["#restamp"] + real[..<half].map(\.json) + ["#wait 2", "#refuse 6", "#drop"] + real[half...].map(\.json)
+        let (url, server, log) = try ClientTests.server(script: script, dir: dir)
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+
+        // The reference: the same UPDATEs as an archive's elements, applied to a routing state of their own.
+        let reference = SignalEngine()
+        var total = 0
+        for m in real {
+            for e in m.expected { _ = reference.apply(e) }
+            total += m.expected.count
+        }
+
+        var cfg = try CollectConfig(toml: """
+            [[ris_live]]
+            url = "\(url)"
+            collectors = ["rrc21"]
+            ping = "1s"
+            stale = "3s"
+
+            [archive]
+            directory = ""
+
+            [store]
+            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
+            status_file = ""
+
+            [metrics]
+            listen = "127.0.0.1:0"
+            """, file: "test.toml")
+        cfg.eventsFile = dir.appendingPathComponent("events.jsonl").path
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
+        let sub = observatory.bus.subscribe("test", capacity: 100_000)
+        let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
+        let reader = Task.detached { [sub] in
+            var out: [BusMessage] = []
+            for await m in sub.messages { out.append(m) }
+            return out
+        }
+        let until = Date().addingTimeInterval(90)
+        var report = observatory.report()
+        while Date() < until {
+            try await Task.sleep(for: .milliseconds(200))
+            report = observatory.report()
+            if report.elements == total && report.queued == 0 { break }
+        }
+        // Routes are counted at the pipeline's tick, health at the monitor's look: once a second each.
+        try await Task.sleep(for: .milliseconds(2500))
+        report = observatory.report()
+        XCTAssertEqual(report.elements, total, "every element of the stream, across the drop (server log: \(log.path))")
+        XCTAssertEqual(report.routes, reference.state.routeCount, "the routing state the same MRT file gives")
+        XCTAssertEqual(report.prefixes, reference.state.prefixes.live)
+        XCTAssertGreaterThan(report.routes, 1000)
+        let health = try XCTUnwrap(report.sources?.first)
+        XCTAssertEqual(health.source, "ris-live rrc21")
+        XCTAssertTrue(health.detail.hasPrefix("2 connections, \(real.count) updates (\(total) elements) from rrc21"), health.detail)
+
+        await observatory.stop()
+        try await run.value
+        var states: [SourceHealth.State] = [], opened: [Event] = []
+        for m in await reader.value {
+            switch m {
+            case let .source(h) where h.source == "ris-live rrc21": states.append(h.state)
+            case let .event(c, _): if case .opened = c { opened.append(c.event) }
+            default: break
+            }
+        }
+        // Up, down while the stand-in refused it, up again; never an outage of what it could not hear.
+        let upDownUp = states.firstIndex(of: .up).flatMap { u in states[u...].firstIndex(of: .down).flatMap { d in states[d...].firstIndex(of: .up) } }
+        XCTAssertNotNil(upDownUp, "the gap is the source's health: \(states)")
+        XCTAssertFalse(opened.contains { $0.kind == .outage }, "\(opened.map { "\($0.entity) \($0.kind)" })")
+
+        // Each connection subscribed again: the collector's updates and its peers' states, with the raw bytes.
+        let received = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        let subs = received.compactMap { ($0["message"] as? [String: Any]).flatMap { $0["type"] as? String == "ris_subscribe" ? $0["data"] as? [String: Any] : nil } }
+        XCTAssertEqual(subs.count, 4, "two subscriptions on each of two connections")
+        XCTAssertEqual(Set(subs.compactMap { $0["type"] as? String }), ["UPDATE", "RIS_PEER_STATE"])
+        XCTAssertTrue(subs.allSatisfy { $0["host"] as? String == "rrc21" && ($0["socketOptions"] as? [String: Any])?["includeRaw"] as? Bool == true })
+    }
+}
