@@ -375,6 +375,9 @@ public struct CollectConfig: Sendable {
         }
         alerts = try AlertsConfig.parse(t, fail: fail) { tt, k, path, min in try duration(tt, k, path, min: min) }
         risLive = try RISLiveConfig.parse(t, fail: fail) { tt, k, path, min in try duration(tt, k, path, min: min) }
+        if let i = risLive.firstIndex(where: \.archive), archiveDirectory == nil {
+            throw fail("ris_live.\(i + 1).archive", "needs [archive] directory (where each collector's folder goes)")
+        }
         if forProbing {
             guard probe != nil else { throw Problem(description: "\(file): nothing to probe: add a [probe] section with [[probe.target]] prefixes") }
             return

@@ -23,6 +23,8 @@ public struct RISLiveConfig: Sendable, Equatable {
     /// A filtered stream (prefixes, peer or path) may be quiet for hours, so it is never called silent unless `silent` is set.
     public var lag: Int64 = 120
     public var silent: Int64?
+    /// Write what arrives as MRT (BGP4MP_ET), a folder per collector under `[archive] directory`, in the collector's layout.
+    public var archive = false
     public var filtered: Bool { !prefixes.isEmpty || peer != nil || path != nil }
     public var silentAfter: Int64 { silent ?? (filtered ? CollectConfig.maxDuration : 120) }
 
@@ -30,7 +32,7 @@ public struct RISLiveConfig: Sendable, Equatable {
 
     public init() {}
 
-    static let keys: Set<String> = ["url", "collectors", "prefixes", "more_specific", "less_specific", "peer", "path", "ping", "stale", "lag", "silent"]
+    static let keys: Set<String> = ["url", "collectors", "prefixes", "more_specific", "less_specific", "peer", "path", "ping", "stale", "lag", "silent", "archive"]
 
     /// Every `[[ris_live]]` of a configuration; `fail(key, what)` names the file and line.
     static func parse(_ t: TOMLTable, fail: (String, String) -> CollectConfig.Problem,
@@ -83,6 +85,7 @@ public struct RISLiveConfig: Sendable, Equatable {
             guard c.stale > c.ping else { throw fail("\(path).stale", "must be longer than ping (\(c.ping) s): pongs are what keeps a quiet stream alive") }
             if let d = try duration(tt, "lag", path, 1) { c.lag = d }
             c.silent = try duration(tt, "silent", path, 10)
+            if let b = try bool("archive") { c.archive = b }
             return c
         }
         // Sources are known by name (health, metrics): two feeds of the same collectors are one, with both filters.

@@ -4,14 +4,24 @@ import MRT
 
 /// What one RIS Live message says.
 public enum RISEvent: Sendable, Equatable {
-    /// Routes or a session state from one peer of one collector (`rrc21`).
-    case elements(collector: String, peer: IPAddress, peerAS: UInt32, [BGPElement])
+    /// Routes or a session state from one peer of one collector (`rrc21`); with `RISDecoder.keepRaw`,
+    /// the BGP message the routes were decoded from, to archive.
+    case elements(collector: String, peer: IPAddress, peerAS: UInt32, [BGPElement], raw: RawBGP?)
     case pong
     case subscribed
     /// `ris_error`: the server's complaint (a slow consumer is disconnected after one).
     case error(String)
     /// A message Vigil has no use for (OPEN, KEEPALIVE, NOTIFICATION, the collector list), by its type.
     case other(String)
+}
+
+/// A BGP message as the peer sent it, when it was: what a collector archives (BGP4MP_ET).
+public struct RawBGP: Sendable, Equatable {
+    public var bytes: [UInt8]
+    /// Whether the session's AS paths are 4-octet (MESSAGE_AS4) or 2-octet (MESSAGE).
+    public var fourOctet: Bool
+    public var timestamp: UInt32
+    public var microseconds: UInt32
 }
 
 /// A message that cannot be used, and why; the stream goes on.
@@ -33,7 +43,10 @@ public struct RISDecoder {
         public var rawFailures = 0
     }
     public private(set) var counts = Counts()
+    /// Hand on each UPDATE's raw bytes with its elements (a copy a message: only when archiving).
+    public var keepRaw = false
     private var bytes: [UInt8] = []
+    private var rawKept: RawBGP?
     private let json = JSONDecoder()
 
     public init() { bytes.reserveCapacity(4096) }
@@ -59,16 +72,18 @@ public struct RISDecoder {
         let collector = Self.collector(host)
         switch d.type ?? "" {
         case "UPDATE":
-            return .elements(collector: collector, peer: peer, peerAS: peerAS, try update(d, peer, peerAS, t, us))
+            rawKept = nil
+            let elements = try update(d, peer, peerAS, t, us)
+            return .elements(collector: collector, peer: peer, peerAS: peerAS, elements, raw: rawKept)
         case "RIS_PEER_STATE", "STATE":
             // "connected" is the session up; "down" ends it and its routes. Anything else says nothing certain.
             switch (d.state ?? "").lowercased() {
             case "connected", "up", "established":
                 return .elements(collector: collector, peer: peer, peerAS: peerAS,
-                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 5, newState: 6)])
+                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 5, newState: 6)], raw: nil)
             case "down":
                 return .elements(collector: collector, peer: peer, peerAS: peerAS,
-                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 6, newState: 1)])
+                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 6, newState: 1)], raw: nil)
             default:
                 return .other("RIS_PEER_STATE \(d.state ?? "")")
             }
@@ -116,6 +131,7 @@ public struct RISDecoder {
         }
         guard let (u, fourOctet) = chosen else { return nil }
         if !fourOctet { counts.twoOctet += 1 }
+        if keepRaw { rawKept = RawBGP(bytes: bytes, fourOctet: fourOctet, timestamp: t, microseconds: us) }
         switch u.validate() {
         case let .accept(v), let .attributeDiscard(v, _):
             return ElementExtractor.elements(of: v, peerAddress: peer, peerAS: peerAS, fourOctetAS: fourOctet, timestamp: t, microseconds: us)

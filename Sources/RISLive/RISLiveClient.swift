@@ -20,6 +20,8 @@ public final class RISLiveClient: Sendable {
         public var backoffMax: Duration = .seconds(60)
         /// Frames and messages larger than this end the connection (a whole UPDATE with `raw` is under 20 KB).
         public var maxMessage = 1 << 20
+        /// Hand on each UPDATE's raw bytes (`RISDecoder.keepRaw`), to archive them.
+        public var keepRaw = false
         public init(url: String, subscriptions: [RISSubscription]) { (self.url, self.subscriptions) = (url, subscriptions) }
     }
 
@@ -106,6 +108,7 @@ public final class RISLiveClient: Sendable {
                 }
                 group.addTask {
                     var decoder = RISDecoder()
+                    decoder.keepRaw = o.keepRaw
                     for try await message in inbound.messages(maxSize: o.maxMessage) {
                         last.touch()
                         guard case let .text(text) = message else { continue }

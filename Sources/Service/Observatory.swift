@@ -63,14 +63,7 @@ public final class Observatory: @unchecked Sendable {
         account = try cfg.user.map(Privileges.account)
         // The archive: first put back whatever a crash left half-written.
         if let dir = cfg.archiveDirectory {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let writer = try ArchiveWriter(directory: "\(dir)/\(cfg.name)", updatesInterval: cfg.updatesInterval, gzip: cfg.gzip)
-            writer.gzipLevel = cfg.gzipLevel
-            writer.retention = cfg.archiveRetention
-            writer.maxBytes = cfg.archiveMaxBytes
-            writer.onRemove = { [logger] file, why in logger.notice("archive: removed \(file): \(why)") }
-            for r in try writer.recover() { logger.notice("archive: recovered \(r.records) complete records into \(r.file)") }
-            archive = SharedArchive(writer) { [logger] in logger.error("\($0)") }
+            archive = try Self.openArchive(cfg, "\(dir)/\(cfg.name)", logger: logger)
         } else {
             archive = nil
         }
@@ -83,7 +76,14 @@ public final class Observatory: @unchecked Sendable {
         if !cfg.listen.isEmpty || cfg.peers.contains(where: \.active) { elementSources.append(BGPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
         if !cfg.bmpListen.isEmpty { elementSources.append(BMPSource(cfg, archive: archive, logger: logger, holdConnections: account != nil)) }
         for f in cfg.follows { elementSources.append(try FollowerSource(f, logger: logger)) }
-        for r in cfg.risLive { elementSources.append(RISLiveSource(r, logger: logger)) }
+        for r in cfg.risLive {
+            // Each collector heard gets an archive of its own beside the collector's, in the same layout.
+            var open: (@Sendable (String) throws -> SharedArchive)?
+            if r.archive, let dir = cfg.archiveDirectory {
+                open = { [cfg, logger] collector in try Self.openArchive(cfg, "\(dir)/\(collector)", logger: logger) }
+            }
+            elementSources.append(RISLiveSource(r, archive: open, logger: logger))
+        }
         if let plan = cfg.probe {
             if case let .probe(rounds) = mode {
                 probeSource = ProbeSource(cfg, plan: plan, rounds: rounds, socketHint: "try --socket datagram", logger: logger)
@@ -119,6 +119,18 @@ public final class Observatory: @unchecked Sendable {
         let now = Int64(wallClock().0)
         trackers = allSources.map { SourceHealthTracker(source: $0.name, limits: $0.limits, now: now) }
         health.withLockedValue { $0 = trackers.map(\.health) }
+    }
+
+    /// An archive in `directory` as `[archive]` says (period, gzip, retention, quota), with what a crash left half-written put back first.
+    static func openArchive(_ cfg: CollectConfig, _ directory: String, logger: Logger) throws -> SharedArchive {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let writer = try ArchiveWriter(directory: directory, updatesInterval: cfg.updatesInterval, gzip: cfg.gzip)
+        writer.gzipLevel = cfg.gzipLevel
+        writer.retention = cfg.archiveRetention
+        writer.maxBytes = cfg.archiveMaxBytes
+        writer.onRemove = { [logger] file, why in logger.notice("archive: removed \(file): \(why)") }
+        for r in try writer.recover() { logger.notice("archive: recovered \(r.records) complete records into \(r.file)") }
+        return SharedArchive(writer) { [logger] in logger.error("\($0)") }
     }
 
     var allSources: [any Source] { elementSources + (probeSource.map { [$0] } ?? []) }
@@ -364,6 +376,7 @@ public final class Observatory: @unchecked Sendable {
         }
         if !changes.isEmpty { await recordHealth(changes) }
         archive?.flush(now: now)
+        for s in elementSources { s.flush(now: now) }
         // One report a second serves the metrics and the status file alike.
         let r = report()
         reading.elements = r.elements

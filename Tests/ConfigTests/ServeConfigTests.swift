@@ -71,7 +71,9 @@ final class ServeConfigTests: XCTestCase {
                        "s.toml:3: ris_live.1.stale: must be longer than ping (60 s): pongs are what keeps a quiet stream alive")
         XCTAssertEqual(problem("[[ris_live]]\n[[ris_live]]\nprefixes = [\"10.0.0.0/8\"]\n"),
                        "s.toml:2: ris_live.2.collectors: a second feed of every collector: merge it into the first [[ris_live]]")
-        XCTAssertTrue(problem("[[ris_live]]\nhost = \"rrc00\"\n").hasPrefix("s.toml:2: ris_live.1.host: unknown key (expected one of: collectors,"))
+        XCTAssertTrue(problem("[[ris_live]]\nhost = \"rrc00\"\n").hasPrefix("s.toml:2: ris_live.1.host: unknown key (expected one of: archive, collectors,"))
+        XCTAssertEqual(problem("[archive]\ndirectory = \"\"\n[[ris_live]]\narchive = true\n"),
+                       "s.toml:4: ris_live.1.archive: needs [archive] directory (where each collector's folder goes)")
     }
 
     func testErrorsNameTheLineAndKey() {

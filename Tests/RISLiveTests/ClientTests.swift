@@ -13,7 +13,7 @@ final class ClientTests: XCTestCase {
         var happenings: [RISLiveClient.Happening] = []
         func add(_ h: RISLiveClient.Happening) { lock.withLock { happenings.append(h) } }
         var all: [RISLiveClient.Happening] { lock.withLock { happenings } }
-        var elements: [[BGPElement]] { all.compactMap { if case let .event(.elements(_, _, _, e)) = $0 { e } else { nil } } }
+        var elements: [[BGPElement]] { all.compactMap { if case let .event(.elements(_, _, _, e, _)) = $0 { e } else { nil } } }
     }
 
     /// Starts the stand-in on a script; returns its URL and the process (stopped by the caller).

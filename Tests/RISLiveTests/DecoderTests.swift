@@ -51,7 +51,7 @@ final class DecoderTests: XCTestCase {
         var decoder = RISDecoder()
         var elements = 0
         for (json, expected) in messages {
-            guard case let .elements(collector, _, _, got) = try decoder.decode(json) else { return XCTFail("not elements: \(json.prefix(200))") }
+            guard case let .elements(collector, _, _, got, _) = try decoder.decode(json) else { return XCTFail("not elements: \(json.prefix(200))") }
             XCTAssertEqual(collector, "rrc21")
             XCTAssertTrue(Self.same(got, expected), "\(json.prefix(300))")
             elements += got.count
@@ -63,10 +63,18 @@ final class DecoderTests: XCTestCase {
     func testTwoOctetSessionsAreFoundOut() throws {
         let messages = try Self.messages("updates.20020722.2238.gz", host: "rrc05")
         var decoder = RISDecoder()
+        decoder.keepRaw = true
+        var twoOctetKept = 0
         for (json, expected) in messages {
-            guard case let .elements(_, _, _, got) = try decoder.decode(json) else { return XCTFail("not elements") }
+            guard case let .elements(_, _, _, got, raw) = try decoder.decode(json) else { return XCTFail("not elements") }
             XCTAssertTrue(Self.same(got, expected), "\(json.prefix(300))")
+            // Kept for the archive: the bytes the stream carried, the session's width as found, the message's time.
+            guard let raw else { return XCTFail("no raw bytes kept") }
+            XCTAssertTrue(json.contains("\"raw\":\"\(raw.bytes.map { String(format: "%02X", $0) }.joined())\""))
+            XCTAssertEqual(raw.timestamp, expected.first?.timestamp)
+            if !raw.fourOctet { twoOctetKept += 1 }
         }
+        XCTAssertEqual(twoOctetKept, decoder.counts.twoOctet)
         XCTAssertEqual(decoder.counts.raw, messages.count)
         XCTAssertGreaterThan(decoder.counts.twoOctet, messages.count / 2, "a 2002 collector's sessions are 2-octet")
         XCTAssertEqual(decoder.counts.rawFailures, 0)
@@ -80,7 +88,7 @@ final class DecoderTests: XCTestCase {
             "announcements":[{"next_hop":"2001:db8::7,fe80::1","prefixes":["2001:db8:100::/48","eor"]},{"next_hop":"fe80::1","prefixes":["2001:db8:100::/48"]},
             {"next_hop":"192.0.2.1","prefixes":["175.45.176.0/22"]}],"withdrawals":["175.45.178.0/24"]}}
             """
-        guard case let .elements(collector, peer, peerAS, got) = try decoder.decode(json) else { return XCTFail("not elements") }
+        guard case let .elements(collector, peer, peerAS, got, _) = try decoder.decode(json) else { return XCTFail("not elements") }
         XCTAssertEqual(collector, "rrc00")
         XCTAssertEqual(peer, IPAddress("2001:db8::7"))
         XCTAssertEqual(peerAS, 64500)
@@ -102,7 +110,7 @@ final class DecoderTests: XCTestCase {
             {"type":"ris_message","data":{"timestamp":1,"peer":"192.0.2.1","peer_asn":"64500","host":"rrc00","type":"UPDATE",
             "path":[64500],"origin":"igp","announcements":[{"next_hop":"192.0.2.1","prefixes":["192.0.2.0/24"]}],"raw":"FFFFZZ"}}
             """
-        guard case let .elements(_, _, _, got) = try decoder.decode(json) else { return XCTFail("not elements") }
+        guard case let .elements(_, _, _, got, _) = try decoder.decode(json) else { return XCTFail("not elements") }
         XCTAssertEqual(got.map { $0.prefix?.description }, ["192.0.2.0/24"])
         XCTAssertEqual(decoder.counts.rawFailures, 1)
         XCTAssertEqual(decoder.counts.json, 1)
@@ -111,11 +119,11 @@ final class DecoderTests: XCTestCase {
     func testPeerStatesAndTheServersOwnMessages() throws {
         var decoder = RISDecoder()
         let state = #"{"type":"ris_message","data":{"timestamp":10,"peer":"192.0.2.1","peer_asn":"64500","host":"rrc21.ripe.net","type":"RIS_PEER_STATE","state":"%@"}}"#
-        guard case let .elements(c, _, _, down) = try decoder.decode(String(format: state, "down")) else { return XCTFail() }
+        guard case let .elements(c, _, _, down, _) = try decoder.decode(String(format: state, "down")) else { return XCTFail() }
         XCTAssertEqual(c, "rrc21")
         XCTAssertEqual(down.map(\.kind), [.state])
         XCTAssertEqual(down.first?.newState, 1)
-        guard case let .elements(_, _, _, up) = try decoder.decode(String(format: state, "connected")) else { return XCTFail() }
+        guard case let .elements(_, _, _, up, _) = try decoder.decode(String(format: state, "connected")) else { return XCTFail() }
         XCTAssertEqual(up.first?.newState, 6)
         XCTAssertEqual(try decoder.decode(String(format: state, "mystery")), .other("RIS_PEER_STATE mystery"))
         XCTAssertEqual(try decoder.decode(#"{"type":"pong","data":null}"#), .pong)

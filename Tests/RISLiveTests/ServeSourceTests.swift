@@ -2,6 +2,7 @@ import BGPWire
 import Config
 import Foundation
 import Logging
+import MRT
 import Routing
 import Service
 import Signals
@@ -37,9 +38,10 @@ final class ServeSourceTests: XCTestCase {
             collectors = ["rrc21"]
             ping = "1s"
             stale = "3s"
+            archive = true
 
             [archive]
-            directory = ""
+            directory = "\(dir.appendingPathComponent("archive").path)"
 
             [store]
             database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
@@ -91,6 +93,26 @@ final class ServeSourceTests: XCTestCase {
         let upDownUp = states.firstIndex(of: .up).flatMap { u in states[u...].firstIndex(of: .down).flatMap { d in states[d...].firstIndex(of: .up) } }
         XCTAssertNotNil(upDownUp, "the gap is the source's health: \(states)")
         XCTAssertFalse(opened.contains { $0.kind == .outage }, "\(opened.map { "\($0.entity) \($0.kind)" })")
+
+        // The archive: what arrived, as a collector writes it; read back, the same elements in the same order (time aside: restamped).
+        let folder = dir.appendingPathComponent("archive/rrc21")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("updates.") }.sorted()
+        XCTAssertFalse(files.isEmpty)
+        var archived: [BGPElement] = []
+        var extractor = ElementExtractor()
+        for f in files {
+            let reader = try MRTReader(path: folder.appendingPathComponent(f).path)
+            while let rec = try reader.next() { _ = extractor.elements(of: try MRTRecord.decode(rec), into: &archived) }
+        }
+        func untimed(_ e: BGPElement) -> BGPElement {
+            var e = e
+            (e.timestamp, e.microseconds) = (0, nil)
+            return e
+        }
+        XCTAssertEqual(archived.count, total)
+        XCTAssertTrue(archived.map(untimed) == real.flatMap(\.expected).map(untimed), "the archive holds the stream's elements")
+        let now = UInt32(Date().timeIntervalSince1970)
+        XCTAssertTrue(archived.allSatisfy { $0.timestamp > now - 300 && $0.timestamp <= now }, "stamped as they were sent")
 
         // Each connection subscribed again: the collector's updates and its peers' states, with the raw bytes.
         let received = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {

@@ -1,6 +1,9 @@
+import BGPWire
+public import Collector
 import Foundation
 public import Config
 public import Logging
+import MRT
 import NIOConcurrencyHelpers
 import RISLive
 public import Signals
@@ -13,6 +16,10 @@ public import Signals
 /// keeps what it knew, and nothing is withdrawn because Vigil stopped hearing. RIS peers going
 /// down (RIS_PEER_STATE) are sessions going down, which the feed-health judge already treats as
 /// news about the feed.
+///
+/// With `archive = true` each collector's messages are written as a collector of its own would
+/// write them (BGP4MP_ET, the raw bytes as received, peer states as STATE_CHANGE), so `vigil
+/// replay` of that folder gives what the stream gave.
 public final class RISLiveSource: ElementSource {
     public let name: String
     public let limits: SourceHealthTracker.Limits
@@ -32,11 +39,19 @@ public final class RISLiveSource: ElementSource {
         var lastLag: Double?
         var collectors: Set<String> = []
         var lastDrop: String?
+        /// Updates that came without usable raw bytes: not in the archive.
+        var notArchived = 0
     }
     let tally = NIOLockedValueBox(Tally())
     let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Opens a collector's archive (nil: no archiving), and those opened, by collector.
+    let openArchive: (@Sendable (String) throws -> SharedArchive)?
+    let archives = NIOLockedValueBox([String: SharedArchive]())
+    /// RIPE NCC's AS, the local AS of every RIS collector (their local addresses are not in the stream).
+    static let risAS: UInt32 = 12654
 
-    public init(_ c: RISLiveConfig, logger: Logger) {
+    public init(_ c: RISLiveConfig, archive: (@Sendable (String) throws -> SharedArchive)? = nil, logger: Logger) {
+        openArchive = archive
         config = c
         name = c.name
         limits = .init(silentAfter: c.silentAfter, lagAfter: c.lag)
@@ -44,6 +59,7 @@ public final class RISLiveSource: ElementSource {
         l[metadataKey: "source"] = "\(c.name)"
         self.logger = l
         var o = RISLiveClient.Options(url: c.url, subscriptions: Self.subscriptions(c))
+        o.keepRaw = archive != nil
         o.pingEvery = .seconds(c.ping)
         o.staleAfter = .seconds(c.stale)
         client = RISLiveClient(o, logger: l)
@@ -63,7 +79,7 @@ public final class RISLiveSource: ElementSource {
     public func start(into sink: any ElementSink) throws {
         logger.info("listening to \(config.url)\(config.collectors.isEmpty ? "" : " for \(config.collectors.joined(separator: ", "))")")
         tally.withLockedValue { $0.attempted = false }
-        let t = Task { [client, tally, logger] in
+        let t = Task { [self, client, tally, logger] in
             await client.run { happening in
                 switch happening {
                 case .connected:
@@ -73,7 +89,7 @@ public final class RISLiveSource: ElementSource {
                         $0.connections += 1
                     }
                     logger.info("RIS Live: connected and subscribed")
-                case let .event(.elements(collector, _, _, elements)):
+                case let .event(.elements(collector, peer, peerAS, elements, raw)):
                     let newest = elements.last.map { Double($0.timestamp) + Double($0.microseconds ?? 0) / 1e6 }
                     let lag = newest.map { Date().timeIntervalSince1970 - $0 }
                     tally.withLockedValue {
@@ -82,6 +98,7 @@ public final class RISLiveSource: ElementSource {
                         if let lag { $0.lastLag = lag }
                         if !$0.collectors.contains(collector) { $0.collectors.insert(collector) }
                     }
+                    if self.openArchive != nil { self.archiveMessage(collector, peer, peerAS, elements, raw) }
                     sink.submit(elements)
                     // While the pipeline is full the stream is not read: RIS Live then disconnects a client
                     // that fell too far behind, and that is reported as the drop it is.
@@ -119,6 +136,7 @@ public final class RISLiveSource: ElementSource {
         if !t.collectors.isEmpty { detail += " from \(t.collectors.sorted().joined(separator: ", "))" }
         if let lag = t.lastLag { detail += String(format: ", newest %.1f s late", lag) }
         if t.problems > 0 { detail += ", \(t.problems) unusable" }
+        if t.notArchived > 0 { detail += ", \(t.notArchived) without raw bytes not archived" }
         if !t.connected, let d = t.lastDrop { detail += "; \(d)" }
         // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
         let now = Date().timeIntervalSince1970
@@ -126,8 +144,50 @@ public final class RISLiveSource: ElementSource {
                              dataTime: t.lastLag.map { Int64(now - max(0, $0)) }, detail: detail)
     }
 
-    /// Ends the connection. Nothing is written, so nothing is waited for.
+    /// The collector's archive, opened at its first message (an archive that cannot be opened is logged, and the stream goes on).
+    func archive(_ collector: String) -> SharedArchive? {
+        guard let open = openArchive else { return nil }
+        return archives.withLockedValue { a in
+            if let x = a[collector] { return x }
+            do {
+                let x = try open(collector)
+                a[collector] = x
+                return x
+            } catch {
+                logger.error("RIS Live: archive of \(collector): \(error)")
+                return nil
+            }
+        }
+    }
+
+    func archiveMessage(_ collector: String, _ peer: IPAddress, _ peerAS: UInt32, _ elements: [BGPElement], _ raw: RawBGP?) {
+        guard let a = archive(collector) else { return }
+        let peering = BGP4MPPeering(peerAS: peerAS, localAS: Self.risAS, peerAddress: peer,
+                                    localAddress: peer.isIPv6 ? IPAddress("::")! : IPAddress("0.0.0.0")!)
+        if let raw {
+            a.append(BGP4MPMessage.rawRecord(timestamp: raw.timestamp, microseconds: raw.microseconds, peering: peering, fourOctetAS: raw.fourOctet,
+                                             addPath: false, messageBytes: raw.bytes), timestamp: raw.timestamp)
+        } else if let e = elements.first, e.kind == .state, let old = e.oldState, let new = e.newState {
+            a.stateChange(peering, old: old, new: new, at: (e.timestamp, e.microseconds ?? 0))
+        } else {
+            tally.withLockedValue { $0.notArchived += 1 }
+        }
+    }
+
+    public func flush(now: Int64) {
+        for a in archives.withLockedValue({ Array($0.values) }) { a.flush(now: now) }
+    }
+
+    /// Ends the connection, then completes the archives' files once nothing more can arrive.
     public func stop() {
-        task.withLockedValue { $0 }?.cancel()
+        guard let t = task.withLockedValue({ $0 }) else { return }
+        t.cancel()
+        let ended = DispatchSemaphore(value: 0)
+        Task.detached {
+            await t.value
+            ended.signal()
+        }
+        if ended.wait(timeout: .now() + 5) == .timedOut { logger.warning("RIS Live: the connection did not end within 5 s") }
+        for a in archives.withLockedValue({ Array($0.values) }) { a.rotate() }
     }
 }

@@ -54,10 +54,13 @@ public protocol ElementSource: Source {
     /// When the process drops its privileges after starting its sources, they listen but
     /// accept nothing (and dial nothing) until this is called, so no peer's byte is read as root.
     func acceptConnections()
+    /// Once a second, from the monitor: a source's own archives complete the files whose period is over.
+    func flush(now: Int64)
 }
 
 extension ElementSource {
     public func acceptConnections() {}
+    public func flush(now: Int64) {}
 }
 
 /// A source of probing rounds: the prober.
