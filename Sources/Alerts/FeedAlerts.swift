@@ -2,7 +2,7 @@ public import Signals
 public import Store
 
 /// Vigil's own feeds as alerts: a peer whose session or table was lost, or a source that went
-/// down, silent or late, is announced (kind `feed`, entity `peer:…` or `source:…`) once it has
+/// down, silent, late or incomplete, is announced (kind `feed`, entity `peer:…` or `source:…`) once it has
 /// been out for `[alerts] feed_after`, and resolved when it is back. Shorter troubles, a restart's
 /// sessions coming up among them, are not news. While a feed is out the detector judges without
 /// it, so what Vigil cannot see becomes unknown, not an outage: this alert is what says so.
@@ -17,7 +17,7 @@ public struct FeedAlerts: Sendable {
 
     /// A source's health as a feed event: open while it is not up (or starting), closed when it is.
     public static func event(_ h: SourceHealth) -> Event {
-        let out = h.state == .down || h.state == .silent || h.state == .lagging
+        let out = h.state == .down || h.state == .silent || h.state == .lagging || h.state == .incomplete
         return Event(entity: "source:\(h.source)", kind: .feed, cause: .feedLoss, start: h.since, end: out ? nil : h.since, scope: 0, severity: 0,
                      level: "warning", precededByInstability: false, evidence: Event.Evidence(signal: "source_\(h.state.rawValue)", note: h.detail))
     }

@@ -23,6 +23,14 @@ public struct RISLiveConfig: Sendable, Equatable {
     /// A filtered stream (prefixes, peer or path) may be quiet for hours, so it is never called silent unless `silent` is set.
     public var lag: Int64 = 120
     public var silent: Int64?
+    /// The RIS beacons as a canary (`beacons = false`: none): the prefixes (default: RIPE's), their
+    /// schedule (announced every `beacon_period` from 00:00 UTC, withdrawn `beacon_withdraw_after`
+    /// later) and how long after the scheduled time a change must have been heard.
+    public var beacons = true
+    public var beaconPrefixes: [String] = []
+    public var beaconPeriod: Int64 = 4 * 3600
+    public var beaconWithdrawAfter: Int64 = 2 * 3600
+    public var beaconGrace: Int64 = 900
     /// Write what arrives as MRT (BGP4MP_ET), a folder per collector under `[archive] directory`, in the collector's layout.
     public var archive = false
     public var filtered: Bool { !prefixes.isEmpty || peer != nil || path != nil }
@@ -32,7 +40,8 @@ public struct RISLiveConfig: Sendable, Equatable {
 
     public init() {}
 
-    static let keys: Set<String> = ["url", "collectors", "prefixes", "more_specific", "less_specific", "peer", "path", "ping", "stale", "lag", "silent", "archive"]
+    static let keys: Set<String> = ["url", "collectors", "prefixes", "more_specific", "less_specific", "peer", "path", "ping", "stale", "lag", "silent", "archive",
+                                     "beacons", "beacon_prefixes", "beacon_period", "beacon_withdraw_after", "beacon_grace"]
 
     /// Every `[[ris_live]]` of a configuration; `fail(key, what)` names the file and line.
     static func parse(_ t: TOMLTable, fail: (String, String) -> CollectConfig.Problem,
@@ -86,6 +95,15 @@ public struct RISLiveConfig: Sendable, Equatable {
             if let d = try duration(tt, "lag", path, 1) { c.lag = d }
             c.silent = try duration(tt, "silent", path, 10)
             if let b = try bool("archive") { c.archive = b }
+            if let b = try bool("beacons") { c.beacons = b }
+            c.beaconPrefixes = try strings("beacon_prefixes")
+            for p in c.beaconPrefixes where Prefix(p) == nil { throw fail("\(path).beacon_prefixes", "'\(p)' is not a prefix like 84.205.64.0/24") }
+            if let d = try duration(tt, "beacon_period", path, 2) { c.beaconPeriod = d }
+            if let d = try duration(tt, "beacon_withdraw_after", path, 1) { c.beaconWithdrawAfter = d }
+            guard c.beaconWithdrawAfter < c.beaconPeriod else {
+                throw fail("\(path).beacon_withdraw_after", "must be shorter than beacon_period (\(c.beaconPeriod) s)")
+            }
+            if let d = try duration(tt, "beacon_grace", path, 1) { c.beaconGrace = d }
             return c
         }
         // Sources are known by name (health, metrics): two feeds of the same collectors are one, with both filters.

@@ -362,7 +362,7 @@ public final class Observatory: @unchecked Sendable {
         var reading = ServeMetrics.Reading()
         for (i, s) in sources.enumerated() {
             let r = s.reading()
-            if let c = trackers[i].observe(now: now, connected: r.connected, count: r.count, dataTime: r.dataTime, detail: r.detail) {
+            if let c = trackers[i].observe(now: now, connected: r.connected, count: r.count, dataTime: r.dataTime, detail: r.detail, trouble: r.trouble) {
                 changes.append(c)
             }
             reading.sources.append((s.name, r.count, trackers[i].health.state == .up || trackers[i].health.state == .lagging))

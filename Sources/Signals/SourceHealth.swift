@@ -11,6 +11,8 @@ public struct SourceHealth: Sendable, Hashable, Codable {
         case lagging
         /// Connected (or polling) but nothing has arrived for longer than the source's silence limit.
         case silent
+        /// Data arrives but misses what it must carry (RIS Live: the RIS beacons' scheduled changes).
+        case incomplete
         /// Not connected: no session, no router, the mirror unreachable.
         case down
     }
@@ -89,19 +91,22 @@ public struct SourceHealthTracker: Sendable {
     /// One look at the source. `connected`: nil when the source has no connection to speak of.
     /// `count`: anything received so far (messages, files, rounds), growing. Returns the new
     /// health when the state changed.
-    public mutating func observe(now: Int64, connected: Bool?, count: Int, dataTime: Int64?, detail: String) -> SourceHealth? {
+    /// `trouble`: what the source found wrong with data that does arrive (incomplete).
+    public mutating func observe(now: Int64, connected: Bool?, count: Int, dataTime: Int64?, detail: String, trouble: String? = nil) -> SourceHealth? {
         if count > lastCount {
             health.lastData = now
             lastCount = count
         }
         if let dataTime { health.dataTime = dataTime }
-        health.detail = detail
+        health.detail = trouble.map { "\($0); \(detail)" } ?? detail
         let state: SourceHealth.State
         if connected == false {
             state = .down
         } else if let last = health.lastData {
             if now - last > limits.silentAfter {
                 state = .silent
+            } else if trouble != nil {
+                state = .incomplete
             } else if let lag = limits.lagAfter, let t = health.dataTime, now - t > lag {
                 state = .lagging
             } else {

@@ -1,4 +1,5 @@
 import BGPWire
+import Alerts
 import Config
 import Foundation
 import Logging
@@ -122,5 +123,68 @@ final class ServeSourceTests: XCTestCase {
         XCTAssertEqual(subs.count, 4, "two subscriptions on each of two connections")
         XCTAssertEqual(Set(subs.compactMap { $0["type"] as? String }), ["UPDATE", "RIS_PEER_STATE"])
         XCTAssertTrue(subs.allSatisfy { $0["host"] as? String == "rrc21" && ($0["socketOptions"] as? [String: Any])?["includeRaw"] as? Bool == true })
+    }
+
+    /// A beacon that stops changing on schedule (here every 4 s, withdrawn 2 s after) makes the
+    /// source incomplete: a feed event the alerts announce, while the stream itself looks alive.
+    func testABeaconThatMissesItsScheduleMakesTheSourceIncomplete() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-beacon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if testRun?.failureCount == 0 { try? FileManager.default.removeItem(at: dir) } }
+        let (url, server, log) = try ClientTests.server(script: ["#beacon 84.205.64.0/24 4 2 11", "#wait 120"], dir: dir)
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        let cfg = try CollectConfig(toml: """
+            [[ris_live]]
+            url = "\(url)"
+            collectors = ["rrc21"]
+            prefixes = ["192.0.2.0/24"]
+            ping = "1s"
+            stale = "3s"
+            beacon_prefixes = ["84.205.64.0/24"]
+            beacon_period = "4s"
+            beacon_withdraw_after = "2s"
+            beacon_grace = "1s"
+
+            [archive]
+            directory = ""
+
+            [store]
+            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
+            status_file = ""
+
+            [metrics]
+            listen = "127.0.0.1:0"
+            """, file: "test.toml")
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
+        let sub = observatory.bus.subscribe("test", capacity: 10_000)
+        let started = Date()
+        let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
+        let reader = Task.detached { [sub] in
+            var out: [(Double, SourceHealth)] = []
+            for await m in sub.messages { if case let .source(h) = m { out.append((Date().timeIntervalSince(started), h)) } }
+            return out
+        }
+        let until = Date().addingTimeInterval(40)
+        while Date() < until, observatory.report().sources?.first?.state != .incomplete { try await Task.sleep(for: .milliseconds(200)) }
+        let when = Date().timeIntervalSince(started)
+        await observatory.stop()
+        try await run.value
+        let changes = await reader.value
+        let states = changes.map(\.1.state)
+        // Up on the beacon's changes while they came (11 s: two or three cycles), incomplete once one was missed.
+        XCTAssertEqual(states.prefix(2), [.up, .incomplete], "\(changes.map { ($0.0, $0.1.state, $0.1.detail) }) (server log: \(log.path))")
+        let incomplete = try XCTUnwrap(changes.first { $0.1.state == .incomplete })
+        XCTAssertGreaterThan(incomplete.0, 9, "not before the beacon stopped")
+        XCTAssertLessThan(when, 20)
+        XCTAssertTrue(incomplete.1.detail.hasPrefix("RIS beacons: 0 of 1 "), incomplete.1.detail)
+        // A feed event, open: what `[alerts]` announces after feed_after.
+        XCTAssertNil(FeedAlerts.event(incomplete.1).end)
+        XCTAssertEqual(FeedAlerts.event(incomplete.1).entity, "source:ris-live rrc21")
+
+        // The filtered stream subscribed to the beacon as well, or it would never have heard it.
+        let received = try String(contentsOf: log, encoding: .utf8)
+        XCTAssertTrue(received.contains("\"prefix\": \"84.205.64.0/24\""), received)
     }
 }

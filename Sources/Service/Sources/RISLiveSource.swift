@@ -41,6 +41,7 @@ public final class RISLiveSource: ElementSource {
         var lastDrop: String?
         /// Updates that came without usable raw bytes: not in the archive.
         var notArchived = 0
+        var canary: BeaconCanary?
     }
     let tally = NIOLockedValueBox(Tally())
     let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
@@ -58,21 +59,31 @@ public final class RISLiveSource: ElementSource {
         var l = logger
         l[metadataKey: "source"] = "\(c.name)"
         self.logger = l
-        var o = RISLiveClient.Options(url: c.url, subscriptions: Self.subscriptions(c))
+        var canary: BeaconCanary?
+        if c.beacons {
+            var b = c.beaconPrefixes.isEmpty ? BeaconCanary() : BeaconCanary(beacons: c.beaconPrefixes.compactMap { Prefix($0) })
+            (b.period, b.withdrawAfter, b.grace) = (c.beaconPeriod, c.beaconWithdrawAfter, c.beaconGrace)
+            canary = b
+        }
+        tally.withLockedValue { $0.canary = canary }
+        var o = RISLiveClient.Options(url: c.url, subscriptions: Self.subscriptions(c, beacons: canary?.prefixText ?? []))
         o.keepRaw = archive != nil
         o.pingEvery = .seconds(c.ping)
         o.staleAfter = .seconds(c.stale)
         client = RISLiveClient(o, logger: l)
     }
 
-    /// Per collector (RIS Live takes one host a subscription): its updates and its peers' states, with the raw bytes.
-    static func subscriptions(_ c: RISLiveConfig) -> [RISSubscription] {
+    /// Per collector (RIS Live takes one host a subscription): its updates and its peers' states, with
+    /// the raw bytes; a filtered stream subscribes to the beacons as well, or it would never hear them.
+    static func subscriptions(_ c: RISLiveConfig, beacons: [String]) -> [RISSubscription] {
         let hosts: [String?] = c.collectors.isEmpty ? [nil] : c.collectors
         return hosts.flatMap { h in
-            ["UPDATE", "RIS_PEER_STATE"].map { type in
+            var s = ["UPDATE", "RIS_PEER_STATE"].map { type in
                 RISSubscription(host: h, type: type, path: type == "UPDATE" ? c.path : nil, peer: c.peer,
                                 prefixes: type == "UPDATE" ? c.prefixes : [], moreSpecific: c.moreSpecific, lessSpecific: c.lessSpecific)
             }
+            if c.filtered && !beacons.isEmpty { s.append(RISSubscription(host: h, type: "UPDATE", prefixes: beacons, moreSpecific: false)) }
+            return s
         }
     }
 
@@ -87,6 +98,7 @@ public final class RISLiveSource: ElementSource {
                         $0.attempted = true
                         $0.connected = true
                         $0.connections += 1
+                        $0.canary?.connected(at: Int64(Date().timeIntervalSince1970))
                     }
                     logger.info("RIS Live: connected and subscribed")
                 case let .event(.elements(collector, peer, peerAS, elements, raw)):
@@ -97,6 +109,7 @@ public final class RISLiveSource: ElementSource {
                         $0.elements += elements.count
                         if let lag { $0.lastLag = lag }
                         if !$0.collectors.contains(collector) { $0.collectors.insert(collector) }
+                        $0.canary?.observe(elements, now: Int64(Date().timeIntervalSince1970))
                     }
                     if self.openArchive != nil { self.archiveMessage(collector, peer, peerAS, elements, raw) }
                     sink.submit(elements)
@@ -121,6 +134,7 @@ public final class RISLiveSource: ElementSource {
                         $0.attempted = true
                         $0.connected = false
                         $0.lastDrop = why
+                        $0.canary?.disconnected()
                     }
                     let secs = Double(retryIn.components.seconds) + Double(retryIn.components.attoseconds) / 1e18
                     logger.warning("RIS Live: \(why); reconnecting in \(String(format: "%.1f", secs)) s")
@@ -141,7 +155,7 @@ public final class RISLiveSource: ElementSource {
         // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
         let now = Date().timeIntervalSince1970
         return SourceReading(connected: t.attempted ? t.connected : nil, count: t.messages,
-                             dataTime: t.lastLag.map { Int64(now - max(0, $0)) }, detail: detail)
+                             dataTime: t.lastLag.map { Int64(now - max(0, $0)) }, detail: detail, trouble: t.canary?.problem(now: Int64(now)))
     }
 
     /// The collector's archive, opened at its first message (an archive that cannot be opened is logged, and the stream goes on).

@@ -28,11 +28,14 @@ public struct SourceReading: Sendable {
     public var count: Int
     public var dataTime: Int64?
     public var detail: String
-    public init(connected: Bool?, count: Int, dataTime: Int64? = nil, detail: String) {
+    /// What is wrong with the data that does arrive (nil: nothing known).
+    public var trouble: String?
+    public init(connected: Bool?, count: Int, dataTime: Int64? = nil, detail: String, trouble: String? = nil) {
         self.connected = connected
         self.count = count
         self.dataTime = dataTime
         self.detail = detail
+        self.trouble = trouble
     }
 }
 

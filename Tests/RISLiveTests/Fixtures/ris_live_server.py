@@ -13,12 +13,16 @@ where the last one stopped. Lines starting with '#' are faults, for the tests to
   #wait SECONDS    pause (pings still answered)
   #refuse SECONDS  answer every new connection 503 for that long (the source is down meanwhile)
   #restamp         from here on, each message's timestamp is the time it is sent (as on the live service)
+  #beacon PREFIX PERIOD AFTER SECONDS
+                   a routing beacon beside the stream, for SECONDS: PREFIX announced at every multiple of
+                   PERIOD seconds (wall clock) and withdrawn AFTER seconds later, as RIPE's beacons are
 
 Every message received is appended to LOG as {"conn": N, "message": ...} (one JSON a line).
 Usage: ris_live_server.py SCRIPT LOG   (prints the port it listens on, on 127.0.0.1)
 """
 import asyncio
 import json
+import math
 import sys
 import time
 from http import HTTPStatus
@@ -40,6 +44,28 @@ stalled.set()
 def log(conn, message):
     with open(log_path, "a") as f:
         f.write(json.dumps({"conn": conn, "message": message}) + "\n")
+
+
+async def beacon(ws, prefix, period, after, seconds):
+    end = time.time() + seconds
+    # A change due just before the beacon started is sent at once: the client may have connected before it.
+    last = time.time() - 0.5
+    while True:
+        cycle = math.floor(last / period) * period
+        at = min(t for t in (cycle, cycle + after, cycle + period, cycle + period + after) if t > last)
+        if at > end:
+            return
+        await asyncio.sleep(max(0, at - time.time()))
+        last = at
+        announce = (at - cycle) % period == 0
+        data = {"timestamp": round(time.time(), 2), "peer": "192.0.2.1", "peer_asn": "64500", "id": "beacon",
+                "host": "rrc21.ripe.net", "type": "UPDATE"}
+        if announce:
+            data.update(path=[64500, 12654], origin="IGP", announcements=[{"next_hop": "192.0.2.1", "prefixes": [prefix]}])
+        else:
+            data.update(withdrawals=[prefix])
+        await ws.send(json.dumps({"type": "ris_message", "data": data}))
+        log(0, {"beacon": "announced" if announce else "withdrawn", "scheduled": at, "sent": time.time()})
 
 
 def refuse(connection, request):
@@ -82,6 +108,10 @@ async def handler(ws):
                 return
             if line.startswith("#refuse"):
                 refuse_until = time.time() + float(line.split()[1])
+                continue
+            if line.startswith("#beacon"):
+                _, prefix, period, after, seconds = line.split()
+                asyncio.create_task(beacon(ws, prefix, float(period), float(after), float(seconds)))
                 continue
             if line.startswith("#restamp"):
                 restamp = True
