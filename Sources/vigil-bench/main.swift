@@ -6,7 +6,8 @@
 // `vigil-bench probe-blocks [N]` measures memory per probed block (ProbeBlocks.swift);
 // `vigil-bench store-year DB` the store after a year of every AS (StoreYear.swift), and
 // `vigil-bench store-year-pg URL` the same in PostgreSQL (StoreYearPostgres.swift);
-// `vigil-bench web-db DB [DAYS]` the dashboard benchmark's database (WebDB.swift).
+// `vigil-bench web-db DB [DAYS]` the dashboard benchmark's database (WebDB.swift);
+// `vigil-bench ris-live FILE [REPEAT] [RATE…]` RIS Live's rate and lag through Vigil (RISLiveRate.swift).
 import BGPWire
 import MRT
 #if canImport(Glibc)
@@ -26,6 +27,10 @@ if args.count >= 3, args[1] == "web-db" {
     try webDB(path: args[2], days: args.count > 3 ? Int(args[3])! : 30)
     exit(0)
 }
+if args.count >= 3, args[1] == "ris-live" {
+    try risLiveRate(file: args[2], repeats: args.count > 3 ? Int(args[3])! : 10, rates: args.dropFirst(4).compactMap { Int($0) })
+    exit(0)
+}
 if args.count >= 2, args[1] == "probe-blocks" {
     try probeBlocks(args.count > 2 ? Int(args[2])! : 5_000_000)
     exit(0)
@@ -33,7 +38,7 @@ if args.count >= 2, args[1] == "probe-blocks" {
 guard args.count >= 3, args[1] == "rib" else {
     print("usage: vigil-bench rib OUT.gz [PREFIXES=1000000] [PEERS=20] | vigil-bench probe-blocks [BLOCKS=5000000]"
           + " | vigil-bench store-year DB [ENTITIES=75000] [DAYS=365] | vigil-bench store-year-pg URL [ENTITIES=75000] [DAYS=365]"
-          + " | vigil-bench web-db DB [DAYS=30]")
+          + " | vigil-bench web-db DB [DAYS=30] | vigil-bench ris-live UPDATES_FILE [REPEAT=10] [RATE…]")
     exit(2)
 }
 let out = args[2]

@@ -20,20 +20,9 @@ final class DecoderTests: XCTestCase {
         while let rec = try reader.next() {
             guard rec.header.type == .bgp4mp, rec.header.subtype == 1 || rec.header.subtype == 4 else { continue }
             let decoded = try MRTRecord.decode(rec)
-            guard case let .message(m) = decoded.body, case .update = m.message else { continue }
             var expected: [BGPElement] = []
             _ = extractor.elements(of: decoded, into: &expected)
-            // After the peer and local AS (2 or 4 bytes each), the interface index, the AFI and both addresses: the BGP message.
-            let at = (m.fourOctetAS ? 8 : 4) + 4 + (m.peering.peerAddress.isIPv6 ? 32 : 8)
-            let hex = rec.body[at...].map { String(format: "%02X", $0) }.joined()
-            let path = expected.first { $0.kind == .announcement }?.asPath.map { p in
-                p.segments.map { s in s.kind == .set ? "[\(s.asns.map(String.init).joined(separator: ","))]" : s.asns.map(String.init).joined(separator: ",") }
-                    .filter { !$0.isEmpty }.joined(separator: ",")
-            } ?? ""
-            let json = """
-                {"type":"ris_message","data":{"timestamp":\(rec.header.timestamp).0,"peer":"\(m.peering.peerAddress)","peer_asn":"\(m.peering.peerAS)",\
-                "id":"x","host":"\(host)","type":"UPDATE","path":[\(path)],"raw":"\(hex)"}}
-                """
+            guard let json = RISMessageText.message(rec, decoded, elements: expected, host: host) else { continue }
             out.append((json, expected))
         }
         return out

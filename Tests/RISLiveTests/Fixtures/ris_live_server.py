@@ -13,6 +13,7 @@ where the last one stopped. Lines starting with '#' are faults, for the tests to
   #wait SECONDS    pause (pings still answered)
   #refuse SECONDS  answer every new connection 503 for that long (the source is down meanwhile)
   #restamp         from here on, each message's timestamp is the time it is sent (as on the live service)
+  #rate N          from here on, N messages a second at most (0: as fast as the client reads)
   #beacon PREFIX PERIOD AFTER SECONDS
                    a routing beacon beside the stream, for SECONDS: PREFIX announced at every multiple of
                    PERIOD seconds (wall clock) and withdrawn AFTER seconds later, as RIPE's beacons are
@@ -37,6 +38,7 @@ position = 0
 connections = 0
 refuse_until = 0.0
 restamp = False
+rate = 0.0
 stalled = asyncio.Event()
 stalled.set()
 
@@ -83,7 +85,8 @@ async def handler(ws):
     streamer = None
 
     async def stream():
-        global position, refuse_until, restamp
+        global position, refuse_until, restamp, rate
+        paced_from, paced = time.time(), 0
         while position < len(lines):
             line = lines[position]
             position += 1
@@ -113,13 +116,25 @@ async def handler(ws):
                 _, prefix, period, after, seconds = line.split()
                 asyncio.create_task(beacon(ws, prefix, float(period), float(after), float(seconds)))
                 continue
+            if line.startswith("#rate"):
+                rate = float(line.split()[1])
+                paced_from, paced = time.time(), 0
+                continue
             if line.startswith("#restamp"):
                 restamp = True
                 continue
+            if rate > 0 and not line.startswith("#"):
+                paced += 1
+                ahead = paced_from + paced / rate - time.time()
+                if ahead > 0.001:
+                    await asyncio.sleep(ahead)
             if restamp and not line.startswith("#"):
-                message = json.loads(line)
-                message["data"]["timestamp"] = round(time.time(), 2)
-                line = json.dumps(message)
+                # The number after "timestamp": replaced in the text (parsing each message would be the bottleneck).
+                at = line.find('"timestamp":')
+                if at >= 0:
+                    start = at + len('"timestamp":')
+                    end = min(i for i in (line.find(",", start), line.find("}", start)) if i >= 0)
+                    line = line[:start] + "%.3f" % time.time() + line[end:]
             if line.startswith("#garbage"):
                 await ws.send("{this is not json")
                 continue
