@@ -42,6 +42,7 @@ public final class RISLiveSource: ElementSource {
         /// Updates that came without usable raw bytes: not in the archive.
         var notArchived = 0
         var canary: BeaconCanary?
+        var rates = CollectorRates()
     }
     let tally = NIOLockedValueBox(Tally())
     let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
@@ -99,6 +100,7 @@ public final class RISLiveSource: ElementSource {
                         $0.connected = true
                         $0.connections += 1
                         $0.canary?.connected(at: Int64(Date().timeIntervalSince1970))
+                        $0.rates.setConnected(true)
                     }
                     logger.info("RIS Live: connected and subscribed")
                 case let .event(.elements(collector, peer, peerAS, elements, raw)):
@@ -110,6 +112,7 @@ public final class RISLiveSource: ElementSource {
                         if let lag { $0.lastLag = lag }
                         if !$0.collectors.contains(collector) { $0.collectors.insert(collector) }
                         $0.canary?.observe(elements, now: Int64(Date().timeIntervalSince1970))
+                        $0.rates.message(from: collector)
                     }
                     if self.openArchive != nil { self.archiveMessage(collector, peer, peerAS, elements, raw) }
                     sink.submit(elements)
@@ -135,6 +138,7 @@ public final class RISLiveSource: ElementSource {
                         $0.connected = false
                         $0.lastDrop = why
                         $0.canary?.disconnected()
+                        $0.rates.setConnected(false)
                     }
                     let secs = Double(retryIn.components.seconds) + Double(retryIn.components.attoseconds) / 1e18
                     logger.warning("RIS Live: \(why); reconnecting in \(String(format: "%.1f", secs)) s")
@@ -145,7 +149,11 @@ public final class RISLiveSource: ElementSource {
     }
 
     public func reading() -> SourceReading {
-        let t = tally.withLockedValue { $0 }
+        let now = Date().timeIntervalSince1970
+        let t = tally.withLockedValue {
+            $0.rates.roll(now: Int64(now))
+            return $0
+        }
         var detail = "\(t.connections) connection\(t.connections == 1 ? "" : "s"), \(t.messages) updates (\(t.elements) elements)"
         if !t.collectors.isEmpty { detail += " from \(t.collectors.sorted().joined(separator: ", "))" }
         if let lag = t.lastLag { detail += String(format: ", newest %.1f s late", lag) }
@@ -153,9 +161,9 @@ public final class RISLiveSource: ElementSource {
         if t.notArchived > 0 { detail += ", \(t.notArchived) without raw bytes not archived" }
         if !t.connected, let d = t.lastDrop { detail += "; \(d)" }
         // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
-        let now = Date().timeIntervalSince1970
-        return SourceReading(connected: t.attempted ? t.connected : nil, count: t.messages,
-                             dataTime: t.lastLag.map { Int64(now - max(0, $0)) }, detail: detail, trouble: t.canary?.problem(now: Int64(now)))
+        let troubles = [t.canary?.problem(now: Int64(now)), t.rates.problem(now: Int64(now))].compactMap { $0 }
+        return SourceReading(connected: t.attempted ? t.connected : nil, count: t.messages, dataTime: t.lastLag.map { Int64(now - max(0, $0)) },
+                             detail: detail, trouble: troubles.isEmpty ? nil : troubles.joined(separator: "; "))
     }
 
     /// The collector's archive, opened at its first message (an archive that cannot be opened is logged, and the stream goes on).
