@@ -31,6 +31,13 @@ public struct RISLiveConfig: Sendable, Equatable {
     public var beaconPeriod: Int64 = 4 * 3600
     public var beaconWithdrawAfter: Int64 = 2 * 3600
     public var beaconGrace: Int64 = 900
+    /// The starting state (`RISLiveSeed`): each collector's latest RIB and the updates after it, from
+    /// a local copy in RIS's layout (`seed_folder`, a folder per collector) or RIS's archive over
+    /// HTTP (`seed_mirror`, kept in `seed_cache`); none: the state starts empty.
+    public var seedFolder: String?
+    public var seedMirror: String?
+    public var seedCache = "archive-cache"
+    public var seeded: Bool { seedFolder != nil || seedMirror != nil }
     /// Write what arrives as MRT (BGP4MP_ET), a folder per collector under `[archive] directory`, in the collector's layout.
     public var archive = false
     public var filtered: Bool { !prefixes.isEmpty || peer != nil || path != nil }
@@ -41,7 +48,8 @@ public struct RISLiveConfig: Sendable, Equatable {
     public init() {}
 
     static let keys: Set<String> = ["url", "collectors", "prefixes", "more_specific", "less_specific", "peer", "path", "ping", "stale", "lag", "silent", "archive",
-                                     "beacons", "beacon_prefixes", "beacon_period", "beacon_withdraw_after", "beacon_grace"]
+                                     "beacons", "beacon_prefixes", "beacon_period", "beacon_withdraw_after", "beacon_grace",
+                                     "seed_folder", "seed_mirror", "seed_cache"]
 
     /// Every `[[ris_live]]` of a configuration; `fail(key, what)` names the file and line.
     static func parse(_ t: TOMLTable, fail: (String, String) -> CollectConfig.Problem,
@@ -104,6 +112,16 @@ public struct RISLiveConfig: Sendable, Equatable {
                 throw fail("\(path).beacon_withdraw_after", "must be shorter than beacon_period (\(c.beaconPeriod) s)")
             }
             if let d = try duration(tt, "beacon_grace", path, 1) { c.beaconGrace = d }
+            c.seedFolder = try string("seed_folder")
+            c.seedMirror = try string("seed_mirror")
+            if let m = c.seedMirror, !(m.hasPrefix("http://") || m.hasPrefix("https://")) {
+                throw fail("\(path).seed_mirror", "'\(m)' is not an http(s) URL (RIS's archive: https://data.ris.ripe.net)")
+            }
+            if c.seedFolder != nil && c.seedMirror != nil { throw fail("\(path).seed_mirror", "seed from a folder or a mirror, not both") }
+            if c.seeded && c.collectors.isEmpty {
+                throw fail("\(path).collectors", "seeding needs the collectors named (each one's RIB is fed): collectors = [\"rrc00\", …]")
+            }
+            if let v = try string("seed_cache") { c.seedCache = v }
             return c
         }
         // Sources are known by name (health, metrics): two feeds of the same collectors are one, with both filters.

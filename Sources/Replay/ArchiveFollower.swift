@@ -43,6 +43,9 @@ public final class ArchiveFollower: @unchecked Sendable {
         public var lastError: String?
         /// Whether the last look reached the folder or the mirror.
         public var reachable = true
+        /// Looks completed, and the files the last one fed (none: caught up with what is published).
+        public var looks = 0
+        public var lastLookFiles = 0
     }
 
     public let origin: Origin
@@ -124,6 +127,10 @@ public final class ArchiveFollower: @unchecked Sendable {
         for f in files {
             if cond.withLock({ stopping }) { return }
             feed(f, submit)
+        }
+        cond.withLock {
+            status.looks += 1
+            status.lastLookFiles = files.count
         }
     }
 

@@ -82,7 +82,7 @@ public final class Observatory: @unchecked Sendable {
             if r.archive, let dir = cfg.archiveDirectory {
                 open = { [cfg, logger] collector in try Self.openArchive(cfg, "\(dir)/\(collector)", logger: logger) }
             }
-            elementSources.append(RISLiveSource(r, archive: open, logger: logger))
+            elementSources.append(try RISLiveSource(r, archive: open, logger: logger))
         }
         if let plan = cfg.probe {
             if case let .probe(rounds) = mode {

@@ -71,7 +71,13 @@ final class ServeConfigTests: XCTestCase {
                        "s.toml:3: ris_live.1.stale: must be longer than ping (60 s): pongs are what keeps a quiet stream alive")
         XCTAssertEqual(problem("[[ris_live]]\n[[ris_live]]\nprefixes = [\"10.0.0.0/8\"]\n"),
                        "s.toml:2: ris_live.2.collectors: a second feed of every collector: merge it into the first [[ris_live]]")
-        XCTAssertTrue(problem("[[ris_live]]\nhost = \"rrc00\"\n").hasPrefix("s.toml:2: ris_live.1.host: unknown key (expected one of: archive, collectors,"))
+        XCTAssertEqual(try parse("[[ris_live]]\ncollectors = [\"rrc00\"]\nseed_mirror = \"https://data.ris.ripe.net\"\n").risLive[0].seedMirror,
+                       "https://data.ris.ripe.net")
+        XCTAssertEqual(problem("[[ris_live]]\nseed_folder = \"/srv/ris\"\n"),
+                       "s.toml:1: ris_live.1.collectors: seeding needs the collectors named (each one's RIB is fed): collectors = [\"rrc00\", …]")
+        XCTAssertEqual(problem("[[ris_live]]\ncollectors = [\"rrc00\"]\nseed_mirror = \"data.ris.ripe.net\"\n"),
+                       "s.toml:3: ris_live.1.seed_mirror: 'data.ris.ripe.net' is not an http(s) URL (RIS's archive: https://data.ris.ripe.net)")
+        XCTAssertTrue(problem("[[ris_live]]\nhost = \"rrc00\"\n").hasPrefix("s.toml:2: ris_live.1.host: unknown key (expected one of: archive, beacon_grace,"))
         XCTAssertEqual(problem("[archive]\ndirectory = \"\"\n[[ris_live]]\narchive = true\n"),
                        "s.toml:4: ris_live.1.archive: needs [archive] directory (where each collector's folder goes)")
     }

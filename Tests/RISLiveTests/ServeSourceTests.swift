@@ -1,13 +1,16 @@
 import BGPWire
 import Alerts
+import Collector
 import Config
 import Foundation
 import Logging
 import MRT
+import Replay
 import Routing
 import Service
 import Signals
 import XCTest
+@testable import RISLive
 
 /// RIS Live as a source of `vigil serve`, end to end in one process: the local RIS Live stand-in
 /// streams a real RIS updates file (raw BGP bytes, stamped as they are sent), the stream is cut and
@@ -186,5 +189,93 @@ final class ServeSourceTests: XCTestCase {
         // The filtered stream subscribed to the beacon as well, or it would never have heard it.
         let received = try String(contentsOf: log, encoding: .utf8)
         XCTAssertTrue(received.contains("\"prefix\": \"84.205.64.0/24\""), received)
+    }
+
+    /// Seeding: the collector's latest RIB and the updates file after it (a folder in RIS's layout,
+    /// written here from the real archive's first three quarters), then the stream from the end of
+    /// that file: what the stream repeats of the file is not applied twice, and the state is the
+    /// one the whole archive gives.
+    func testTheStateIsSeededFromTheLatestRIBAndTheStreamTakesOverWhereTheFilesEnd() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-seed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if testRun?.failureCount == 0 { try? FileManager.default.removeItem(at: dir) } }
+        let real = try DecoderTests.messages("updates.20160811.1600.gz", host: "rrc21.ripe.net")
+        let (ribPart, filePart, streamPart) = (real[..<(real.count / 2)], real[(real.count / 2)..<(real.count * 3 / 4)], real[(real.count * 3 / 4)...])
+        let now = Int64(Date().timeIntervalSince1970)
+        let t0 = now - now % 300 - 600  // two periods ago: the newest file is published, as on RIS's archive
+        func stamped(_ json: String, _ t: Int64) -> String {
+            json.replacingOccurrences(of: #""timestamp":[0-9.]+"#, with: "\"timestamp\":\(t).0", options: .regularExpression)
+        }
+
+        // The seed: a RIB of what the first half leaves, and the second quarter as the updates file of [t0, t0+300).
+        let seedEngine = SignalEngine()
+        seedEngine.state.attributeStore = AttributeStore()  // a RIB is written from the routes' attributes
+        for m in ribPart { for e in m.expected { _ = seedEngine.apply(e) } }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("seed"), withIntermediateDirectories: true)
+        let writer = try ArchiveWriter(directory: dir.appendingPathComponent("seed/rrc21").path)
+        var ribPrefixes = 0
+        _ = try writer.writeSnapshot(at: t0) { w in ribPrefixes = try RIBSnapshot.write(seedEngine.state, collectorID: 1, view: "rrc21", at: UInt32(t0), into: w) }
+        XCTAssertGreaterThan(ribPrefixes, 1000)
+        var decoder = RISDecoder()
+        decoder.keepRaw = true
+        for (i, m) in filePart.enumerated() {
+            guard case let .elements(_, peer, peerAS, _, raw?) = try decoder.decode(m.json) else { return XCTFail("no raw bytes") }
+            let t = UInt32(t0) + UInt32(i * 299 / filePart.count)
+            let peering = BGP4MPPeering(peerAS: peerAS, localAS: 12654, peerAddress: peer,
+                                        localAddress: peer.isIPv6 ? IPAddress("::")! : IPAddress("0.0.0.0")!)
+            try writer.append(bytes: BGP4MPMessage.rawRecord(timestamp: t, microseconds: 0, peering: peering, fourOctetAS: raw.fourOctet,
+                                                             addPath: false, messageBytes: raw.bytes), timestamp: t)
+        }
+        try writer.rotate()
+
+        // The stream: the file's last 300 messages again (stamped inside the file's period), then the last quarter, newer.
+        let overlap = filePart.suffix(300)
+        let script = overlap.map { stamped($0.json, t0 + 200) } + streamPart.map { stamped($0.json, t0 + 310) } + ["#wait 120"]
+        let (url, server, log) = try ClientTests.server(script: script, dir: dir)
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        let reference = SignalEngine()
+        for m in real { for e in m.expected { _ = reference.apply(e) } }
+        let expectedElements = seedEngine.state.routeCount + (filePart + streamPart).reduce(0) { $0 + $1.expected.count }
+
+        let cfg = try CollectConfig(toml: """
+            [[ris_live]]
+            url = "\(url)"
+            collectors = ["rrc21"]
+            seed_folder = "\(dir.appendingPathComponent("seed").path)"
+            ping = "1s"
+            stale = "3s"
+
+            [archive]
+            directory = ""
+
+            [store]
+            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
+            status_file = ""
+
+            [metrics]
+            listen = "127.0.0.1:0"
+            """, file: "test.toml")
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
+        let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
+        let until = Date().addingTimeInterval(90)
+        var report = observatory.report()
+        while Date() < until {
+            try await Task.sleep(for: .milliseconds(200))
+            report = observatory.report()
+            if report.elements >= expectedElements && report.queued == 0 && report.sources?.first?.detail.contains("seeded in") == true { break }
+        }
+        try await Task.sleep(for: .milliseconds(2500))
+        report = observatory.report()
+        await observatory.stop()
+        try await run.value
+
+        let detail = report.sources?.first?.detail ?? ""
+        XCTAssertEqual(report.elements, expectedElements, "the RIB's routes, the file's elements and the stream's newer ones, once each: \(detail) (server log: \(log.path))")
+        // (Prefixes are not compared: the reference still knows those withdrawn in the first half, which a RIB does not hold.)
+        XCTAssertEqual(report.routes, reference.state.routeCount, "the state the whole archive gives")
+        XCTAssertTrue(detail.contains("rrc21: 2 files to \(UTCTime.format(t0 + 300))"), detail)
+        XCTAssertTrue(detail.contains("\(streamPart.reduce(0) { $0 + $1.expected.count }) held elements applied, \(overlap.reduce(0) { $0 + $1.expected.count }) already in the files"), detail)
     }
 }

@@ -49,10 +49,13 @@ public final class RISLiveSource: ElementSource {
     /// Opens a collector's archive (nil: no archiving), and those opened, by collector.
     let openArchive: (@Sendable (String) throws -> SharedArchive)?
     let archives = NIOLockedValueBox([String: SharedArchive]())
-    /// RIPE NCC's AS, the local AS of every RIS collector (their local addresses are not in the stream).
+    /// The starting state, fed while the stream is held (nil: the state starts empty).
+    let seed: RISLiveSeed?
+    /// RIPE NCC's AS, the local AS of every RIS collector (their local addresses are not in the stream: unspecified).
     static let risAS: UInt32 = 12654
+    static let unspecified4 = IPAddress("0.0.0.0")!, unspecified6 = IPAddress("::")!
 
-    public init(_ c: RISLiveConfig, archive: (@Sendable (String) throws -> SharedArchive)? = nil, logger: Logger) {
+    public init(_ c: RISLiveConfig, archive: (@Sendable (String) throws -> SharedArchive)? = nil, logger: Logger) throws {
         openArchive = archive
         config = c
         name = c.name
@@ -72,6 +75,7 @@ public final class RISLiveSource: ElementSource {
         o.pingEvery = .seconds(c.ping)
         o.staleAfter = .seconds(c.stale)
         client = RISLiveClient(o, logger: l)
+        seed = c.seeded ? try RISLiveSeed(c, logger: l) : nil
     }
 
     /// Per collector (RIS Live takes one host a subscription): its updates and its peers' states, with
@@ -91,6 +95,7 @@ public final class RISLiveSource: ElementSource {
     public func start(into sink: any ElementSink) throws {
         logger.info("listening to \(config.url)\(config.collectors.isEmpty ? "" : " for \(config.collectors.joined(separator: ", "))")")
         tally.withLockedValue { $0.attempted = false }
+        seed?.start(into: sink)
         let t = Task { [self, client, tally, logger] in
             await client.run { happening in
                 switch happening {
@@ -115,6 +120,7 @@ public final class RISLiveSource: ElementSource {
                         $0.rates.message(from: collector)
                     }
                     if self.openArchive != nil { self.archiveMessage(collector, peer, peerAS, elements, raw) }
+                    if let seed = self.seed, seed.hold(collector, elements) { return }
                     sink.submit(elements)
                     // While the pipeline is full the stream is not read: RIS Live then disconnects a client
                     // that fell too far behind, and that is reported as the drop it is.
@@ -160,8 +166,9 @@ public final class RISLiveSource: ElementSource {
         if t.problems > 0 { detail += ", \(t.problems) unusable" }
         if t.notArchived > 0 { detail += ", \(t.notArchived) without raw bytes not archived" }
         if !t.connected, let d = t.lastDrop { detail += "; \(d)" }
-        // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
+        if let seed { detail += "; " + (seed.isLive ? seed.summary : seed.progress()) }
         let troubles = [t.canary?.problem(now: Int64(now)), t.rates.problem(now: Int64(now))].compactMap { $0 }
+        // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
         return SourceReading(connected: t.attempted ? t.connected : nil, count: t.messages, dataTime: t.lastLag.map { Int64(now - max(0, $0)) },
                              detail: detail, trouble: troubles.isEmpty ? nil : troubles.joined(separator: "; "))
     }
@@ -185,7 +192,7 @@ public final class RISLiveSource: ElementSource {
     func archiveMessage(_ collector: String, _ peer: IPAddress, _ peerAS: UInt32, _ elements: [BGPElement], _ raw: RawBGP?) {
         guard let a = archive(collector) else { return }
         let peering = BGP4MPPeering(peerAS: peerAS, localAS: Self.risAS, peerAddress: peer,
-                                    localAddress: peer.isIPv6 ? IPAddress("::")! : IPAddress("0.0.0.0")!)
+                                    localAddress: peer.isIPv6 ? Self.unspecified6 : Self.unspecified4)
         if let raw {
             a.append(BGP4MPMessage.rawRecord(timestamp: raw.timestamp, microseconds: raw.microseconds, peering: peering, fourOctetAS: raw.fourOctet,
                                              addPath: false, messageBytes: raw.bytes), timestamp: raw.timestamp)
@@ -202,6 +209,7 @@ public final class RISLiveSource: ElementSource {
 
     /// Ends the connection, then completes the archives' files once nothing more can arrive.
     public func stop() {
+        seed?.stop()
         guard let t = task.withLockedValue({ $0 }) else { return }
         t.cancel()
         let ended = DispatchSemaphore(value: 0)
