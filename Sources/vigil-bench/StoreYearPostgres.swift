@@ -28,7 +28,9 @@ func storeYearPostgres(url: String, entities: Int, days: Int) throws {
     try queries(store: store, names: names, entities: entities, start: start, now: now)
     // STORE_YEAR_WRITE=0: the queries alone (a re-run on a database whose "live" day is already written would rewrite it).
     guard ProcessInfo.processInfo.environment["STORE_YEAR_WRITE"] != "0" else { return }
-    try writePath(into: try blockingWait { try await Stores.open(url, vantage: "live") }, names: names, entities: entities, now: now)
+    // STORE_YEAR_VANTAGE: the write path's vantage point (another name writes afresh on a database that has "live").
+    let vantage = ProcessInfo.processInfo.environment["STORE_YEAR_VANTAGE"] ?? "live"
+    try writePath(into: try blockingWait { try await Stores.open(url, vantage: vantage) }, names: names, entities: entities, now: now)
 }
 
 private func load(_ url: String, names: [String], start: Int64, rawFrom: Int64, now: Int64) throws {
