@@ -17,6 +17,22 @@ import XCTest
 /// refused for a few seconds mid-way, and the observatory's routing state must end as replaying
 /// the same messages as MRT leaves it, with the gap reported as the source's health, not as outages.
 final class ServeSourceTests: XCTestCase {
+    /// The rest of each test's configuration: the archive (none unless given), a store in `dir`, metrics on a free port.
+    static func observatory(_ dir: URL, archive: String = "") -> String {
+        """
+
+        [archive]
+        directory = "\(archive)"
+
+        [store]
+        database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
+        status_file = ""
+
+        [metrics]
+        listen = "127.0.0.1:0"
+        """
+    }
+
     func testServeHearsRISLiveThroughADropAndReportsTheGapAsFeedHealth() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -44,16 +60,7 @@ final class ServeSourceTests: XCTestCase {
             stale = "3s"
             archive = true
 
-            [archive]
-            directory = "\(dir.appendingPathComponent("archive").path)"
-
-            [store]
-            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
-            status_file = ""
-
-            [metrics]
-            listen = "127.0.0.1:0"
-            """, file: "test.toml")
+            """ + Self.observatory(dir, archive: dir.appendingPathComponent("archive").path), file: "test.toml")
         cfg.eventsFile = dir.appendingPathComponent("events.jsonl").path
         var logger = Logger(label: "test")
         logger.logLevel = .error
@@ -148,16 +155,7 @@ final class ServeSourceTests: XCTestCase {
             beacon_withdraw_after = "2s"
             beacon_grace = "1s"
 
-            [archive]
-            directory = ""
-
-            [store]
-            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
-            status_file = ""
-
-            [metrics]
-            listen = "127.0.0.1:0"
-            """, file: "test.toml")
+            """ + Self.observatory(dir), file: "test.toml")
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
@@ -245,16 +243,7 @@ final class ServeSourceTests: XCTestCase {
             ping = "1s"
             stale = "3s"
 
-            [archive]
-            directory = ""
-
-            [store]
-            database = "\(dir.appendingPathComponent("vigil.sqlite").path)"
-            status_file = ""
-
-            [metrics]
-            listen = "127.0.0.1:0"
-            """, file: "test.toml")
+            """ + Self.observatory(dir), file: "test.toml")
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
