@@ -27,7 +27,7 @@ final class RISLiveSeed: @unchecked Sendable {
     private var heldElements = 0
     private var live = false
     private var stopping = false
-    private(set) var summary = ""
+    private var summaryText = ""
 
     init(_ c: RISLiveConfig, logger: Logger, maxHeld: Int = 4_000_000, timeout: Double = 1800) throws {
         var list: [(String, ArchiveFollower)] = []
@@ -70,7 +70,8 @@ final class RISLiveSeed: @unchecked Sendable {
         }
     }
 
-    var isLive: Bool { lock.withLock { live } }
+    /// What the handover did ("" before it).
+    var summary: String { lock.withLock { summaryText } }
 
     /// What seeding has done, for the source's status.
     func progress() -> String {
@@ -135,10 +136,13 @@ final class RISLiveSeed: @unchecked Sendable {
                 if !sink.admit(resume: { drained.signal() }) { drained.wait() }
             }
         }
-        lock.withLock { heldElements = 0 }
-        summary = String(format: "seeded in %.0f s: ", Date().timeIntervalSince(began)) + seeded.joined(separator: "; ")
+        let text = String(format: "seeded in %.0f s: ", Date().timeIntervalSince(began)) + seeded.joined(separator: "; ")
             + "; the stream from there: \(applied) held elements applied, \(dropped) already in the files"
-        logger.notice("RIS Live: \(summary)")
+        lock.withLock {
+            heldElements = 0
+            summaryText = text
+        }
+        logger.notice("RIS Live: \(text)")
     }
 
     func stop() {

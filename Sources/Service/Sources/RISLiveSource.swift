@@ -166,7 +166,10 @@ public final class RISLiveSource: ElementSource {
         if t.problems > 0 { detail += ", \(t.problems) unusable" }
         if t.notArchived > 0 { detail += ", \(t.notArchived) without raw bytes not archived" }
         if !t.connected, let d = t.lastDrop { detail += "; \(d)" }
-        if let seed { detail += "; " + (seed.isLive ? seed.summary : seed.progress()) }
+        if let seed {
+            let done = seed.summary
+            detail += "; " + (done.isEmpty ? seed.progress() : done)
+        }
         let troubles = [t.canary?.problem(now: Int64(now)), t.rates.problem(now: Int64(now))].compactMap { $0 }
         // The newest message's delay stands for the stream's: a quiet filtered stream is not lagging for being quiet.
         return SourceReading(connected: t.attempted ? t.connected : nil, count: t.messages, dataTime: t.lastLag.map { Int64(now - max(0, $0)) },
