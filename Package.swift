@@ -95,7 +95,7 @@ let package = Package(
         // RIS Live (RIPE's stream of every RIS collector's updates) as a source: messages, subscriptions, the client.
         .target(name: "RISLive", dependencies: ["BGPWire", "MRT", .product(name: "WSClient", package: "swift-websocket"),
                                                 .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "RISLiveTests", dependencies: ["RISLive", "BGPWire", "MRT", "Service", "Config", "Signals", "Routing", "Alerts", "Replay", "Collector", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "RISLiveTests", dependencies: ["RISLive", "BGPWire", "MRT", "Service", "Config", "Signals", "Routing", "Alerts", "Replay", "Collector", "Simulator", "Store", "Entities", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .target(name: "Alerts", dependencies: ["Config", "Signals", "Store", "BGPWire",
                                                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                .product(name: "Mustache", package: "swift-mustache"),

@@ -77,6 +77,9 @@ public struct CollectConfig: Sendable {
     public var liveMinimumOutage: Int64 = 300
     /// Without a watch list: rows stored only for this many origin ASes per bin (the most routed space).
     public var topEntities: Int?
+    /// `[detect] clock`: what closes bins, "wall" or "data" (nil: the wall clock beside live sources,
+    /// the data's time for archive followers alone).
+    public var clock: String?
     public var eventsFile: String?
     /// Active probing (`[probe]`); nil: off (it stays off until targets are configured).
     public var probe: ProbePlan?
@@ -142,7 +145,7 @@ public struct CollectConfig: Sendable {
         "bmp": ["listen", "routers", "accept_any"],
         "archive": ["directory", "updates_interval", "rib_interval", "gzip", "gzip_level", "retention", "max_size"],
         "store": ["database", "url", "vantage", "raw_retention", "hourly_retention", "status_file", "events_file"],
-        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage", "top_entities"],
+        "detect": ["bin", "watch", "full_feed_v4", "full_feed_v6", "live_warmup", "live_window", "live_min_outage", "top_entities", "clock"],
         "probe": ["rate", "max_rate", "round", "timeout", "max_probes", "census_interval", "socket", "sender", "never", "target", "down_share",
                   "rtt_factor", "baseline_rounds", "max_blocks"],
         "probe.target": ["prefix", "entity", "why", "hosts"],
@@ -325,6 +328,10 @@ public struct CollectConfig: Sendable {
             if let v = try duration(d, "live_window", "detect", min: 1) { liveWindow = v }
             if let v = try duration(d, "live_min_outage", "detect", min: 0) { liveMinimumOutage = v }
             if let v = try int(d, "top_entities", "detect", 1...10_000_000) { topEntities = v }
+            if let v = try string(d, "clock", "detect") {
+                guard v == "wall" || v == "data" else { throw fail("detect.clock", "must be \"wall\" or \"data\"") }
+                clock = v
+            }
         }
         if let p = try table("probe") {
             try parseProbe(p, fail: fail, checkKeys: checkKeys, int: int, string: string, duration: duration)

@@ -106,11 +106,12 @@ public final class Observatory: @unchecked Sendable {
         options.dataPlane.minimumHistory = cfg.probeBaselineRounds
         // Followers alone: bins close on the archives' time (they are published minutes late).
         // Beside live sources the wall clock rules, and followed records count into the bin they arrive in.
-        options.clock = live ? .wall : .data
+        // `[detect] clock = "data"` replays a recorded stream through the live path as `vigil replay` would judge it.
+        options.clock = cfg.clock.flatMap(LivePipeline.Clock.init(rawValue:)) ?? (live ? .wall : .data)
         options.routing = !elementSources.isEmpty
         options.maxQueued = cfg.queueLimit
         options.topEntities = cfg.topEntities
-        if !live { logger.info("only archive followers: bins close on the time of the data") }
+        if options.clock == .data { logger.info(live ? "[detect] clock = \"data\": bins close on the time the data carries" : "only archive followers: bins close on the time of the data") }
         pipeline = LivePipeline(options: options, store: store, lookup: map.isEmpty ? nil : CountryLookup(map))
         pipeline.logger = logger
         let bus = bus, metrics = metrics

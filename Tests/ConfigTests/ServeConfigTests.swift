@@ -99,6 +99,8 @@ final class ServeConfigTests: XCTestCase {
                        "s.toml:4: metrics.listen: 'localhost' is not HOST:PORT (IPv6 as [ADDR]:PORT)")
         XCTAssertEqual(problem("[[follow]]\nfolder = \"a\"\n[log]\nlevel = \"loud\"\n"),
                        "s.toml:4: log.level: 'loud' is not one of trace, debug, info, notice, warning, error, critical")
+        XCTAssertEqual(problem("[[follow]]\nfolder = \"a\"\n[detect]\nclock = \"sundial\"\n"), "s.toml:4: detect.clock: must be \"wall\" or \"data\"")
+        XCTAssertEqual(try CollectConfig(toml: "[[follow]]\nfolder = \"a\"\n[detect]\nclock = \"data\"\n", file: "s.toml").clock, "data")
         XCTAssertEqual(problem("[metrics]\nlisten = \"127.0.0.1:1\"\n"),
                        "s.toml: nothing to collect from: set collector.listen, bmp.listen, an active [[peer]], a [[follow]], a [[ris_live]] or [probe] targets")
     }
