@@ -29,10 +29,13 @@ public struct BGPElement: Hashable, Sendable {
     public var nextHop: IPAddress?
     public var oldState: UInt16?
     public var newState: UInt16?
+    /// The collector that heard it, when one stream carries several (RIS Live): the same router
+    /// peering with two collectors is two peers. Nil for an archive's or a session's own peers.
+    public var collector: String?
 
     public init(kind: ElementKind, timestamp: UInt32, microseconds: UInt32? = nil, peerAddress: IPAddress, peerAS: UInt32,
                 prefix: Prefix? = nil, pathID: UInt32? = nil, attributes: [PathAttribute] = [], asPath: ASPath? = nil,
-                nextHop: IPAddress? = nil, oldState: UInt16? = nil, newState: UInt16? = nil) {
+                nextHop: IPAddress? = nil, oldState: UInt16? = nil, newState: UInt16? = nil, collector: String? = nil) {
         self.kind = kind
         self.timestamp = timestamp
         self.microseconds = microseconds
@@ -45,6 +48,7 @@ public struct BGPElement: Hashable, Sendable {
         self.nextHop = nextHop
         self.oldState = oldState
         self.newState = newState
+        self.collector = collector
     }
 
     public var originAS: UInt32? { asPath?.origin }

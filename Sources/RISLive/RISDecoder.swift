@@ -73,17 +73,21 @@ public struct RISDecoder {
         switch d.type ?? "" {
         case "UPDATE":
             rawKept = nil
-            let elements = try update(d, peer, peerAS, t, us)
+            var elements = try update(d, peer, peerAS, t, us)
+            // Each collector's peers are peers of their own (the array is this call's: tagged in place).
+            for i in elements.indices { elements[i].collector = collector }
             return .elements(collector: collector, peer: peer, peerAS: peerAS, elements, raw: rawKept)
         case "RIS_PEER_STATE", "STATE":
             // "connected" is the session up; "down" ends it and its routes. Anything else says nothing certain.
             switch (d.state ?? "").lowercased() {
             case "connected", "up", "established":
                 return .elements(collector: collector, peer: peer, peerAS: peerAS,
-                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 5, newState: 6)], raw: nil)
+                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 5, newState: 6,
+                                             collector: collector)], raw: nil)
             case "down":
                 return .elements(collector: collector, peer: peer, peerAS: peerAS,
-                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 6, newState: 1)], raw: nil)
+                                 [BGPElement(kind: .state, timestamp: t, microseconds: us, peerAddress: peer, peerAS: peerAS, oldState: 6, newState: 1,
+                                             collector: collector)], raw: nil)
             default:
                 return .other("RIS_PEER_STATE \(d.state ?? "")")
             }

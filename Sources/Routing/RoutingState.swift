@@ -1,14 +1,17 @@
 public import BGPWire
 
-/// A BGP peer as a collector sees it.
+/// A BGP peer as a collector sees it ("" the collector: the one archive or session list; with
+/// RIS Live, the RIS collector it peers with, since one router may peer with several).
 public struct PeerKey: Hashable, Sendable, CustomStringConvertible {
     public var address: IPAddress
     public var asn: UInt32
-    public init(address: IPAddress, asn: UInt32) {
+    public var collector: String
+    public init(address: IPAddress, asn: UInt32, collector: String = "") {
         self.address = address
         self.asn = asn
+        self.collector = collector
     }
-    public var description: String { "\(address) AS\(asn)" }
+    public var description: String { collector.isEmpty ? "\(address) AS\(asn)" : "\(address) AS\(asn) at \(collector)" }
 }
 
 /// Which peers count as full-feed (they carry the whole Internet table): the

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import BGPWire
 import MRT
+import Signals
 @testable import RISLive
 
 /// RIS Live messages decoded as an archive decodes the same BGP messages, whatever the stream's
@@ -30,7 +31,7 @@ final class DecoderTests: XCTestCase {
 
     /// Elements compared as the routing state reads them (an archive without microseconds says nil, the stream 0).
     static func same(_ a: [BGPElement], _ b: [BGPElement]) -> Bool {
-        func norm(_ e: BGPElement) -> BGPElement { var e = e; e.microseconds = nil; return e }
+        func norm(_ e: BGPElement) -> BGPElement { var e = e; (e.microseconds, e.collector) = (nil, nil); return e }
         return a.map(norm) == b.map(norm)
     }
 
@@ -122,6 +123,30 @@ final class DecoderTests: XCTestCase {
                        .error("Closing connection after being behind"))
         XCTAssertEqual(try decoder.decode(#"{"type":"ris_message","data":{"timestamp":10,"peer":"192.0.2.1","peer_asn":"1","host":"rrc00","type":"KEEPALIVE"}}"#),
                        .other("KEEPALIVE"))
+    }
+
+    /// One router peering with two collectors is two peers of the routing state: one session
+    /// ending at rrc00 takes its routes there and leaves those it gave rrc21.
+    func testTheSameRouterAtTwoCollectorsIsTwoPeers() throws {
+        let update = try XCTUnwrap(Self.messages("updates.20160811.1600.gz", host: "rrc00.ripe.net").first { m in
+            m.expected.count > 1 && m.expected.allSatisfy { $0.kind == .announcement }
+        })
+        var decoder = RISDecoder()
+        let engine = SignalEngine()
+        for host in ["rrc00.ripe.net", "rrc21"] {
+            guard case let .elements(c, _, _, elements, _) = try decoder.decode(update.json.replacingOccurrences(of: "rrc00.ripe.net", with: host)) else {
+                return XCTFail()
+            }
+            XCTAssertTrue(elements.allSatisfy { $0.collector == c })
+            for e in elements { _ = engine.apply(e) }
+        }
+        XCTAssertEqual(engine.state.peers.map(\.collector), ["rrc00", "rrc21"])
+        XCTAssertEqual(engine.state.routeCount, 2 * update.expected.count)
+        let peer = update.expected[0]
+        let down = #"{"type":"ris_message","data":{"timestamp":1470931500,"peer":"\#(peer.peerAddress)","peer_asn":"\#(peer.peerAS)","host":"rrc00","type":"RIS_PEER_STATE","state":"down"}}"#
+        guard case let .elements(_, _, _, ended, _) = try decoder.decode(down) else { return XCTFail() }
+        for e in ended { _ = engine.apply(e) }
+        XCTAssertEqual(engine.state.routeCount, update.expected.count, "rrc21's routes from the same router stay")
     }
 
     func testBadMessagesAreProblemsWithAReason() {

@@ -81,9 +81,12 @@ final class RISLiveSeed: @unchecked Sendable {
 
     /// Feeds the seeds, then hands over; on its own thread (followers block while the pipeline is full).
     func start(into sink: any ElementSink) {
-        for (_, f) in followers {
+        for (collector, f) in followers {
             f.start { elements in
-                sink.submit(elements)
+                // The collector's peers as the stream names them (its elements carry their collector).
+                var tagged = elements
+                for i in tagged.indices { tagged[i].collector = collector }
+                sink.submit(tagged)
                 let drained = DispatchSemaphore(value: 0)
                 if !sink.admit(resume: { drained.signal() }) { drained.wait() }
             }

@@ -42,7 +42,7 @@ public final class RISLiveSource: ElementSource {
         /// Updates that came without usable raw bytes: not in the archive.
         var notArchived = 0
         var canary: BeaconCanary?
-        var rates = CollectorRates()
+        var rates = FeedRates()
     }
     let tally = NIOLockedValueBox(Tally())
     let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
@@ -117,7 +117,8 @@ public final class RISLiveSource: ElementSource {
                         if let lag { $0.lastLag = lag }
                         if !$0.collectors.contains(collector) { $0.collectors.insert(collector) }
                         $0.canary?.observe(elements, now: Int64(Date().timeIntervalSince1970))
-                        $0.rates.message(from: collector)
+                        let key = RISPeer(collector: collector, address: peer, asn: peerAS)
+                        if let e = elements.first, e.kind == .state, e.newState != 6 { $0.rates.sessionDown(key) } else { $0.rates.message(key) }
                     }
                     if self.openArchive != nil { self.archiveMessage(collector, peer, peerAS, elements, raw) }
                     if let seed = self.seed, seed.hold(collector, elements) { return }
@@ -164,6 +165,7 @@ public final class RISLiveSource: ElementSource {
         if !t.collectors.isEmpty { detail += " from \(t.collectors.sorted().joined(separator: ", "))" }
         if let lag = t.lastLag { detail += String(format: ", newest %.1f s late", lag) }
         if t.problems > 0 { detail += ", \(t.problems) unusable" }
+        if let quiet = t.rates.quietPeers(now: Int64(now)) { detail += ", " + quiet }
         if t.notArchived > 0 { detail += ", \(t.notArchived) without raw bytes not archived" }
         if !t.connected, let d = t.lastDrop { detail += "; \(d)" }
         if let seed {
