@@ -15,6 +15,9 @@ public final class RISLiveClient: Sendable {
         public var pingEvery: Duration = .seconds(30)
         /// No message (not even a pong) for this long: the stream has stalled; reconnect.
         public var staleAfter: Duration = .seconds(90)
+        /// No update (pongs only) for this long: the subscription no longer delivers; reconnect and
+        /// subscribe again. Nil for a filtered stream, which may be quiet for hours.
+        public var silentAfter: Duration?
         /// Reconnect delays: the first, and the most they grow to (doubling, then 50–100% of it at random).
         public var backoffFirst: Duration = .seconds(1)
         public var backoffMax: Duration = .seconds(60)
@@ -46,6 +49,10 @@ public final class RISLiveClient: Sendable {
     struct Stalled: Error, CustomStringConvertible {
         let seconds: Double
         var description: String { String(format: "no message for %.0f s", seconds) }
+    }
+    struct Silent: Error, CustomStringConvertible {
+        let seconds: Double
+        var description: String { String(format: "no update for %.0f s (pongs only)", seconds) }
     }
     struct ServerError: Error, CustomStringConvertible {
         let message: String
@@ -101,9 +108,11 @@ public final class RISLiveClient: Sendable {
                 }
                 group.addTask {
                     while true {
-                        try await Task.sleep(for: min(o.staleAfter / 4, .seconds(5)))
+                        try await Task.sleep(for: min(o.staleAfter / 4, (o.silentAfter ?? o.staleAfter) / 4, .seconds(5)))
                         let quiet = last.quietFor()
                         if quiet > o.staleAfter { throw Stalled(seconds: Double(quiet.components.seconds)) }
+                        let silent = last.silentFor()
+                        if let s = o.silentAfter, silent > s { throw Silent(seconds: Double(silent.components.seconds)) }
                     }
                 }
                 group.addTask {
@@ -115,9 +124,11 @@ public final class RISLiveClient: Sendable {
                         do {
                             let event = try decoder.decode(text)
                             // Time spent waiting for a full pipeline is not the stream's silence.
+                            var update = false
+                            if case .elements = event { update = true }
                             last.busy(true)
                             await on(.event(event))
-                            last.busy(false)
+                            last.busy(false, update: update)
                             if case let .error(m) = event { throw ServerError(message: m) }
                         } catch let p as RISProblem {
                             await on(.problem(p.description))
@@ -132,18 +143,21 @@ public final class RISLiveClient: Sendable {
     }
 }
 
-/// When the last message arrived (shared by the reader and the stall watch).
+/// When the last message and the last update arrived (shared by the reader and the stall watch).
 final class LastSeen: @unchecked Sendable {
     private let lock = NSLock()
     private var at = ContinuousClock.now
+    private var updateAt = ContinuousClock.now
     private var handing = false
     func touch() { lock.withLock { at = .now } }
-    /// While a message is being handed on, the stream is not quiet; the clock restarts after.
-    func busy(_ b: Bool) {
+    /// While a message is being handed on, the stream is not quiet; the clocks restart after.
+    func busy(_ b: Bool, update: Bool = false) {
         lock.withLock {
             handing = b
             at = .now
+            if update { updateAt = .now }
         }
     }
     func quietFor() -> Duration { lock.withLock { handing ? .zero : ContinuousClock.now - at } }
+    func silentFor() -> Duration { lock.withLock { handing ? .zero : ContinuousClock.now - updateAt } }
 }

@@ -115,6 +115,38 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(reasons, [], "one connection throughout")
     }
 
+    /// Pongs without updates: the subscription no longer delivers (unfiltered RIS Live is never
+    /// quiet for minutes). The client subscribes afresh, and the next message comes on the new connection.
+    func testPongsWithoutUpdatesAreASilenceThatResubscribes() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if testRun?.failureCount == 0 { try? FileManager.default.removeItem(at: dir) } }
+        let real = try DecoderTests.messages("updates.20020722.2238.gz", host: "rrc05").prefix(2)
+        let (url, server, log) = try Self.server(script: [real[0].json, "#wait 8", real[1].json], dir: dir)
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        var o = RISLiveClient.Options(url: url, subscriptions: [RISSubscription(host: "rrc05", type: "UPDATE")])
+        o.pingEvery = .milliseconds(300)
+        o.staleAfter = .seconds(2)
+        o.silentAfter = .seconds(2)
+        o.backoffFirst = .milliseconds(100)
+        let client = RISLiveClient(o, logger: Logger(label: "test"))
+        let seen = Seen()
+        let began = Date()
+        let running = Task { await client.run { seen.add($0) } }
+        while seen.elements.count < 2 && Date().timeIntervalSince(began) < 20 { try await Task.sleep(for: .milliseconds(50)) }
+        let took = Date().timeIntervalSince(began)
+        running.cancel()
+        await running.value
+        XCTAssertEqual(seen.elements.count, 2, "server log: \(log.path)")
+        let reasons = seen.all.compactMap { if case let .disconnected(why, _) = $0 { why } else { nil } }
+        XCTAssertEqual(reasons.count, 1, "\(reasons)")
+        XCTAssertTrue(reasons.first?.hasPrefix("no update for 2 s (pongs only)") == true || reasons.first?.hasPrefix("no update for 3 s") == true, "\(reasons)")
+        XCTAssertLessThan(took, 7, "the second message came on a new subscription, not after the server's 8 s wait")
+        // Pongs did come: it was not a stall.
+        let pings = try String(contentsOf: log, encoding: .utf8).components(separatedBy: "\"ping\"").count - 1
+        XCTAssertGreaterThan(pings, 3)
+    }
+
     func testBackoffGrowsWithJitterAndIsCapped() {
         let first = Duration.milliseconds(500), max = Duration.seconds(8)
         for attempt in 0..<10 {

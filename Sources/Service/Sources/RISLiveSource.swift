@@ -74,6 +74,8 @@ public final class RISLiveSource: ElementSource {
         o.keepRaw = archive != nil
         o.pingEvery = .seconds(c.ping)
         o.staleAfter = .seconds(c.stale)
+        // A stream with no update for `silent` while pongs come has a subscription that no longer delivers: subscribe afresh.
+        if c.silentAfter < CollectConfig.maxDuration { o.silentAfter = .seconds(c.silentAfter) }
         client = RISLiveClient(o, logger: l)
         seed = c.seeded ? try RISLiveSeed(c, logger: l) : nil
     }
