@@ -18,6 +18,7 @@ struct Dump: ParsableCommand {
               vigil dump -m updates.20160811.1600.gz
               vigil dump --json --prefix 175.45.176.0/22 --more-specific bview.gz
               vigil dump --count --type A --origin 131279 updates.*.gz
+              vigil dump --from 2008-02-24T18:00Z --until 2008-02-24T21:00Z --path '_17557$' updates.*.bz2
             """
     )
 
@@ -51,6 +52,19 @@ struct Dump: ParsableCommand {
     @Option(name: .customLong("type"), help: "Keep elements of this type: A, W, B or STATE (repeatable).")
     var types: [String] = []
 
+    @Option(name: .customLong("from"), help: "Keep records stamped at or after this time: 2008-02-24T18:47Z, 2008-02-24, or seconds since 1970.",
+            transform: TimeArgument.parse)
+    var from: TimeArgument?
+
+    @Option(name: .customLong("until"), help: "Keep records stamped before this time.", transform: TimeArgument.parse)
+    var until: TimeArgument?
+
+    @Option(name: .customLong("path"), help: "Keep routes whose AS path matches this regular expression; _ is a boundary between ASes ('_3491_17557$').")
+    var path: String?
+
+    @Option(name: .customLong("community"), help: "Keep routes with this community: 65000:100, 65000:* or a large one, 65000:1:2 (repeatable: any of them).")
+    var communities: [String] = []
+
     @Argument(help: "MRT files to read, in order (- for standard input).")
     var files: [String]
 
@@ -73,6 +87,15 @@ struct Dump: ParsableCommand {
             f.prefixes.append(try prefixOption(p, option: "--prefix"))
         }
         f.moreSpecifics = moreSpecific
+        f.from = try from.map { try Self.stamp($0, "--from") }
+        f.until = try until.map { try Self.stamp($0, "--until") }
+        if let a = f.from, let b = f.until, a >= b { throw ValidationError("--from must be before --until") }
+        do {
+            f.path = try path.map { try ASPathPattern($0) }
+            f.communities = try communities.map { try CommunityPattern($0) }
+        } catch {
+            throw ValidationError("\(path != nil && f.path == nil ? "--path" : "--community") \(error)")
+        }
         f.originASNs = Set(origins.map(\.value))
         for t in types {
             guard let k = ElementKind(rawValue: t.uppercased()) else {
@@ -81,6 +104,12 @@ struct Dump: ParsableCommand {
             f.kinds.insert(k)
         }
         return f
+    }
+
+    /// MRT stamps records with 32-bit seconds.
+    static func stamp(_ t: TimeArgument, _ option: String) throws -> UInt32 {
+        guard let v = UInt32(exactly: t.seconds) else { throw ValidationError("\(option): \(TimeArgument.format(t.seconds)) is outside MRT's time range (1970–2106)") }
+        return v
     }
 
     func run() throws {

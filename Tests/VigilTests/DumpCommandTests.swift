@@ -20,6 +20,56 @@ final class DumpCommandTests: XCTestCase {
         XCTAssertEqual(two.stdout, want + (try CLI.gunzip(CLI.fixture("bview.ipv4_unicast_add_path.gz.bgpdump-m.gz"))))
     }
 
+    /// The filters one investigates a hijack with (BGPStream's): a time window, an AS-path regular
+    /// expression and communities keep exactly the lines a text filter on bgpdump's own output keeps,
+    /// in -m and JSON alike.
+    func testTimePathAndCommunityFiltersAgreeWithTextFiltering() throws {
+        let f = CLI.fixture("updates.20160811.1600.gz")
+        let all = String(decoding: try CLI.gunzip(f + ".bgpdump-m.gz"), as: UTF8.self).split(separator: "\n")
+        let fields = all.map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+        func lines(_ args: String...) throws -> [Substring] {
+            let r = try CLI.run(CLI.vigil, ["dump"] + args + [f])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r.text.split(separator: "\n")
+        }
+        func jsonCount(_ args: String...) throws -> Int { try CLI.run(CLI.vigil, ["dump", "--json"] + args + [f]).text.split(separator: "\n").count }
+
+        // Through AS3356 (a boundary on each side: not AS33560), as the path's ASes.
+        let through = all.indices.filter { i in
+            fields[i][2] == "A" && fields[i][6].split(whereSeparator: { " {},".contains($0) }).contains("3356")
+        }.map { all[$0] }
+        XCTAssertGreaterThan(through.count, 1000)
+        XCTAssertEqual(try lines("--path", "_3356_"), through)
+        XCTAssertEqual(try jsonCount("--path", "_3356_"), through.count)
+        // Originated by AS3356: the regular expression and --origin agree.
+        XCTAssertEqual(try lines("--path", "_3356$"), try lines("--origin", "3356"))
+
+        // Any community of AS3356, or one exact community.
+        let tagged = all.indices.filter { fields[$0][2] == "A" && fields[$0][11].split(separator: " ").contains { $0.hasPrefix("3356:") } }.map { all[$0] }
+        XCTAssertGreaterThan(tagged.count, 100)
+        XCTAssertEqual(try lines("--community", "3356:*"), tagged)
+        XCTAssertEqual(try jsonCount("--community", "3356:*"), tagged.count)
+        let one = try XCTUnwrap(fields.first { $0[2] == "A" && $0[11].split(separator: " ").contains { $0.hasPrefix("3356:") } })
+        let exact = String(one[11].split(separator: " ").first { $0.hasPrefix("3356:") }!)
+        XCTAssertEqual(try lines("--community", exact), all.indices.filter { fields[$0][2] == "A" && fields[$0][11].split(separator: " ").contains(Substring(exact)) }.map { all[$0] })
+
+        // One minute of the five.
+        let minute = all.indices.filter { (1_470_931_320..<1_470_931_380).contains(Int(fields[$0][1])!) }.map { all[$0] }
+        XCTAssertGreaterThan(minute.count, 1000)
+        XCTAssertLessThan(minute.count, all.count / 2)
+        XCTAssertEqual(try lines("--from", "2016-08-11T16:02:00Z", "--until", "1470931380"), minute)
+        XCTAssertEqual(try jsonCount("--from", "2016-08-11T16:02:00Z", "--until", "1470931380"), minute.count)
+
+        // Wrong filters are usage errors that name the option.
+        for (args, says) in [(["--path", "("], "--path '(' is not a regular expression"), (["--community", "3356"], "--community '3356' is not a community"),
+                             (["--community", "70000:1"], "'70000' is not a number up to 65535"), (["--from", "2016-08-12", "--until", "2016-08-11"], "--from must be before --until")] {
+            let r = try CLI.run(CLI.vigil, ["dump"] + args + [f])
+            XCTAssertEqual(r.status, 64, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains(says), r.stderr)
+            XCTAssertEqual(r.text, "")
+        }
+    }
+
     func testCount() throws {
         let r = try CLI.vigil("dump", "--count", CLI.fixture("updates.20020722.2238.gz"))
         XCTAssertEqual(r.text, "records: 1121\nelements: 3337\n")

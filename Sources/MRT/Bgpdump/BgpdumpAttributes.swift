@@ -41,6 +41,8 @@ final class BgpdumpAttributes {
     var newASPathRaw: [UInt8] = []
     var newASPathCount = 0
     var communityText: [UInt8] = []
+    /// The standard communities themselves (for `--community`).
+    var communityValues: [UInt32] = []
     var scratch: [UInt8] = []
     /// Origin AS of the final path, for filters: nil when the path ends in a set or is empty.
     var originAS: UInt32? = nil
@@ -206,10 +208,12 @@ final class BgpdumpAttributes {
     /// `process_attr_community_string`, including its 8 KiB text limit.
     func communities(_ s: MStream, len: Int) {
         communityText.removeAll(keepingCapacity: true)
+        communityValues.removeAll(keepingCapacity: true)
         var r = s
         let limit = 8191
         for _ in 0..<(len / 4) {
             let v = r.getl()
+            communityValues.append(v)
             let word: StaticString?
             switch v {
             case 0xFFFF_FF01: word = " no-export"

@@ -28,7 +28,7 @@ public final class BgpdumpFormatter {
         self.filter = filter
         self.countOnly = countOnly
         // Origin filters need the path even when counting.
-        attrs.textNeeded = !countOnly || !filter.originASNs.isEmpty
+        attrs.textNeeded = !countOnly || filter.routeOnly
     }
 
     /// Formats one record; returns the number of lines and the first problem seen, if any.
@@ -106,7 +106,7 @@ public final class BgpdumpFormatter {
             }
         }
         let old = s.getw(), new = s.getw()
-        guard filter.matchesKind(.state), filter.matchesPeer(ip, sourceAS), filter.prefixes.isEmpty, filter.originASNs.isEmpty
+        guard filter.matchesKind(.state), filter.matchesPeer(ip, sourceAS), filter.prefixes.isEmpty, !filter.routeOnly
         else { return nil }
         lines += 1
         if countOnly { return nil }
@@ -216,8 +216,16 @@ public final class BgpdumpFormatter {
         return filter.matchesPrefix(Prefix(address: v6 ? .v6(p.hi, p.lo) : .v4(p.v4), length: len))
     }
 
+    /// The origin, path and community filters on the route being printed (its attributes parsed).
+    func routeMatches() -> Bool {
+        guard filter.matchesOrigin(attrs.originAS) else { return false }
+        guard filter.path != nil || !filter.communities.isEmpty else { return true }
+        return filter.matchesRoute(pathText: attrs.hasASPath ? String(decoding: attrs.asPathText, as: UTF8.self) : "",
+                                   communities: attrs.has(8) ? attrs.communityValues : [])
+    }
+
     func withdrawLine(_ p: BDPrefix, v6: Bool, _ out: inout [UInt8]) {
-        guard filter.matchesKind(.withdrawal), filter.originASNs.isEmpty, prefixMatches(p, v6: v6) else { return }
+        guard filter.matchesKind(.withdrawal), !filter.routeOnly, prefixMatches(p, v6: v6) else { return }
         lines += 1
         if countOnly { return }
         lineStart("W", &out)
@@ -234,7 +242,7 @@ public final class BgpdumpFormatter {
     }
 
     func announceLine(_ p: BDPrefix, v6: Bool, slot: Int?, _ out: inout [UInt8]) {
-        guard filter.matchesKind(.announcement), filter.matchesOrigin(attrs.originAS), prefixMatches(p, v6: v6) else { return }
+        guard filter.matchesKind(.announcement), routeMatches(), prefixMatches(p, v6: v6) else { return }
         lines += 1
         if countOnly { return }
         lineStart("A", &out)

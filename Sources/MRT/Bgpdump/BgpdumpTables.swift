@@ -51,8 +51,7 @@ extension BgpdumpFormatter {
             attrs.parse(&s, asnLen: 4, addPath: addPath)
             let peer = table[index]
             let peerIP: IPAddress = peer.v6 ? .v6(peer.hi, peer.lo) : .v4(UInt32(truncatingIfNeeded: peer.hi >> 32))
-            guard prefixOK, filter.matchesKind(.rib), filter.matchesPeer(peerIP, peer.asn),
-                  filter.matchesOrigin(attrs.originAS) else { continue }
+            guard prefixOK, filter.matchesKind(.rib), filter.matchesPeer(peerIP, peer.asn), routeMatches() else { continue }
             lines += 1
             if countOnly { continue }
             out.appendASCII(addPath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|")
@@ -105,7 +104,7 @@ extension BgpdumpFormatter {
         let v6 = sub == 2
         let peerIP: IPAddress = v6 ? .v6(rh, rl) : .v4(UInt32(truncatingIfNeeded: rh >> 32))
         let prefix = BDPrefix(hi: ph, lo: pl, len: mask, pathID: 0)
-        guard filter.matchesKind(.rib), filter.matchesPeer(peerIP, peerAS), filter.matchesOrigin(attrs.originAS),
+        guard filter.matchesKind(.rib), filter.matchesPeer(peerIP, peerAS), routeMatches(),
               prefixMatches(prefix, v6: v6) else { return nil }
         lines += 1
         if countOnly { return nil }
@@ -156,7 +155,7 @@ extension BgpdumpFormatter {
             addPath = false
             for p in v4Withdraw { withdrawLine(p, v6: false, &out) }
             for p in v4Announce {
-                guard filter.matchesKind(.announcement), filter.matchesOrigin(attrs.originAS), prefixMatches(p, v6: false)
+                guard filter.matchesKind(.announcement), routeMatches(), prefixMatches(p, v6: false)
                 else { continue }
                 lines += 1
                 if countOnly { continue }
@@ -191,7 +190,7 @@ extension BgpdumpFormatter {
             let asn = UInt32(s.getw()), ip = s.getIPv4()
             let old = s.getw(), new = s.getw()
             guard filter.matchesKind(.state), filter.matchesPeer(.v4(ip), asn), filter.prefixes.isEmpty,
-                  filter.originASNs.isEmpty else { return nil }
+                  !filter.routeOnly else { return nil }
             lines += 1
             if countOnly { return nil }
             lineStart("STATE", &out)

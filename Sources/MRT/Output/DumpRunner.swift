@@ -59,6 +59,8 @@ public final class DumpRunner {
                 return false
             }
             guard let rec = next else { break }
+            // The time window (a RIB's peer table is always read: its entries need it).
+            if !filter.matchesTime(rec.header.timestamp) && !(rec.header.type == .tableDumpV2 && rec.header.subtype == 1) { continue }
             records += 1
             if let er = elementReader {
                 let (n, problem) = er.appendJSON(rec, into: &output.buffer)

@@ -10,11 +10,34 @@ public struct ElementFilter: Sendable {
     public var moreSpecifics = false
     public var originASNs: Set<UInt32> = []
     public var kinds: Set<ElementKind> = []
+    /// Records stamped before `from`, or at or after `until`, are skipped (BGPStream's time window;
+    /// a RIB's peer table is always read, since its entries cannot be decoded without it).
+    public var from: UInt32?
+    public var until: UInt32?
+    /// Keep routes whose AS path, as printed ("3356 1299 {64500,64501}"), matches.
+    public var path: ASPathPattern?
+    /// Keep routes carrying any of these communities.
+    public var communities: [CommunityPattern] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        peerAddresses.isEmpty && peerASNs.isEmpty && prefixes.isEmpty && originASNs.isEmpty && kinds.isEmpty
+        peerAddresses.isEmpty && peerASNs.isEmpty && prefixes.isEmpty && kinds.isEmpty && !routeOnly
+    }
+
+    /// Filters only a route (an announcement or a RIB entry) can pass: withdrawals and states have no path.
+    public var routeOnly: Bool { !originASNs.isEmpty || path != nil || !communities.isEmpty }
+
+    @inlinable
+    public func matchesTime(_ t: UInt32) -> Bool { (from.map { t >= $0 } ?? true) && (until.map { t < $0 } ?? true) }
+
+    /// The path and community filters, on a route's printed path and its communities.
+    public func matchesRoute(pathText: @autoclosure () -> String, communities standard: [UInt32], large: [LargeCommunity] = []) -> Bool {
+        if !communities.isEmpty, !communities.contains(where: { c in standard.contains { c.matches($0) } || large.contains { c.matches($0) } }) {
+            return false
+        }
+        if let path, !path.matches(pathText()) { return false }
+        return true
     }
 
     @inlinable

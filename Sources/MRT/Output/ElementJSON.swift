@@ -26,9 +26,15 @@ public final class ElementDecoder {
     func matches(_ e: BGPElement) -> Bool {
         guard filter.matchesKind(e.kind), filter.matchesPeer(e.peerAddress, e.peerAS) else { return false }
         if let p = e.prefix { if !filter.matchesPrefix(p) { return false } } else if !filter.prefixes.isEmpty { return false }
-        if !filter.originASNs.isEmpty {
-            guard e.kind == .announcement || e.kind == .rib else { return false }
-            return filter.matchesOrigin(e.originAS)
+        if filter.routeOnly {
+            guard e.kind == .announcement || e.kind == .rib, filter.matchesOrigin(e.originAS) else { return false }
+            guard filter.path != nil || !filter.communities.isEmpty else { return true }
+            var standard: [UInt32] = [], large: [LargeCommunity] = []
+            for a in e.attributes {
+                if case let .communities(c) = a { standard += c }
+                if case let .largeCommunities(c) = a { large += c }
+            }
+            return filter.matchesRoute(pathText: e.asPath?.description ?? "", communities: standard, large: large)
         }
         return true
     }
