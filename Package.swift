@@ -50,6 +50,8 @@ let package = Package(
         .target(name: "MRT", dependencies: ["BGPWire", "CCompression"], swiftSettings: hotPathSettings),
         .target(name: "Routing", dependencies: ["BGPWire"], swiftSettings: hotPathSettings),
         .target(name: "Entities", dependencies: ["BGPWire", "Routing"], swiftSettings: swiftSettings),
+        // RPKI route origin validation (RFC 6811) from a validator's VRP export.
+        .target(name: "RPKI", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities", "Probing"], swiftSettings: hotPathSettings),
         // Both databases behind one protocol: SQLite (GRDB) on one machine, PostgreSQL (postgres-nio) for many vantage points.
         .target(name: "Store", dependencies: ["Signals", "Probing", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift"),
@@ -63,7 +65,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "MRT", "BGPWire", "Replay", "Store", "Signals", "Entities", "Routing", "Simulator", "Evaluation", "Collector", "Config", "Probing", "Service",
-                "Alerts",
+                "Alerts", "RPKI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -127,6 +129,7 @@ let package = Package(
         .testTarget(name: "ProbingTests", dependencies: ["Probing", "BGPWire", "Signals"], swiftSettings: swiftSettings),
         .testTarget(name: "BGPWireTests", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "BGPWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "RPKITests", dependencies: ["RPKI", "BGPWire"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MRTTests", dependencies: ["MRT", "BGPWire"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BGPWire
 import MRT
+import RPKI
 
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,6 +66,12 @@ struct Dump: ParsableCommand {
     @Option(name: .customLong("community"), help: "Keep routes with this community: 65000:100, 65000:* or a large one, 65000:1:2 (repeatable: any of them).")
     var communities: [String] = []
 
+    @Option(name: .customLong("roas"), help: "Validated ROA payloads for --rpki: a validator's export (rpki-client -j, Routinator json/jsonext/csv, RIPE NCC validator).")
+    var roas: String?
+
+    @Option(name: .customLong("rpki"), help: "With --roas: keep routes in this RFC 6811 state: valid, invalid or not-found (repeatable).")
+    var rpki: [String] = []
+
     @Argument(help: "MRT files to read, in order (- for standard input).")
     var files: [String]
 
@@ -74,6 +81,20 @@ struct Dump: ParsableCommand {
         }
         if files.isEmpty { throw ValidationError("name at least one MRT file (- for standard input)") }
         _ = try makeFilter()
+        for s in rpki where RPKIState(rawValue: s) == nil { throw ValidationError("--rpki \(s): use valid, invalid or not-found") }
+        if roas != nil && rpki.isEmpty { throw ValidationError("--roas needs --rpki valid, invalid or not-found") }
+        if roas == nil && !rpki.isEmpty { throw ValidationError("--rpki needs --roas FILE (a validator's VRP export)") }
+    }
+
+    /// Route origin validation as a route filter (the VRP file's problems reported, the rest used).
+    func rpkiFilter() throws -> (@Sendable (Prefix, UInt32?) -> Bool)? {
+        guard let roas else { return nil }
+        let loaded: VRPFile.Loaded
+        do { loaded = try VRPFile.load(path: roas) } catch { throw ValidationError("--roas \(error)") }
+        for p in loaded.problems { printError("vigil: \(p)") }
+        let table = VRPTable(loaded.vrps)
+        let keep = Set(rpki.compactMap(RPKIState.init(rawValue:)))
+        return { prefix, origin in keep.contains(table.validate(prefix, origin: origin)) }
     }
 
     func makeFilter() throws -> ElementFilter {
@@ -114,7 +135,9 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         let mode: DumpMode = json ? .json : count ? .count : .bgpdump
-        let runner = DumpRunner(mode: mode, filter: try makeFilter(), strict: strict)
+        var filter = try makeFilter()
+        filter.route = try rpkiFilter()
+        let runner = DumpRunner(mode: mode, filter: filter, strict: strict)
         let ok = runner.run(files: files)
         if !ok { throw ExitCode(1) }
     }

@@ -1,3 +1,4 @@
+import BGPWire
 import Foundation
 import XCTest
 
@@ -68,6 +69,36 @@ final class DumpCommandTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(says), r.stderr)
             XCTAssertEqual(r.text, "")
         }
+    }
+
+    /// `--roas` and `--rpki`: RFC 6811's three states split the announcements exactly, in -m and JSON.
+    func testRPKIStatesSplitTheAnnouncements() throws {
+        let f = CLI.fixture("updates.20160811.1600.gz")
+        let all = String(decoding: try CLI.gunzip(f + ".bgpdump-m.gz"), as: UTF8.self).split(separator: "\n")
+        let announced = all.map { $0.split(separator: "|", omittingEmptySubsequences: false) }.filter { $0[2] == "A" }
+        func origin(_ l: [Substring]) -> String? { l[6].split(separator: " ").last.flatMap { $0.contains("{") ? nil : String($0) } }
+        // A VRP for one announced IPv4 prefix and its origin: the same prefix from elsewhere, or longer, is invalid.
+        let pick = try XCTUnwrap(announced.first { !$0[5].contains(":") && origin($0) != nil && Int($0[5].split(separator: "/")[1])! <= 22 })
+        let vrp = Prefix(String(pick[5]))!
+        let roas = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-roas-\(getpid()).csv")
+        try "ASN,IP Prefix,Max Length,Trust Anchor\nAS\(origin(pick)!),\(vrp),\(vrp.length),test\n".write(to: roas, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: roas) }
+        func count(_ state: String, json: Bool = false) throws -> Int {
+            let r = try CLI.run(CLI.vigil, ["dump"] + (json ? ["--json"] : []) + ["--roas", roas.path, "--rpki", state, f])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r.text.split(separator: "\n").count
+        }
+        let covered = announced.filter { Prefix(String($0[5])).map { vrp.contains($0) } ?? false }
+        let valid = covered.filter { Prefix(String($0[5]))! == vrp && origin($0) == origin(pick) }.count
+        XCTAssertGreaterThan(valid, 0)
+        XCTAssertEqual(try count("valid"), valid)
+        XCTAssertEqual(try count("invalid"), covered.count - valid)
+        XCTAssertEqual(try count("not-found"), announced.count - covered.count)
+        XCTAssertEqual(try count("valid", json: true), valid)
+        XCTAssertEqual(try count("not-found", json: true), announced.count - covered.count)
+        let none = try CLI.run(CLI.vigil, ["dump", "--rpki", "invalid", f])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.contains("--rpki needs --roas FILE"), none.stderr)
     }
 
     func testCount() throws {

@@ -216,9 +216,12 @@ public final class BgpdumpFormatter {
         return filter.matchesPrefix(Prefix(address: v6 ? .v6(p.hi, p.lo) : .v4(p.v4), length: len))
     }
 
-    /// The origin, path and community filters on the route being printed (its attributes parsed).
-    func routeMatches() -> Bool {
+    /// The origin, path, community and route filters on the route being printed (its attributes parsed).
+    func routeMatches(_ p: BDPrefix, v6: Bool) -> Bool {
         guard filter.matchesOrigin(attrs.originAS) else { return false }
+        if let route = filter.route, !route(Prefix(address: v6 ? .v6(p.hi, p.lo) : .v4(p.v4), length: min(p.len, v6 ? 128 : 32)), attrs.originAS) {
+            return false
+        }
         guard filter.path != nil || !filter.communities.isEmpty else { return true }
         return filter.matchesRoute(pathText: attrs.hasASPath ? String(decoding: attrs.asPathText, as: UTF8.self) : "",
                                    communities: attrs.has(8) ? attrs.communityValues : [])
@@ -242,7 +245,7 @@ public final class BgpdumpFormatter {
     }
 
     func announceLine(_ p: BDPrefix, v6: Bool, slot: Int?, _ out: inout [UInt8]) {
-        guard filter.matchesKind(.announcement), routeMatches(), prefixMatches(p, v6: v6) else { return }
+        guard filter.matchesKind(.announcement), routeMatches(p, v6: v6), prefixMatches(p, v6: v6) else { return }
         lines += 1
         if countOnly { return }
         lineStart("A", &out)

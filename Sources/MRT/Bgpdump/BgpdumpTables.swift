@@ -51,7 +51,7 @@ extension BgpdumpFormatter {
             attrs.parse(&s, asnLen: 4, addPath: addPath)
             let peer = table[index]
             let peerIP: IPAddress = peer.v6 ? .v6(peer.hi, peer.lo) : .v4(UInt32(truncatingIfNeeded: peer.hi >> 32))
-            guard prefixOK, filter.matchesKind(.rib), filter.matchesPeer(peerIP, peer.asn), routeMatches() else { continue }
+            guard prefixOK, filter.matchesKind(.rib), filter.matchesPeer(peerIP, peer.asn), routeMatches(prefix, v6: v6) else { continue }
             lines += 1
             if countOnly { continue }
             out.appendASCII(addPath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|")
@@ -104,7 +104,7 @@ extension BgpdumpFormatter {
         let v6 = sub == 2
         let peerIP: IPAddress = v6 ? .v6(rh, rl) : .v4(UInt32(truncatingIfNeeded: rh >> 32))
         let prefix = BDPrefix(hi: ph, lo: pl, len: mask, pathID: 0)
-        guard filter.matchesKind(.rib), filter.matchesPeer(peerIP, peerAS), routeMatches(),
+        guard filter.matchesKind(.rib), filter.matchesPeer(peerIP, peerAS), routeMatches(prefix, v6: v6),
               prefixMatches(prefix, v6: v6) else { return nil }
         lines += 1
         if countOnly { return nil }
@@ -155,7 +155,7 @@ extension BgpdumpFormatter {
             addPath = false
             for p in v4Withdraw { withdrawLine(p, v6: false, &out) }
             for p in v4Announce {
-                guard filter.matchesKind(.announcement), routeMatches(), prefixMatches(p, v6: false)
+                guard filter.matchesKind(.announcement), routeMatches(p, v6: false), prefixMatches(p, v6: false)
                 else { continue }
                 lines += 1
                 if countOnly { continue }

@@ -18,6 +18,9 @@ public struct ElementFilter: Sendable {
     public var path: ASPathPattern?
     /// Keep routes carrying any of these communities.
     public var communities: [CommunityPattern] = []
+    /// Keep routes this says yes to, given their prefix and origin (nil: an AS_SET or no path).
+    /// `vigil dump --rpki` passes route origin validation here.
+    public var route: (@Sendable (Prefix, UInt32?) -> Bool)?
 
     public init() {}
 
@@ -26,7 +29,7 @@ public struct ElementFilter: Sendable {
     }
 
     /// Filters only a route (an announcement or a RIB entry) can pass: withdrawals and states have no path.
-    public var routeOnly: Bool { !originASNs.isEmpty || path != nil || !communities.isEmpty }
+    public var routeOnly: Bool { !originASNs.isEmpty || path != nil || !communities.isEmpty || route != nil }
 
     @inlinable
     public func matchesTime(_ t: UInt32) -> Bool { (from.map { t >= $0 } ?? true) && (until.map { t < $0 } ?? true) }

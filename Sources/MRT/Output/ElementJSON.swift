@@ -28,6 +28,7 @@ public final class ElementDecoder {
         if let p = e.prefix { if !filter.matchesPrefix(p) { return false } } else if !filter.prefixes.isEmpty { return false }
         if filter.routeOnly {
             guard e.kind == .announcement || e.kind == .rib, filter.matchesOrigin(e.originAS) else { return false }
+            if let route = filter.route, let p = e.prefix, !route(p.masked, e.originAS) { return false }
             guard filter.path != nil || !filter.communities.isEmpty else { return true }
             var standard: [UInt32] = [], large: [LargeCommunity] = []
             for a in e.attributes {
