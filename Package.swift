@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Entities", dependencies: ["BGPWire", "Routing"], swiftSettings: swiftSettings),
         // RPKI route origin validation (RFC 6811) from a validator's VRP export.
         .target(name: "RPKI", dependencies: ["BGPWire"], swiftSettings: swiftSettings),
-        .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities", "Probing"], swiftSettings: hotPathSettings),
+        .target(name: "Signals", dependencies: ["BGPWire", "Routing", "Entities", "Probing", "RPKI"], swiftSettings: hotPathSettings),
         // Both databases behind one protocol: SQLite (GRDB) on one machine, PostgreSQL (postgres-nio) for many vantage points.
         .target(name: "Store", dependencies: ["Signals", "Probing", "Entities", "BGPWire", .product(name: "GRDB", package: "GRDB.swift"),
                                               .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "BGPWire", "MRT", "Service", "Config", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BGPWire", "Entities"], swiftSettings: swiftSettings),
-        .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT"],
+        .testTarget(name: "SignalsTests", dependencies: ["Signals", "Simulator", "Evaluation", "Replay", "Store", "Entities", "BGPWire", "MRT", "Routing", "RPKI"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Store", "Signals", "Entities", "Routing", "MRT", "BGPWire", "Probing",
                                                     .product(name: "GRDB", package: "GRDB.swift")],
