@@ -2,7 +2,6 @@ import BGPWire
 import Config
 import Entities
 import Foundation
-import Logging
 import MRT
 import Replay
 import Service
@@ -114,8 +113,7 @@ final class ReplayEquivalenceTests: XCTestCase {
         }
         XCTAssertEqual(ribElements + streamed, summary.elements, "the stream carries every element of the files")
 
-        let database = dir.appendingPathComponent("vigil.sqlite").path
-        var cfg = try CollectConfig(toml: """
+        let cfg = try CollectConfig(toml: """
             [[ris_live]]
             url = "\(url)"
             collectors = ["rrc00"]
@@ -127,28 +125,8 @@ final class ReplayEquivalenceTests: XCTestCase {
             [detect]
             watch = [\(watch.map { "\"\($0)\"" } ?? "")]
             clock = "data"
-
-            [archive]
-            directory = ""
-
-            [store]
-            database = "\(database)"
-            status_file = ""
-
-            [metrics]
-            listen = "127.0.0.1:0"
-            """, file: "test.toml")
-        cfg.eventsFile = dir.appendingPathComponent("events.jsonl").path
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
-        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
-        let sub = observatory.bus.subscribe("test", capacity: 100_000)
-        let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
-        let reader = Task.detached { [sub] in
-            var out: [BusMessage] = []
-            for await m in sub.messages { out.append(m) }
-            return out
-        }
+            """ + ServeSourceTests.observatory(dir), file: "test.toml")
+        let (observatory, run, reader) = try await ServeSourceTests.running(cfg, dir: dir)
         let until = Date().addingTimeInterval(240)
         var report = observatory.report()
         while Date() < until {
@@ -164,7 +142,7 @@ final class ReplayEquivalenceTests: XCTestCase {
 
         var opened: [String] = []
         for m in await reader.value { if case let .event(c, _) = m, case .opened = c { opened.append(Self.line(c.event)) } }
-        return (expected, opened, replayStore, try await Stores.open(database))
+        return (expected, opened, replayStore, try await Stores.open(dir.appendingPathComponent("vigil.sqlite").path))
     }
 
     static func line(_ e: Event) -> String { "\(e.entity) \(e.kind.rawValue) \(e.cause.rawValue) \(e.start)" }

@@ -33,6 +33,23 @@ final class ServeSourceTests: XCTestCase {
         """
     }
 
+    /// The observatory running `cfg` (events to a file in `dir`), and a reader of everything on its bus until it stops.
+    static func running(_ cfg: CollectConfig, dir: URL) async throws -> (Observatory, Task<Void, any Error>, Task<[BusMessage], Never>) {
+        var cfg = cfg
+        cfg.eventsFile = dir.appendingPathComponent("events.jsonl").path
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
+        let sub = observatory.bus.subscribe("test", capacity: 100_000)
+        let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
+        let reader = Task.detached { [sub] in
+            var out: [BusMessage] = []
+            for await m in sub.messages { out.append(m) }
+            return out
+        }
+        return (observatory, run, reader)
+    }
+
     func testServeHearsRISLiveThroughADropAndReportsTheGapAsFeedHealth() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -52,7 +69,7 @@ final class ServeSourceTests: XCTestCase {
             total += m.expected.count
         }
 
-        var cfg = try CollectConfig(toml: """
+        let cfg = try CollectConfig(toml: """
             [[ris_live]]
             url = "\(url)"
             collectors = ["rrc21"]
@@ -61,17 +78,7 @@ final class ServeSourceTests: XCTestCase {
             archive = true
 
             """ + Self.observatory(dir, archive: dir.appendingPathComponent("archive").path), file: "test.toml")
-        cfg.eventsFile = dir.appendingPathComponent("events.jsonl").path
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
-        let observatory = try await Observatory(cfg, mode: .serve, logger: logger)
-        let sub = observatory.bus.subscribe("test", capacity: 100_000)
-        let run = Task { try await observatory.run(seconds: nil, handleSignals: false) }
-        let reader = Task.detached { [sub] in
-            var out: [BusMessage] = []
-            for await m in sub.messages { out.append(m) }
-            return out
-        }
+        let (observatory, run, reader) = try await Self.running(cfg, dir: dir)
         let until = Date().addingTimeInterval(90)
         var report = observatory.report()
         while Date() < until {
