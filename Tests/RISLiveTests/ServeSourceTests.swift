@@ -142,6 +142,60 @@ final class ServeSourceTests: XCTestCase {
         XCTAssertTrue(subs.allSatisfy { $0["host"] as? String == "rrc21" && ($0["socketOptions"] as? [String: Any])?["includeRaw"] as? Bool == true })
     }
 
+    /// The lag that matters: from a withdrawal leaving RIS Live to the outage it causes, through the
+    /// client, the decoder, the pipeline and the live detector (the stand-in notes when it sends).
+    func testAWithdrawalHeardOverRISLiveOpensTheOutageWithinSeconds() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rislive-outage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if testRun?.failureCount == 0 { try? FileManager.default.removeItem(at: dir) } }
+        let prefixes = ["198.51.100.0/24", "203.0.113.0/24"]
+        func message(_ peer: Int, _ body: String) -> String {
+            #"{"type":"ris_message","data":{"timestamp":0.0,"peer":"192.0.2.\#(peer)","peer_asn":"6450\#(peer)","id":"x","host":"rrc21","type":"UPDATE",\#(body)}}"#
+        }
+        let list = prefixes.map { "\"\($0)\"" }.joined(separator: ",")
+        let announce = (1...3).map { message($0, #""path":[6450\#($0),64500],"origin":"IGP","announcements":[{"next_hop":"192.0.2.\#($0)","prefixes":[\#(list)]}]"#) }
+        let withdraw = (1...3).map { message($0, #""withdrawals":[\#(list)]"#) }
+        let (url, server, log) = try ClientTests.server(script: ["#restamp"] + announce + ["#wait 5", "#mark"] + withdraw + ["#wait 120"], dir: dir)
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        let cfg = try CollectConfig(toml: """
+            [[ris_live]]
+            url = "\(url)"
+            collectors = ["rrc21"]
+            beacons = false
+            ping = "1s"
+            stale = "3s"
+
+            [detect]
+            watch = ["AS64500"]
+            full_feed_v4 = 1
+            live_warmup = "2s"
+            live_min_outage = "0s"
+            """ + Self.observatory(dir), file: "test.toml")
+        let (observatory, run, reader) = try await Self.running(cfg, dir: dir)
+        var opened: Double?
+        let until = Date().addingTimeInterval(30)
+        while opened == nil && Date() < until {
+            try await Task.sleep(for: .milliseconds(10))
+            if observatory.report().openEvents.contains(where: { $0.entity == "AS64500" && $0.kind == .outage }) { opened = Date().timeIntervalSince1970 }
+        }
+        await observatory.stop()
+        try await run.value
+        let event = await reader.value.compactMap { m -> Event? in
+            if case let .event(c, _) = m, case .opened = c, c.event.kind == .outage { return c.event }
+            return nil
+        }.first
+        let marks = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap {
+            ((try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["message"] as? [String: Any])?["mark"] as? Double
+        }
+        let sent = try XCTUnwrap(marks.first, "the stand-in noted when it sent the withdrawals")
+        let lag = try XCTUnwrap(opened, "the outage opened (server log: \(log.path))") - sent
+        print("RIS Live: withdrawals sent → outage open in \(String(format: "%.0f", lag * 1000)) ms")
+        XCTAssertEqual(event?.entity, "AS64500")
+        XCTAssertEqual(event?.cause, .bgpWithdrawal)
+        XCTAssertGreaterThan(lag, 0)
+        XCTAssertLessThan(lag, 3.0, "seconds, not minutes (about half a second here: a withdrawal is judged within half a tick)")
+    }
+
     /// A beacon that stops changing on schedule (here every 4 s, withdrawn 2 s after) makes the
     /// source incomplete: a feed event the alerts announce, while the stream itself looks alive.
     func testABeaconThatMissesItsScheduleMakesTheSourceIncomplete() async throws {

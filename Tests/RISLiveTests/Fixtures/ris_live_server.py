@@ -14,6 +14,7 @@ where the last one stopped. Lines starting with '#' are faults, for the tests to
   #refuse SECONDS  answer every new connection 503 for that long (the source is down meanwhile)
   #restamp         from here on, each message's timestamp is the time it is sent (as on the live service)
   #rate N          from here on, N messages a second at most (0: as fast as the client reads)
+  #mark            write the time into the log (what follows is sent from then on)
   #beacon PREFIX PERIOD AFTER SECONDS
                    a routing beacon beside the stream, for SECONDS: PREFIX announced at every multiple of
                    PERIOD seconds (wall clock) and withdrawn AFTER seconds later, as RIPE's beacons are
@@ -122,6 +123,9 @@ async def handler(ws):
                 continue
             if line.startswith("#restamp"):
                 restamp = True
+                continue
+            if line.startswith("#mark"):
+                log(conn, {"mark": time.time()})
                 continue
             if rate > 0 and not line.startswith("#"):
                 paced += 1
