@@ -62,7 +62,7 @@ public enum VRPFile {
                 case let .failure(e): problem("line \(i + 1)", e.description)
                 }
             }
-            if out.vrps.isEmpty && out.skipped > 0 && first != nil && !"0123456789AaSs\"".utf8.contains(first!) {
+            if out.vrps.isEmpty && out.skipped > 0 {
                 throw LoadError(description: "\(name): neither JSON with \"roas\" nor CSV ASN,IP Prefix,Max Length,Trust Anchor")
             }
         }

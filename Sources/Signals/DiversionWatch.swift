@@ -102,7 +102,7 @@ public final class DiversionWatch {
                 suspects[key] = nil
                 continue
             }
-            if now &- s.since >= config.settledAfter { continue }
+            if now > s.since && now - s.since >= config.settledAfter { continue }
             let rpki = vrps?.validate(key.prefix, origin: key.origin == 0 ? nil : key.origin)
             if rpki == .valid { continue }
             guard mine.fullFeedPeers >= config.minimumFullFeedPeers else { continue }

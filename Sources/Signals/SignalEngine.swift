@@ -178,7 +178,8 @@ public final class SignalEngine {
 
     /// Feeds one element; returns the rows of any bins it closed.
     public func apply(_ e: BGPElement) -> [SeriesRow] {
-        let peer = e.collector.map { peerIndex(e.peerAddress, e.peerAS, collector: $0) } ?? peerIndex(e.peerAddress, e.peerAS)
+        // A peer of one of several collectors (RIS Live) is told apart by the collector as well.
+        let peer = e.collector.map { state.peer(PeerKey(address: e.peerAddress, asn: e.peerAS, collector: $0)) } ?? peerIndex(e.peerAddress, e.peerAS)
         var path: UInt32 = 0
         if e.kind == .announcement || e.kind == .rib, let p = e.asPath { path = state.pathID(p) }
         return apply(e.kind, e.timestamp, peer: peer, prefix: e.prefix, pathIdentifier: e.pathID, path: path,
@@ -212,11 +213,6 @@ public final class SignalEngine {
         let peer = state.peer(PeerKey(address: address, asn: asn))
         (lastPeer, lastPeerAS, lastPeerAddress) = (peer, asn, address)
         return peer
-    }
-
-    /// A peer of one of several collectors (RIS Live): told apart by the collector as well.
-    public func peerIndex(_ address: IPAddress, _ asn: UInt32, collector: String) -> Int {
-        state.peer(PeerKey(address: address, asn: asn, collector: collector))
     }
 
     func apply(_ kind: ElementKind, _ timestamp: UInt32, peer: Int, prefix: Prefix?, pathIdentifier: UInt32?, path: UInt32,

@@ -54,6 +54,13 @@ public final class SQLiteStore: SeriesStore, @unchecked Sendable {
         if !readOnly { try access { try SQLiteStore.migrator.migrate(db) } }
     }
 
+    /// The WAL copied into the database file and emptied: readers that cannot write (no -shm) and
+    /// copies of the file alone see everything (an exiting process does not always close the pool).
+    public func finishWriting() async throws {
+        guard let pool = db as? DatabasePool else { return }
+        try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+
     /// `file:PATH?immutable=1`, the path escaped as a URI needs.
     static func immutableURI(_ path: String) -> String {
         var p = ""

@@ -70,9 +70,14 @@ public protocol SeriesStore: AnyObject, Sendable {
     func addSilence(_ silence: Silence) async throws
     /// Silences in force at `t` (nil: all of them).
     func silences(activeAt t: Int64?) async throws -> [Silence]
+    /// A writer that is done (a replay's end): what it wrote is in the database itself, not in a
+    /// side file a copy or a reader without write access could miss (SQLite's WAL).
+    func finishWriting() async throws
 }
 
 extension SeriesStore {
+    public func finishWriting() async throws {}
+
     /// Every vantage point's series combined.
     public func series(entity: String, from: Int64?, until: Int64?) async throws -> [SeriesRow] {
         try await series(entity: entity, vantage: nil, from: from, until: until)

@@ -173,6 +173,7 @@ struct ReplayCommand: ParsableCommand {
         }
         runner.report = { bar.done(); printError("vigil: \($0)") }
         let s = try runner.run()
+        try blockingWait { try await store.finishWriting() }
         bar.done()
         // A watched entity none of whose prefixes the archives showed has no rows: say so, it is unknown, not dark.
         // (Any range: a RIB is applied whatever its time, so its rows may lie outside --from/--until.)

@@ -105,6 +105,7 @@ final class DiversionWatchTests: XCTestCase {
         w = DiversionWatch()
         w.own(block, by: youtube)
         announce(s, w, peers: 0..<5, block, [174, 64_888], at: 1_000)
+        XCTAssertEqual(w.assess(s, now: 500).count, 1, "a clock behind the first sighting is not weeks later")
         XCTAssertEqual(w.assess(s, now: 1_000 + 86_400).count, 1, "a day: still news")
         XCTAssertEqual(w.assess(s, now: 1_000 + 15 * 86_400), [], "two weeks and more: how it is routed")
     }
